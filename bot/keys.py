@@ -1,0 +1,105 @@
+"""Every Redis key the service uses, in one place (see docs/architecture.md, "Redis key grammar").
+
+Grammar::
+
+    aitoday:v1:{s<NN>}:sub:<sid>          hash   one subscription (identity + preferences)
+    aitoday:v1:{s<NN>}:due                zset   sid -> next UTC send time (epoch seconds), shard NN
+    aitoday:v1:{s<NN>}:log:<sid>          list   delivery log of one subscription (newest first, 30 days)
+    aitoday:v1:{s<NN>}:sent:<delivery>    string sent-marker of one delivery id (value: provider msg id)
+    aitoday:v1:{g}:<name>                 global singletons (leases, streams, counters) share one slot
+
+``<sid>`` is a hash of the identity tuple, never raw user text; ``NN`` is ``int(sid, 16) % SHARDS``, so a
+subscription, its shard's due index and its log share one Redis Cluster slot and can be updated in one
+MULTI/EXEC or Lua script. Keys outside this module are a bug.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+__all__ = [
+    "PREFIX",
+    "SHARDS",
+    "article",
+    "article_index",
+    "article_seen",
+    "delivery_log",
+    "due_index",
+    "edition",
+    "global_key",
+    "shard_of",
+    "shard_tag",
+    "sent_marker",
+    "source_state",
+    "subscription",
+    "subscription_id",
+]
+
+PREFIX = "aitoday:v1"
+
+#: Number of shards of the subscription space. Changing it re-homes every subscription: a migration.
+SHARDS = 16
+
+
+def subscription_id(channel: str, *parts: str) -> str:
+    """Deterministic id of an identity tuple, e.g. ``("slack", "T1", "U1")``. 20 hex characters.
+
+    Each part is length-prefixed before hashing, so ``("a:b", "c")`` and ``("a", "b:c")`` differ.
+    """
+    material = "\x1f".join(f"{len(p)}:{p}" for p in (channel, *parts))
+    return hashlib.blake2b(material.encode("utf-8"), digest_size=10).hexdigest()
+
+
+def shard_of(sid: str) -> int:
+    return int(sid[:8], 16) % SHARDS
+
+
+def shard_tag(shard: int) -> str:
+    return f"{{s{shard:02d}}}"
+
+
+def subscription(sid: str) -> str:
+    return f"{PREFIX}:{shard_tag(shard_of(sid))}:sub:{sid}"
+
+
+def due_index(shard: int) -> str:
+    return f"{PREFIX}:{shard_tag(shard)}:due"
+
+
+def delivery_log(sid: str) -> str:
+    return f"{PREFIX}:{shard_tag(shard_of(sid))}:log:{sid}"
+
+
+def sent_marker(sid: str, delivery_id: str) -> str:
+    return f"{PREFIX}:{shard_tag(shard_of(sid))}:sent:{delivery_id}"
+
+
+def global_key(name: str) -> str:
+    """A global singleton (lease, stream, counter); all share the ``{g}`` slot."""
+    return f"{PREFIX}:{{g}}:{name}"
+
+
+# ------------------------------------------------------------------ summary core storage (articles, editions)
+
+
+def article(fingerprint: str) -> str:
+    return f"{PREFIX}:{{a}}:article:{fingerprint}"
+
+
+def article_index() -> str:
+    """zset fingerprint -> published epoch: the articles of the last 14 days, for clustering."""
+    return f"{PREFIX}:{{a}}:articles"
+
+
+def article_seen() -> str:
+    """hash of every fingerprint alias (GUID, URL, title hash) -> canonical fingerprint."""
+    return f"{PREFIX}:{{a}}:seen"
+
+
+def source_state(source_id: str) -> str:
+    """hash: ETag, Last-Modified, health, backoff of one source."""
+    return f"{PREFIX}:{{src}}:source:{source_id}"
+
+
+def edition(day: str, language: str) -> str:
+    return f"{PREFIX}:{{e}}:edition:{day}:{language}"

@@ -1,0 +1,195 @@
+"""Every setting of DESIGN.md §2, read once, typed, in this one place.
+
+Settings come from the environment and an optional ``.env`` file. Unknown ``AITODAY_*`` names and invalid
+values fail at start-up with a message naming the setting and the expected form (``SettingsError``).
+Secrets are ``SecretStr``: masked in ``repr`` and logs; read them with ``.get_secret_value()`` where used.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "SettingsError", "load_settings"]
+
+_SECRET_FILE = "secret.key"
+
+
+class SettingsError(Exception):
+    """A setting is missing, unknown or malformed. The message names it and the expected form."""
+
+
+class Settings(BaseSettings):
+    """The service's configuration. Field aliases are the environment names operators use."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        frozen=True,
+    )
+
+    redis_url: str | None = Field(default=None, alias="AITODAY_REDIS_URL")
+    data_dir: Path = Field(default=Path("./data"), alias="AITODAY_DATA_DIR")
+    public_url: str = Field(default="http://localhost:8000", alias="AITODAY_PUBLIC_URL")
+    secret_key: SecretStr | None = Field(default=None, alias="AITODAY_SECRET_KEY")
+    sources: Path | None = Field(default=None, alias="AITODAY_SOURCES")
+    fetch_allow: str = Field(default="", alias="AITODAY_FETCH_ALLOW")
+    ingest_interval_minutes: int = Field(default=30, ge=1, le=1440, alias="AITODAY_INGEST_INTERVAL_MINUTES")
+    catch_up_hours: float = Field(default=6.0, ge=0, le=48, alias="AITODAY_CATCH_UP_HOURS")
+    full_text: bool = Field(default=True, alias="AITODAY_FULL_TEXT")
+
+    llm_base_url: str | None = Field(default=None, alias="AITODAY_LLM_BASE_URL")
+    llm_api_key: SecretStr | None = Field(default=None, alias="AITODAY_LLM_API_KEY")
+    llm_model: str | None = Field(default=None, alias="AITODAY_LLM_MODEL")
+    llm_daily_token_budget: int = Field(default=200_000, ge=0, alias="AITODAY_LLM_DAILY_TOKEN_BUDGET")
+
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
+
+    line_channel_secret: SecretStr | None = Field(default=None, alias="LINE_CHANNEL_SECRET")
+    line_channel_access_token: SecretStr | None = Field(default=None, alias="LINE_CHANNEL_ACCESS_TOKEN")
+
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+
+    smtp_host: str | None = Field(default=None, alias="SMTP_HOST")
+    smtp_port: int = Field(default=587, ge=1, le=65535, alias="SMTP_PORT")
+    smtp_username: str | None = Field(default=None, alias="SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(default=None, alias="SMTP_PASSWORD")
+    smtp_starttls: bool = Field(default=True, alias="SMTP_STARTTLS")
+    mail_from: str = Field(default="AIToday <digest@localhost>", alias="AITODAY_MAIL_FROM")
+    dkim_selector: str | None = Field(default=None, alias="AITODAY_DKIM_SELECTOR")
+    dkim_private_key: Path | None = Field(default=None, alias="AITODAY_DKIM_PRIVATE_KEY")
+
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="AITODAY_SLACK_API_URL")
+    line_api_url: str = Field(default="https://api.line.me", alias="AITODAY_LINE_API_URL")
+    telegram_api_url: str = Field(default="https://api.telegram.org", alias="AITODAY_TELEGRAM_API_URL")
+
+    log_format: str = Field(default="text", pattern="^(text|json)$", alias="AITODAY_LOG_FORMAT")
+
+    # ------------------------------------------------------------------ validation
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_scheme(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("expected redis://host:port/db, rediss://… or unix:///path/to/socket")
+        return value
+
+    @field_validator(
+        "public_url", "slack_api_url", "line_api_url", "telegram_api_url", "llm_base_url"
+    )
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError("expected an http:// or https:// URL, e.g. https://news.example.com")
+        return value
+
+    @field_validator("fetch_allow")
+    @classmethod
+    def _allow_list(cls, value: str) -> str:
+        for item in _split(value):
+            if "/" in item:
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError as exc:
+                    raise ValueError(f"{item!r} is not a CIDR; expected e.g. 127.0.0.1/32,10.0.0.0/8") from exc
+        return value
+
+    # ------------------------------------------------------------------ derived
+
+    @property
+    def fetch_allow_list(self) -> tuple[str, ...]:
+        """Hosts, IPs or CIDRs that fetching may reach although they are private or loopback."""
+        return tuple(_split(self.fetch_allow))
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_signing_secret is not None and (
+            self.slack_bot_token is not None or self.slack_client_id is not None
+        )
+
+    @property
+    def line_enabled(self) -> bool:
+        return self.line_channel_secret is not None and self.line_channel_access_token is not None
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_bot_token is not None
+
+    @property
+    def smtp_enabled(self) -> bool:
+        return bool(self.smtp_host)
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    def secret(self) -> str:
+        """The signing key: the configured one, else one generated once and kept in the data dir."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / _SECRET_FILE
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(key)
+        return key
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.replace(";", ",").split(",") if item.strip()]
+
+
+_KNOWN_PREFIX = "AITODAY_"
+
+
+def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read and validate the settings; raise ``SettingsError`` naming the bad setting.
+
+    ``env`` replaces ``os.environ`` (tests pass their own); ``overrides`` are field values that win over the
+    environment (the CLI's ``--data-dir``).
+    """
+    environ = dict(os.environ if env is None else env)
+    known = {f.alias for f in Settings.model_fields.values() if f.alias}
+    unknown = sorted(k for k in environ if k.startswith(_KNOWN_PREFIX) and k not in known)
+    if unknown:
+        raise SettingsError(
+            f"unknown setting {unknown[0]}; known AITODAY_* settings: "
+            + ", ".join(sorted(k for k in known if k.startswith(_KNOWN_PREFIX)))
+        )
+    values: dict[str, Any] = {k: v for k, v in environ.items() if k in known}
+    values.update({Settings.model_fields[k].alias or k: v for k, v in overrides.items() if v is not None})
+    try:
+        if env is None:
+            return Settings(**values)
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "settings"
+        field = Settings.model_fields.get(name)
+        alias = field.alias if field is not None and field.alias else name
+        raise SettingsError(f"invalid setting {alias}: {first['msg']}") from None

@@ -1,0 +1,90 @@
+"""Shared fixtures: a real Redis server for the session, a clean environment and no internet in any test."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+import redis.asyncio as aioredis
+
+from bot.redis_server import EmbeddedRedis
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+if not SHARED.exists():  # CI lays shared/ beside the clone
+    SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+FEEDS = SHARED / "feeds"
+PAYLOADS = SHARED / "payloads"
+
+
+# ---------------------------------------------------------------------------------------------- no internet
+
+_LOOPBACK_PREFIXES = ("127.", "::1", "localhost", "0:0:0:0:0:0:0:1")
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _guard(address: object) -> None:
+    if isinstance(address, tuple) and address:
+        host = str(address[0])
+        if not host.startswith(_LOOPBACK_PREFIXES) and host not in ("::1",):
+            raise RuntimeError(f"test tried to reach {host}: tests must stay on loopback")
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        _guard(address)
+    return _real_connect(self, address)  # type: ignore[arg-type]
+
+
+def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        _guard(address)
+    return _real_connect_ex(self, address)  # type: ignore[arg-type]
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------------------------------------- environment
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's settings; each gets its own data dir."""
+    for name in list(os.environ):
+        if name.startswith(("AITODAY_", "SLACK_", "LINE_", "TELEGRAM_", "SMTP_")):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AITODAY_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+
+
+# ---------------------------------------------------------------------------------------------- redis
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
+    """One real redis-server for the whole session (the embedded one: the same binary `make run` uses)."""
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: EmbeddedRedis) -> Iterator[str]:
+    """The session server's URL, emptied before each test."""
+    with redis.Redis.from_url(redis_server.url) as client:
+        client.flushall()
+    yield redis_server.url
+
+
+@pytest.fixture
+async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    yield client
+    await client.aclose()

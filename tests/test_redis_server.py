@@ -1,0 +1,41 @@
+"""The embedded Redis: real, durable across restarts, and checks that refuse an unsafe server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import redis
+
+from bot.redis_server import EmbeddedRedis, RedisUnsuitable, check_server
+
+
+def test_data_survives_a_restart(tmp_path: Path) -> None:
+    server = EmbeddedRedis(tmp_path)
+    server.start()
+    with redis.Redis.from_url(server.url) as client:
+        client.set("aitoday:v1:probe", "kept")
+    server.stop()
+    assert (tmp_path / "redis" / "appendonly.aof").exists() or (tmp_path / "redis" / "appendonlydir").exists()
+
+    again = EmbeddedRedis(tmp_path)
+    again.start()
+    try:
+        with redis.Redis.from_url(again.url) as client:
+            assert client.get("aitoday:v1:probe") == b"kept"
+            assert client.config_get("maxmemory-policy")["maxmemory-policy"] == "noeviction"
+            assert client.config_get("appendonly")["appendonly"] == "yes"
+            assert client.config_get("port")["port"] == "0"
+    finally:
+        again.stop()
+
+
+def test_eviction_policy_that_drops_keys_is_refused(redis_url: str) -> None:
+    with redis.Redis.from_url(redis_url) as client:
+        check_server(client)
+        client.config_set("maxmemory-policy", "allkeys-lru")
+        try:
+            with pytest.raises(RedisUnsuitable, match="noeviction"):
+                check_server(client)
+        finally:
+            client.config_set("maxmemory-policy", "noeviction")
