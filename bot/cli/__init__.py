@@ -1,0 +1,66 @@
+"""The ``aitoday`` command line: one argparse tree, one sub-module per verb group.
+
+Each sub-module exposes ``register(subparsers)``, which adds its verbs with ``set_defaults(handler=…)``; a
+handler is ``async def handler(args, runtime) -> int`` (or ``needs_runtime=False`` for handlers that take
+only ``args`` and settings). Exit codes: 0 ok, 1 runtime failure, 2 bad usage (argparse's own code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.cli import _registry
+from bot.runtime import open_runtime
+from bot.settings import SettingsError, load_settings
+
+__all__ = ["build_parser", "main"]
+
+log = logging.getLogger("aitoday")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aitoday", description="AI news, condensed into your morning digest.")
+    parser.add_argument("--data-dir", help="where the embedded Redis and local files live (AITODAY_DATA_DIR)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for register in _registry.REGISTRARS:
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = load_settings(data_dir=args.data_dir)
+    except SettingsError as exc:
+        print(f"aitoday: {exc}", file=sys.stderr)
+        return 2
+    handler = args.handler
+    try:
+        if not getattr(args, "needs_runtime", True):
+            return int(asyncio.run(handler(args, settings)))
+
+        async def _with_runtime() -> int:
+            async with open_runtime(settings) as runtime:
+                return int(await handler(args, runtime))
+
+        return asyncio.run(_with_runtime())
+    except KeyboardInterrupt:
+        return 0
+    except Exception as exc:  # the CLI's boundary: a clear line, details only with -v
+        log.debug("command failed", exc_info=True)
+        print(f"aitoday: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
