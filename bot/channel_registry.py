@@ -1,0 +1,27 @@
+"""The registry of channels: one factory per channel, each returning None when its settings are absent.
+
+Iterate this registry, never an if-chain over channel names. Adding a channel is one line in ``_FACTORIES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.runtime import Runtime
+from channels.base import Channel
+
+__all__ = ["ChannelFactory", "build_channels"]
+
+ChannelFactory = Callable[[Runtime], Channel | None]
+
+_FACTORIES: tuple[ChannelFactory, ...] = ()
+
+
+def build_channels(runtime: Runtime, factories: tuple[ChannelFactory, ...] = _FACTORIES) -> dict[str, Channel]:
+    """The enabled channels, by name. Construction only: adapters open connections lazily."""
+    channels: dict[str, Channel] = {}
+    for factory in factories:
+        channel = factory(runtime)
+        if channel is not None:
+            channels[channel.name] = channel
+    return channels

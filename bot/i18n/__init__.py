@@ -1,0 +1,176 @@
+"""Every sentence the bot says, in English and Japanese.
+
+``t(language, message_id, **params)`` renders one; a missing Japanese text falls back to English, a missing
+parameter renders as empty rather than raising (a reply must never fail to render).
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+
+__all__ = ["LANGUAGES", "MESSAGES", "t"]
+
+LANGUAGES = ("en", "ja")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        # errors: one line, what was wrong, then a correct example
+        "error_line": "{reason} Try: {example}",
+        "empty": "Send a command.",
+        "unknown": "I don't know the command “{word}”.",
+        "no_args": "“{command}” takes no arguments.",
+        "time_missing": "Tell me the time of day.",
+        "time_invalid": "“{value}” is not a time of day (00:00–23:59).",
+        "tz_missing": "Tell me your time zone.",
+        "tz_invalid": "“{value}” is not a time zone I know (use an IANA name or a city).",
+        "topics_missing": "Name at least one topic to {action}.",
+        "topic_unknown": "“{value}” is not a topic. Topics: {known}.",
+        "source_missing": "Name the source to {action}.",
+        "sources_usage": "Use “sources mute NAME” or “sources unmute NAME”.",
+        "source_unknown": "No source matches “{value}”.",
+        "language_invalid": "“{value}” is not a language I write (en or ja).",
+        "items_invalid": "“{value}” is not a number of stories.",
+        "items_range": "{value} stories is out of range: choose 1–20.",
+        "pause_invalid": "“{value}” is not a number of days.",
+        "pause_range": "{value} days is out of range: pause for 1–365 days.",
+        "internal": "Something went wrong on our side; your settings are unchanged. Please try again.",
+        # confirmations: say what changed
+        "subscribed": "Subscribed: your digest arrives daily at {time} ({tz}).",
+        "already_subscribed": "You are already subscribed: daily at {time} ({tz}).",
+        "unsubscribed": "Unsubscribed: no more digests here. Send “subscribe” to come back.",
+        "not_subscribed": "You are not subscribed here. Send “subscribe” to start.",
+        "time_set": "Delivery time set to {time} ({tz}). Next digest: {next}.",
+        "tz_set": "Time zone set to {tz}. Your digest arrives at {time} local time. Next digest: {next}.",
+        "topics_list": "Your topics: {topics}. Available: {known}.",
+        "topics_none": "all topics",
+        "topics_added": "Added {added}. Your topics: {topics}.",
+        "topics_removed": "Removed {removed}. Your topics: {topics}.",
+        "topics_clear": "Topics cleared: you get all topics.",
+        "sources_list": "Muted sources: {muted}.",
+        "sources_none": "none",
+        "source_muted": "Muted {source}. You won't see its stories.",
+        "source_unmuted": "Unmuted {source}.",
+        "source_not_muted": "{source} was not muted.",
+        "language_set": "Language set to English.",
+        "items_set": "You will get {items} stories per digest.",
+        "paused_days": "Paused until {until}. Send “resume” to restart earlier.",
+        "paused": "Paused. Send “resume” to restart.",
+        "resumed": "Resumed: next digest {next}.",
+        "not_paused": "You are not paused. Next digest: {next}.",
+        "now_queued": "Today's digest is on its way.",
+        "now_too_soon": "You just asked for a digest; please wait a few minutes.",
+        "now_no_edition": "There is no digest yet today; try again in a little while.",
+        "now_unavailable": "Sending a digest on demand is not available here.",
+        "hint_subscribe": "Send “subscribe” to start receiving it.",
+        "next_none": "none scheduled",
+        "settings": (
+            "Status: {status}\nTime: {time} ({tz})\nLanguage: {language}\nTopics: {topics}\n"
+            "Muted sources: {muted}\nStories per digest: {items}\nNext digest: {next}"
+        ),
+        "status_active": "subscribed",
+        "status_paused": "paused until {until}",
+        "status_paused_open": "paused",
+        "status_inactive": "not subscribed",
+        "status_gone": "stopped ({reason})",
+        "help": (
+            "AIToday commands:\n"
+            "subscribe — start the daily digest (e.g. subscribe)\n"
+            "unsubscribe — stop it (e.g. stop)\n"
+            "time — delivery time (e.g. time 07:30, time 7am)\n"
+            "timezone — your zone (e.g. timezone Asia/Tokyo)\n"
+            "topics — favour topics (e.g. topics add robotics, chips · topics remove chips · topics clear)\n"
+            "sources — mute a source (e.g. sources mute Hacker News · sources unmute Hacker News)\n"
+            "language — en or ja (e.g. language ja)\n"
+            "items — stories per digest, 1–20 (e.g. items 8)\n"
+            "pause — stop for a while (e.g. pause 7 days) · resume\n"
+            "now — today's digest now (e.g. now)\n"
+            "settings — show your settings (e.g. settings)"
+        ),
+    },
+    "ja": {
+        "error_line": "{reason} 例: {example}",
+        "empty": "コマンドを送ってください。",
+        "unknown": "「{word}」というコマンドはありません。",
+        "no_args": "「{command}」に引数は不要です。",
+        "time_missing": "配信時刻を指定してください。",
+        "time_invalid": "「{value}」は時刻として読めません（00:00〜23:59）。",
+        "tz_missing": "タイムゾーンを指定してください。",
+        "tz_invalid": "「{value}」は知らないタイムゾーンです（IANA名か都市名で）。",
+        "topics_missing": "トピックを1つ以上指定してください。",
+        "topic_unknown": "「{value}」はトピックにありません。トピック: {known}",
+        "source_missing": "ソース名を指定してください。",
+        "sources_usage": "「ソース ミュート 名前」または「ソース ミュート解除 名前」と送ってください。",
+        "source_unknown": "「{value}」に当たるソースがありません。",
+        "language_invalid": "「{value}」には対応していません（en か ja）。",
+        "items_invalid": "「{value}」は記事数として読めません。",
+        "items_range": "{value}件は範囲外です。1〜20件で指定してください。",
+        "pause_invalid": "「{value}」は日数として読めません。",
+        "pause_range": "{value}日は範囲外です。1〜365日で指定してください。",
+        "internal": "こちら側で問題が起きました。設定は変わっていません。もう一度お試しください。",
+        "subscribed": "登録しました。毎日 {time}（{tz}）にダイジェストを届けます。",
+        "already_subscribed": "すでに登録済みです。毎日 {time}（{tz}）に届きます。",
+        "unsubscribed": "登録を解除しました。再開するには「登録」と送ってください。",
+        "not_subscribed": "ここでは登録されていません。「登録」と送ると始まります。",
+        "time_set": "配信時刻を {time}（{tz}）にしました。次回: {next}",
+        "tz_set": "タイムゾーンを {tz} にしました。配信は現地時刻の {time} です。次回: {next}",
+        "topics_list": "あなたのトピック: {topics}。選べるトピック: {known}",
+        "topics_none": "すべて",
+        "topics_added": "{added} を追加しました。トピック: {topics}",
+        "topics_removed": "{removed} を外しました。トピック: {topics}",
+        "topics_clear": "トピックをクリアしました。すべてのトピックが届きます。",
+        "sources_list": "ミュート中のソース: {muted}",
+        "sources_none": "なし",
+        "source_muted": "{source} をミュートしました。",
+        "source_unmuted": "{source} のミュートを解除しました。",
+        "source_not_muted": "{source} はミュートされていません。",
+        "language_set": "言語を日本語にしました。",
+        "items_set": "1回のダイジェストを{items}件にしました。",
+        "paused_days": "{until} まで一時停止します。早めに再開するには「再開」と送ってください。",
+        "paused": "一時停止しました。「再開」で再開します。",
+        "resumed": "再開しました。次回: {next}",
+        "not_paused": "一時停止していません。次回: {next}",
+        "now_queued": "今日のダイジェストを送ります。",
+        "now_too_soon": "少し前に送ったばかりです。数分後にもう一度どうぞ。",
+        "now_no_edition": "今日のダイジェストはまだできていません。しばらくしてからお試しください。",
+        "now_unavailable": "ここではすぐに送る機能を使えません。",
+        "hint_subscribe": "受け取るには「登録」と送ってください。",
+        "next_none": "予定なし",
+        "settings": (
+            "状態: {status}\n配信時刻: {time}（{tz}）\n言語: {language}\nトピック: {topics}\n"
+            "ミュート中のソース: {muted}\n記事数: {items}\n次回: {next}"
+        ),
+        "status_active": "登録中",
+        "status_paused": "{until} まで一時停止中",
+        "status_paused_open": "一時停止中",
+        "status_inactive": "未登録",
+        "status_gone": "停止（{reason}）",
+        "help": (
+            "AIToday のコマンド:\n"
+            "登録 — 毎日のダイジェストを開始（例: 登録）\n"
+            "解除 — 配信をやめる（例: 解除）\n"
+            "時間 — 配信時刻（例: 時間 7:30、時間 19時）\n"
+            "タイムゾーン — 地域（例: タイムゾーン Asia/Tokyo）\n"
+            "トピック — 好きなトピック（例: トピック 追加 robotics、トピック 削除 chips、トピック クリア）\n"
+            "ソース — ソースをミュート（例: ソース ミュート Hacker News）\n"
+            "言語 — en か ja（例: 言語 ja）\n"
+            "件数 — 記事数 1〜20（例: 件数 8）\n"
+            "停止 — 一時停止（例: 停止 7日）・再開\n"
+            "今すぐ — 今日のダイジェストを今すぐ（例: 今すぐ）\n"
+            "設定 — 設定を表示（例: 設定）"
+        ),
+    },
+}
+
+
+class _Lenient(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def t(language: str, message_id: str, /, **params: object) -> str:
+    """Render ``message_id`` in ``language`` (falling back to English) with ``params``."""
+    table: Mapping[str, str] = MESSAGES.get(language, MESSAGES["en"])
+    template = table.get(message_id) or MESSAGES["en"].get(message_id, message_id)
+    values = _Lenient({k: str(v) for k, v in params.items()})
+    return string.Formatter().vformat(template, (), values)

@@ -1,0 +1,54 @@
+"""The long-running roles: web, scheduler, worker, and ``run`` (all of them in one process)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import uvicorn
+
+from bot.app import Services
+from bot.scheduler import Scheduler, periodic_jobs
+from bot.web.app import create_app
+
+__all__ = ["serve_roles"]
+
+log = logging.getLogger("aitoday")
+
+
+async def serve_roles(services: Services, *, web: bool, scheduler: bool, worker: bool,
+                      host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the chosen roles until interrupted."""
+    settings = services.settings
+    where = services.runtime.redis_url if services.runtime.embedded is None else (
+        f"embedded Redis at {services.runtime.redis_url}"
+    )
+    log.info("data dir: %s", settings.data_dir.resolve())
+    log.info("redis: %s", where)
+    sched: Scheduler | None = None
+    if scheduler:
+        sched = Scheduler(periodic_jobs(services))
+        sched.start()
+        log.info("scheduler started")
+    tasks: list[asyncio.Task[None]] = []
+    if worker:
+        from bot import worker as worker_module
+
+        tasks.append(asyncio.create_task(worker_module.run_worker(services)))
+        log.info("worker started")
+    try:
+        if web:
+            log.info("listening on http://%s:%d/ (public URL %s)", host, port, settings.public_url)
+            config = uvicorn.Config(create_app(services), host=host, port=port, log_level="info",
+                                    lifespan="off", access_log=False)
+            await uvicorn.Server(config).serve()
+        else:
+            await asyncio.Event().wait()
+    finally:
+        if sched is not None:
+            sched.shutdown()
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -1,0 +1,153 @@
+"""Who a subscriber is (``Identity``) and what they asked for (``Subscription``), independent of storage.
+
+An identity is a tuple per channel, so that the same raw id on two platforms, or the same Slack user id in two
+workspaces, are different subscribers:
+
+    telegram:<chat id>        slack:<team>:<user or channel>        line:<userId>        email:<address>
+    console:<name>
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot import keys
+
+__all__ = [
+    "CHANNELS",
+    "DEFAULT_ITEMS",
+    "DEFAULT_TIME",
+    "DEFAULT_TIMEZONE",
+    "Identity",
+    "IdentityError",
+    "Subscription",
+]
+
+#: Channels and the number of id parts each identity has.
+CHANNELS: dict[str, int] = {"telegram": 1, "slack": 2, "line": 1, "email": 1, "console": 1}
+
+DEFAULT_TIME = time(7, 30)
+DEFAULT_TIMEZONE = "UTC"
+DEFAULT_ITEMS = 5
+
+
+class IdentityError(ValueError):
+    """``CHANNEL:ID`` could not be read; the message says the expected form."""
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    channel: str
+    parts: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Identity:
+        """Read ``telegram:42``, ``slack:T1:U1``, ``line:Uabc``, ``email:a@b.c``."""
+        channel, _, rest = text.partition(":")
+        channel = channel.strip().lower()
+        if channel not in CHANNELS:
+            raise IdentityError(
+                f"unknown channel {channel!r}; expected one of {', '.join(CHANNELS)}, e.g. telegram:42"
+            )
+        expected = CHANNELS[channel]
+        parts = tuple(p.strip() for p in rest.split(":", expected - 1)) if rest else ()
+        if len(parts) != expected or not all(parts):
+            example = {"slack": "slack:T1:U1", "email": "email:a@example.com"}.get(channel, f"{channel}:42")
+            raise IdentityError(f"{channel} needs {expected} id part(s), e.g. {example}")
+        if channel == "email":
+            parts = (parts[0].lower(),)
+        return cls(channel, parts)
+
+    @property
+    def sid(self) -> str:
+        return keys.subscription_id(self.channel, *self.parts)
+
+    @property
+    def address(self) -> str:
+        """The platform address a channel sends to (``T1:C9`` for Slack)."""
+        return ":".join(self.parts)
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.address}"
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """One subscription and its preferences. ``language`` is empty until the reader chooses or we infer it."""
+
+    identity: Identity
+    active: bool = False
+    paused_until: datetime | None = None
+    delivery_time: time = DEFAULT_TIME
+    timezone: str = DEFAULT_TIMEZONE
+    language: str = ""
+    topics: tuple[str, ...] = ()
+    muted_sources: tuple[str, ...] = ()
+    items: int = DEFAULT_ITEMS
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    deactivated_reason: str = ""
+    last_slot_date: date | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sid(self) -> str:
+        return self.identity.sid
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def effective_language(self) -> str:
+        return self.language or "en"
+
+    def is_paused(self, now: datetime) -> bool:
+        return self.paused_until is not None and self.paused_until > now
+
+    def with_changes(self, **changes: Any) -> Subscription:
+        return replace(self, **changes)
+
+    # -------------------------------------------------------------------- storage form (a Redis hash)
+
+    def to_hash(self) -> dict[str, str]:
+        return {
+            "identity": str(self.identity),
+            "active": "1" if self.active else "0",
+            "paused_until": self.paused_until.isoformat() if self.paused_until else "",
+            "time": self.delivery_time.strftime("%H:%M"),
+            "tz": self.timezone,
+            "lang": self.language,
+            "topics": ",".join(self.topics),
+            "muted": "\x1f".join(self.muted_sources),
+            "items": str(self.items),
+            "created": self.created_at.isoformat(),
+            "updated": self.updated_at.isoformat(),
+            "reason": self.deactivated_reason,
+            "last_slot": self.last_slot_date.isoformat() if self.last_slot_date else "",
+            "extra": "\x1f".join(f"{k}={v}" for k, v in sorted(self.extra.items())),
+        }
+
+    @classmethod
+    def from_hash(cls, data: dict[str, str]) -> Subscription:
+        hours, minutes = data.get("time", "07:30").split(":")
+        extra_items = [kv.split("=", 1) for kv in data.get("extra", "").split("\x1f") if "=" in kv]
+        return cls(
+            identity=Identity.parse(data["identity"]),
+            active=data.get("active") == "1",
+            paused_until=datetime.fromisoformat(data["paused_until"]) if data.get("paused_until") else None,
+            delivery_time=time(int(hours), int(minutes)),
+            timezone=data.get("tz") or DEFAULT_TIMEZONE,
+            language=data.get("lang", ""),
+            topics=tuple(t for t in data.get("topics", "").split(",") if t),
+            muted_sources=tuple(m for m in data.get("muted", "").split("\x1f") if m),
+            items=int(data.get("items") or DEFAULT_ITEMS),
+            created_at=datetime.fromisoformat(data["created"]),
+            updated_at=datetime.fromisoformat(data["updated"]),
+            deactivated_reason=data.get("reason", ""),
+            last_slot_date=date.fromisoformat(data["last_slot"]) if data.get("last_slot") else None,
+            extra={k: v for k, v in extra_items},
+        )

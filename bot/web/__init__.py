@@ -1,0 +1,1 @@
+"""The ASGI app: webhooks, sign-up and preference pages, health and metrics."""
