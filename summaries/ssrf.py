@@ -1,0 +1,161 @@
+"""The SSRF guard: fetching may reach only global addresses, unless the operator allowed a host or network.
+
+A feed URL is untrusted input: ``http://169.254.169.254/`` or a DNS name that resolves to ``10.0.0.5`` would
+turn the collector into a proxy into our own network. The guard therefore sits where the socket is opened,
+not where the URL is read: ``GuardedBackend`` wraps httpcore's network backend, resolves the host once,
+checks every address, and connects to the vetted address itself. Every connection, including every redirect
+hop and every full-text page fetch, passes through it, and DNS cannot answer differently between the check
+and the connect (no rebinding window).
+
+Non-global means anything ``ipaddress`` does not call global (private, loopback, link-local, CGNAT
+100.64/10, documentation, benchmarking, reserved, unspecified) plus multicast. IPv6 forms that embed an IPv4
+address (IPv4-mapped ``::ffff:a.b.c.d``, NAT64 ``64:ff9b::/96`` and ``64:ff9b:1::/48``, 6to4 ``2002::/16``,
+Teredo) are judged by the IPv4 address they carry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import httpcore
+
+from summaries.errors import BlockedAddress, ConnectFailed
+
+__all__ = ["AddressPolicy", "GuardedBackend", "embedded_ipv4", "is_public"]
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
+
+
+def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (mapped, NAT64, 6to4, Teredo), or None."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return None
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if any(address in net for net in _NAT64):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address in _SIX_TO_FOUR:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    return None
+
+
+def is_public(address: IPAddress) -> bool:
+    """True when the address is globally routable unicast, judged through any embedded IPv4 address."""
+    inner = embedded_ipv4(address)
+    if inner is not None and not is_public(inner):
+        return False
+    return bool(address.is_global) and not address.is_multicast and not address.is_unspecified
+
+
+@dataclass(frozen=True, slots=True)
+class AddressPolicy:
+    """What may be reached: global addresses, plus the operator's allow-list (hosts, IPs or CIDRs).
+
+    Built from ``AITODAY_FETCH_ALLOW`` by the composition root; ``summaries`` never reads settings itself.
+    """
+
+    allowed_hosts: frozenset[str] = frozenset()
+    allowed_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+    @classmethod
+    def from_allow_list(cls, items: Iterable[str]) -> AddressPolicy:
+        hosts: set[str] = set()
+        nets: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        for raw in items:
+            item = raw.strip().strip("[]")
+            if not item:
+                continue
+            try:
+                nets.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                hosts.add(item.lower().rstrip("."))
+        return cls(frozenset(hosts), tuple(nets))
+
+    def host_allowed(self, host: str) -> bool:
+        return host.lower().rstrip(".") in self.allowed_hosts
+
+    def address_allowed(self, address: IPAddress) -> bool:
+        if any(address in net for net in self.allowed_networks if net.version == address.version):
+            return True
+        return is_public(address)
+
+    def check(self, host: str, address: IPAddress) -> None:
+        """Raise ``BlockedAddress`` unless ``host`` may be reached at ``address``."""
+        if self.host_allowed(host) or self.address_allowed(address):
+            return
+        raise BlockedAddress(f"{host} resolves to non-public {address}; refused (AITODAY_FETCH_ALLOW)")
+
+    async def resolve(self, host: str, port: int) -> list[str]:
+        """Resolve ``host`` once and vet every address; the caller connects to what this returns.
+
+        Raises ``BlockedAddress`` when any address is refused (a name that mixes public and private answers
+        is treated as hostile), ``ConnectFailed`` when the name does not resolve.
+        """
+        try:
+            literal: IPAddress | None = ipaddress.ip_address(host.strip("[]"))
+        except ValueError:
+            literal = None
+        if literal is not None:
+            self.check(host, literal)
+            return [str(literal)]
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            raise ConnectFailed(f"cannot resolve {host}: {exc}") from exc
+        addresses: list[str] = []
+        for info in infos:
+            text = str(info[4][0]).split("%", 1)[0]
+            self.check(host, ipaddress.ip_address(text))
+            if text not in addresses:
+                addresses.append(text)
+        if not addresses:
+            raise ConnectFailed(f"{host} has no address")
+        return addresses
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore network backend that vets the address of every TCP connection before opening it."""
+
+    def __init__(self, policy: AddressPolicy, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
+        self._policy = policy
+        self._inner = inner if inner is not None else httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await self._policy.resolve(host, port)
+        last: Exception | None = None
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise BlockedAddress("unix sockets are never fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
