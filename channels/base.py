@@ -19,6 +19,7 @@ by the exception's type::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -32,6 +33,7 @@ __all__ = [
     "Delivery",
     "InboundMessage",
     "InstallBroken",
+    "RateLimit",
     "QuotaExceeded",
     "RateLimited",
     "Receipt",
@@ -83,6 +85,19 @@ class Receipt:
     provider_message_id: str = ""
     accepted_at: datetime | None = None
     messages: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """A provider limit a send consumes one token of: ``rate`` messages per ``per_seconds`` in ``bucket``.
+
+    Buckets are names such as ``telegram:global`` or ``telegram:chat:42``; the worker keeps them in Redis so
+    that they hold across worker processes and waits (without sending) until every bucket has a token.
+    """
+
+    bucket: str
+    rate: float
+    per_seconds: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +182,10 @@ class Channel(Protocol):
 
     def render(self, edition: Edition, language: str) -> Any:
         """The platform payload for ``edition`` (JSON-able, or a string for text channels)."""
+        ...
+
+    def rate_limits(self, recipient: Recipient) -> Sequence[RateLimit]:
+        """The provider buckets one send to ``recipient`` consumes (empty: no pacing needed)."""
         ...
 
     async def send(self, delivery: Delivery) -> Receipt:
