@@ -1,0 +1,106 @@
+"""Score the offline summarizer with ROUGE beside Lead-3 / Lead-1, and time it. Prints ONE JSON object.
+
+    python bench/summary_quality.py --data ../shared/eval/news-summaries-dev.jsonl --json
+
+The data file has one JSON object a line: ``id``, ``dataset`` (``cnndm`` or ``xsum``), ``article``,
+``reference``. Key points (three sentences, joined in role order) and Lead-3 are scored against the CNN/DM
+references; the gist and Lead-1 against the XSum references. ROUGE is rouge-score with Porter stemming, F1,
+× 100; R-Lsum splits summaries at newlines, one sentence a line. ``--half a|b`` scores only the items whose
+id hash is even/odd, so a choice made on one half can be checked on the other.
+``articles_per_s`` is the offline summarizer alone (cards for every item), single process, one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from statistics import mean
+
+from rouge_score import rouge_scorer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from summaries.models import Article
+from summaries.sentences import split_sentences
+from summaries.summarize import OfflineSummarizer
+
+_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _article(item: dict[str, str]) -> Article:
+    return Article(
+        fingerprint=item["id"],
+        source_id="eval",
+        source_name="eval",
+        category="media",
+        url=f"https://eval.invalid/{item['id']}",
+        title="",
+        published=_EPOCH,
+        first_seen=_EPOCH,
+        text=item["article"],
+    )
+
+
+def _half(item_id: str) -> str:
+    return "a" if hashlib.sha1(item_id.encode()).digest()[0] % 2 == 0 else "b"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, type=Path)
+    parser.add_argument("--json", action="store_true", help="print one JSON object (the only output)")
+    parser.add_argument("--half", choices=("a", "b"), help="score only one half of the items")
+    args = parser.parse_args(argv)
+
+    items = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if args.half:
+        items = [it for it in items if _half(it["id"]) == args.half]
+    articles = [_article(it) for it in items]
+    summarizer = OfflineSummarizer()
+
+    start = time.perf_counter()
+    cards = [summarizer.card(a) for a in articles]
+    elapsed = time.perf_counter() - start
+
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
+    kp: list[tuple[float, float, float]] = []
+    l3: list[tuple[float, float, float]] = []
+    gist: list[float] = []
+    l1: list[float] = []
+    for item, card in zip(items, cards, strict=True):
+        ref = "\n".join(split_sentences(item["reference"]))
+        lead = split_sentences(item["article"])
+        if item["dataset"] == "cnndm":
+            for pred, bucket in (("\n".join(card.key_points), kp), ("\n".join(lead[:3]), l3)):
+                s = scorer.score(ref, pred)
+                bucket.append((s["rouge1"].fmeasure, s["rouge2"].fmeasure, s["rougeLsum"].fmeasure))
+        else:
+            gist.append(scorer.score(ref, card.gist)["rouge1"].fmeasure)
+            l1.append(scorer.score(ref, lead[0] if lead else "")["rouge1"].fmeasure)
+
+    def avg(values: list[float]) -> float:
+        return round(100 * mean(values), 2) if values else 0.0
+
+    result = {
+        "keypoints_r1": avg([s[0] for s in kp]),
+        "keypoints_r2": avg([s[1] for s in kp]),
+        "keypoints_rlsum": avg([s[2] for s in kp]),
+        "lead3_r1": avg([s[0] for s in l3]),
+        "lead3_r2": avg([s[1] for s in l3]),
+        "lead3_rlsum": avg([s[2] for s in l3]),
+        "gist_r1": avg(gist),
+        "lead1_r1": avg(l1),
+        "articles_per_s": round(len(articles) / elapsed, 1) if elapsed else 0.0,
+        "n": len(items),
+    }
+    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
