@@ -1,0 +1,265 @@
+"""One ingest run: every enabled source fetched once, parsed, normalized, deduped and stored.
+
+The flow per source (all sources concurrently; the fetcher's global and per-origin limits bound it)::
+
+    state (validators, backoff) ─► fetch (conditional GET) ─► 304: done, nothing parsed
+                                          │ 200
+                                          ▼
+        parse (worker thread, time budget) ─► cheap aliases (GUID, URL) ─► store.known ─► only new items
+                                          ▼
+        normalize (clean, sanitize, count) ─► full text for teasers (optional) ─► store.add (atomic dedupe)
+
+Failures are classified (``summaries.errors``) and recorded on the source; one failing source never stops
+the others (fan-out logs and continues). Backoff is decided here, in one place, from the failure type:
+exponential from ``backoff_base`` up to ``backoff_cap`` (24 h), or the server's ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from summaries.errors import IngestError, RateLimited
+from summaries.fetch import Fetcher
+from summaries.fulltext import FullTextExtractor
+from summaries.models import Article, Source
+from summaries.normalize import Candidate, candidates, normalize
+from summaries.parse import PARSE_TIMEOUT, ParsedFeed, parse_feed_async
+from summaries.ports import ArticleStore, SourceState, SourceStateStore
+
+__all__ = [
+    "IngestOptions",
+    "IngestReport",
+    "Ingestor",
+    "SourceOutcome",
+    "next_state_after_failure",
+    "next_state_after_success",
+]
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Progress = Callable[["SourceOutcome"], None]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOptions:
+    """Policy knobs of a run. The composition root fills them from settings."""
+
+    full_text: bool = False
+    parse_budget: float = PARSE_TIMEOUT
+    backoff_base: timedelta = timedelta(minutes=15)
+    backoff_cap: timedelta = timedelta(hours=24)
+    unhealthy_after: int = 3
+    force: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOutcome:
+    """How one source went this run. ``status``: ok, not_modified, failed or deferred (backing off)."""
+
+    source: Source
+    status: str
+    kind: str = ""
+    message: str = ""
+    items: int = 0
+    new: int = 0
+    bytes: int = 0
+    elapsed: float = 0.0
+    parser: str = ""
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """The whole run, for the closing table, the scheduler's log line and the benchmark."""
+
+    started: datetime
+    outcomes: list[SourceOutcome] = field(default_factory=list)
+    elapsed: float = 0.0
+    new_articles: list[Article] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def failures(self) -> dict[str, int]:
+        """Failed sources by failure class, e.g. ``{"timeout": 3, "http_5xx": 2}``."""
+        return dict(Counter(o.kind for o in self.outcomes if o.status == "failed"))
+
+    @property
+    def new(self) -> int:
+        return sum(o.new for o in self.outcomes)
+
+    @property
+    def bytes(self) -> int:
+        return sum(o.bytes for o in self.outcomes)
+
+
+def next_state_after_success(
+    state: SourceState, *, now: datetime, etag: str | None, last_modified: str | None, items: int, new: int,
+    size: int,
+) -> SourceState:  # fmt: skip
+    """Healthy again: failures reset, validators replaced (kept when a 304 did not resend them)."""
+    return state.evolve(
+        etag=etag or state.etag,
+        last_modified=last_modified or state.last_modified,
+        status="ok",
+        failures=0,
+        last_attempt=now,
+        last_success=now,
+        retry_at=None,
+        items=items if items or size else state.items,
+        new_items=new,
+        bytes=size,
+    )
+
+
+def next_state_after_failure(
+    state: SourceState, error: IngestError, *, now: datetime, options: IngestOptions
+) -> SourceState:
+    """One more failure: exponential backoff (or the server's Retry-After), capped; unhealthy after N."""
+    failures = state.failures + 1
+    delay = options.backoff_base * (2 ** min(failures - 1, 16))
+    if isinstance(error, RateLimited) and error.retry_after is not None:
+        delay = timedelta(seconds=error.retry_after)
+    delay = min(delay, options.backoff_cap)
+    return state.evolve(
+        status="unhealthy" if failures >= options.unhealthy_after else "failing",
+        failures=failures,
+        last_attempt=now,
+        last_error=str(error)[:300],
+        last_error_kind=error.kind,
+        retry_at=now + delay,
+        new_items=0,
+    )
+
+
+class Ingestor:
+    """Runs ingestion over a list of sources with one fetcher, one article store and one state store."""
+
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        articles: ArticleStore,
+        states: SourceStateStore,
+        *,
+        options: IngestOptions | None = None,
+        fulltext: FullTextExtractor | None = None,
+        clock: Clock = _utcnow,
+    ) -> None:
+        self._fetcher = fetcher
+        self._articles = articles
+        self._states = states
+        self._options = options or IngestOptions()
+        self._fulltext = fulltext if self._options.full_text else None
+        self._clock = clock
+
+    async def run(self, sources: Sequence[Source], *, progress: Progress | None = None) -> IngestReport:
+        """Fetch every enabled source once. Never raises for a source's failure; see the report."""
+        enabled = [s for s in sources if s.enabled]
+        report = IngestReport(started=self._clock())
+        started = time.perf_counter()
+        states = await self._states.load_states([s.id for s in enabled])
+        claimed: set[str] = set()  # aliases taken by another source earlier in this run
+
+        async def one(source: Source) -> None:
+            outcome = await self._one(source, states.get(source.id, SourceState()), claimed, report)
+            report.outcomes.append(outcome)
+            if progress is not None:
+                progress(outcome)
+
+        await asyncio.gather(*(one(s) for s in enabled))
+        report.elapsed = time.perf_counter() - started
+        return report
+
+    async def _one(
+        self, source: Source, state: SourceState, claimed: set[str], report: IngestReport
+    ) -> SourceOutcome:
+        now = self._clock()
+        if not self._options.force and state.retry_at is not None and state.retry_at > now:
+            return SourceOutcome(source, "deferred", state.last_error_kind, f"backing off until {state.retry_at:%H:%M}")
+        started = time.perf_counter()
+        try:
+            outcome, new_state = await self._fetch_and_store(source, state, claimed, report, now)
+        except IngestError as exc:
+            new_state = next_state_after_failure(state, exc, now=now, options=self._options)
+            outcome = SourceOutcome(source, "failed", exc.kind, str(exc)[:300])
+        except Exception as exc:  # fan-out: a bug with one feed is logged and the run goes on
+            log.exception("ingest of %s failed unexpectedly", source.feed_url)
+            error = IngestError(f"internal error: {type(exc).__name__}")
+            new_state = next_state_after_failure(state, error, now=now, options=self._options)
+            outcome = SourceOutcome(source, "failed", "internal", str(error))
+        try:
+            await self._states.save_state(source.id, new_state)
+        except Exception:
+            log.exception("could not save the state of %s", source.id)
+        return SourceOutcome(
+            outcome.source, outcome.status, outcome.kind, outcome.message, outcome.items, outcome.new,
+            outcome.bytes, time.perf_counter() - started, outcome.parser,
+        )  # fmt: skip
+
+    async def _fetch_and_store(
+        self, source: Source, state: SourceState, claimed: set[str], report: IngestReport, now: datetime
+    ) -> tuple[SourceOutcome, SourceState]:
+        result = await self._fetcher.fetch(source.feed_url, etag=state.etag, last_modified=state.last_modified)
+        if result.not_modified:
+            new_state = next_state_after_success(
+                state, now=now, etag=result.etag, last_modified=result.last_modified, items=0, new=0, size=0
+            )
+            return SourceOutcome(source, "not_modified"), new_state
+        feed = await parse_feed_async(
+            result.body, url=result.url, charset=result.charset, budget=self._options.parse_budget
+        )
+        stored = await self._store_new(source, feed, claimed, now)
+        report.new_articles.extend(stored)
+        new_state = next_state_after_success(
+            state, now=now, etag=result.etag, last_modified=result.last_modified, items=len(feed.items),
+            new=len(stored), size=result.wire_bytes,
+        )  # fmt: skip
+        outcome = SourceOutcome(
+            source, "ok", items=len(feed.items), new=len(stored), bytes=result.wire_bytes, parser=feed.parser
+        )
+        return outcome, new_state
+
+    async def _store_new(self, source: Source, feed: ParsedFeed, claimed: set[str], now: datetime) -> list[Article]:
+        found = candidates(feed, source)
+        if not found:
+            return []
+        known = await self._articles.known([c.cheap_aliases for c in found])
+        fresh: list[Candidate] = []
+        for candidate, is_known in zip(found, known, strict=True):
+            if is_known or claimed.intersection(candidate.cheap_aliases):
+                continue
+            claimed.update(candidate.cheap_aliases)
+            fresh.append(candidate)
+        if not fresh:
+            return []
+        normalized = await asyncio.to_thread(_normalize_all, fresh, source, feed, now)
+        if self._fulltext is not None:
+            enriched = await asyncio.gather(*(self._fulltext.enrich(a) for a, _ in normalized))
+            normalized = [(a, aliases) for a, (_, aliases) in zip(enriched, normalized, strict=True)]
+        return await self._articles.add(normalized)
+
+
+def _normalize_all(
+    fresh: Sequence[Candidate], source: Source, feed: ParsedFeed, now: datetime
+) -> list[tuple[Article, tuple[str, ...]]]:
+    """Normalize a batch off the event loop; items sharing a title/content alias are kept once."""
+    out: list[tuple[Article, tuple[str, ...]]] = []
+    seen: set[str] = set()
+    for candidate in fresh:
+        article, aliases = normalize(candidate, source, feed, now=now)
+        if seen.intersection(aliases):
+            continue
+        seen.update(aliases)
+        out.append((article, aliases))
+    return out
