@@ -283,7 +283,7 @@ class CommandHandler:
     async def _cmd_settings(self, identity: Identity, command: Command, language: str) -> Reply:
         sub = await self._store.get(identity) or Subscription(identity=identity)
         now = self._store.clock()
-        if sub.deactivated_reason and not sub.active:
+        if sub.deactivated_reason and sub.deactivated_reason != "unsubscribed" and not sub.active:
             status = t(language, "status_gone", reason=sub.deactivated_reason)
         elif not sub.active:
             status = t(language, "status_inactive")

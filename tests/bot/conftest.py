@@ -1,0 +1,51 @@
+"""Fixtures for bot tests: a store on the real Redis with a controllable clock, and a chat helper."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import pytest
+import redis.asyncio as aioredis
+
+from bot.commands import CommandHandler, Reply
+from bot.store import SubscriptionStore
+from bot.subscriptions import Identity
+
+
+class FakeClock:
+    """A clock the test moves by hand (our own time source, not a mock of a dependency)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 27, 1, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def store(redis_client: aioredis.Redis, clock: FakeClock) -> SubscriptionStore:
+    return SubscriptionStore(redis_client, clock=clock)
+
+
+@pytest.fixture
+def handler(store: SubscriptionStore) -> CommandHandler:
+    return CommandHandler(store)
+
+
+Chat = Callable[[str, str], Awaitable[Reply]]
+
+
+@pytest.fixture
+def chat(handler: CommandHandler) -> Chat:
+    """``await chat("telegram:42", "time 7:30")`` → the reply, as a transcript reads."""
+
+    async def send(who: str, text: str) -> Reply:
+        return await handler.handle(Identity.parse(who), text)
+
+    return send
