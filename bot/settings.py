@@ -62,6 +62,9 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
     telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+    # Shown on the landing page as "add the bot" links (the web pages cannot learn them from the tokens alone)
+    telegram_bot_username: str = Field(default="", alias="AITODAY_TELEGRAM_BOT_USERNAME")
+    line_basic_id: str = Field(default="", pattern=r"^(@[\w.-]+)?$", alias="AITODAY_LINE_BASIC_ID")
 
     smtp_host: str | None = Field(default=None, alias="SMTP_HOST")
     smtp_port: int = Field(default=587, ge=1, le=65535, alias="SMTP_PORT")

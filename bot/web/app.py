@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from bot.app import Services
-from bot.web import health
+from bot.web import health, pages
 
 __all__ = ["create_app"]
 
@@ -20,6 +20,7 @@ RouteFactory = Callable[[Services], list[BaseRoute]]
 
 _ROUTE_MODULES: tuple[RouteFactory, ...] = (
     health.routes,
+    pages.routes,
 )
 
 
@@ -28,6 +29,6 @@ def create_app(services: Services) -> Starlette:
     routes: list[BaseRoute] = []
     for factory in _ROUTE_MODULES:
         routes.extend(factory(services))
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={404: pages.not_found_handler(services)})
     app.state.services = services
     return app

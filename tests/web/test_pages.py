@@ -1,0 +1,65 @@
+"""The landing and edition pages over real HTTP: cards, escaping, languages, the sign-up form, 404s."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+
+from tests.web.conftest import Site, store_sample_editions
+
+
+async def _get(site: Site, path: str, **headers: str) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=site.url) as client:
+        return await client.get(path, headers=headers)
+
+
+async def test_landing_without_an_edition_says_so_and_still_offers_the_sign_up(site: Site) -> None:
+    response = await _get(site, "/")
+    assert response.status_code == 200
+    assert "No edition has been built yet" in response.text
+    for field in ('for="email"', 'for="time"', 'for="timezone"', 'for="language"'):
+        assert field in response.text
+    assert 'action="/subscribe"' in response.text
+
+
+async def test_landing_shows_todays_top_stories_as_escaped_cards(site: Site) -> None:
+    await store_sample_editions(site)
+    response = await _get(site, "/")
+    assert response.text.count('class="card"') == 6
+    assert "What happened" in response.text
+    assert "<script>alert(1)</script>" not in response.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+    assert "Content-Security-Policy" in response.headers or "content-security-policy" in response.headers
+
+
+async def test_accept_language_picks_japanese_and_the_switch_overrides_and_sticks(site: Site) -> None:
+    await store_sample_editions(site)
+    ja = await _get(site, "/", **{"Accept-Language": "ja-JP,ja;q=0.9,en;q=0.5"})
+    assert '<html lang="ja">' in ja.text
+    assert "今日のトップニュース" in ja.text
+    async with httpx.AsyncClient(base_url=site.url) as client:
+        switched = await client.get("/?lang=en", headers={"Accept-Language": "ja"})
+        assert '<html lang="en">' in switched.text
+        again = await client.get("/", headers={"Accept-Language": "ja"})
+        assert '<html lang="en">' in again.text
+
+
+async def test_edition_page_shows_every_story_and_links_the_other_language(site: Site) -> None:
+    await store_sample_editions(site)
+    today = datetime.now(UTC).date().isoformat()
+    response = await _get(site, f"/editions/{today}/ja")
+    assert response.status_code == 200
+    assert response.text.count('class="card"') == 8
+    assert "何が起きたか" in response.text
+    assert f'href="/editions/{today}/en"' in response.text
+    undated = await _get(site, f"/editions/{today}", **{"Accept-Language": "en"})
+    assert '<html lang="en">' in undated.text
+
+
+async def test_missing_edition_and_unknown_paths_get_the_friendly_404(site: Site) -> None:
+    for path in ("/editions/2001-01-01/en", "/editions/not-a-date", "/editions/2026-11-27/fr", "/nope"):
+        response = await _get(site, path)
+        assert response.status_code == 404, path
+        assert "Back to the front page" in response.text, path
+        assert "Traceback" not in response.text
