@@ -7,6 +7,14 @@ Grammar::
     aitoday:v1:{s<NN>}:log:<sid>          list   delivery log of one subscription (newest first, 30 days)
     aitoday:v1:{s<NN>}:sent:<delivery>    string sent-marker of one delivery id (value: provider msg id)
     aitoday:v1:{g}:<name>                 global singletons (leases, streams, counters) share one slot
+    aitoday:v1:{a}:article:<fp>           string one article (JSON), expires 14 days after it was stored
+    aitoday:v1:{a}:articles               zset   fingerprint -> published epoch (recent_articles)
+    aitoday:v1:{a}:seen                   hash   dedupe alias (g:/u:/t:<hash>) -> fingerprint
+    aitoday:v1:{a}:seen-at                zset   dedupe alias -> last sighting epoch (aliases expire with it)
+    aitoday:v1:{a}:fulltext:<urlhash>     string extracted page text of a teaser, 14 days
+    aitoday:v1:{src}:source:<id>          hash   ETag, Last-Modified, health and backoff of one source
+    aitoday:v1:{src}:sources:added        hash   source id -> Source JSON added by the operator
+    aitoday:v1:{src}:sources:removed      set    source ids the operator removed from the list
 
 ``<sid>`` is a hash of the identity tuple, never raw user text; ``NN`` is ``int(sid, 16) % SHARDS``, so a
 subscription, its shard's due index and its log share one Redis Cluster slot and can be updated in one
@@ -23,14 +31,18 @@ __all__ = [
     "article",
     "article_index",
     "article_seen",
+    "article_seen_at",
     "delivery_log",
     "due_index",
     "edition",
+    "fulltext",
     "global_key",
     "sent_marker",
     "shard_of",
     "shard_tag",
     "source_state",
+    "sources_added",
+    "sources_removed",
     "subscription",
     "subscription_id",
 ]
@@ -94,6 +106,26 @@ def article_index() -> str:
 def article_seen() -> str:
     """hash of every fingerprint alias (GUID, URL, title hash) -> canonical fingerprint."""
     return f"{PREFIX}:{{a}}:seen"
+
+
+def article_seen_at() -> str:
+    """zset dedupe alias -> epoch it was last seen; aliases unseen for 14 days are dropped from ``seen``."""
+    return f"{PREFIX}:{{a}}:seen-at"
+
+
+def fulltext(url_hash: str) -> str:
+    """string: the main text extracted from an article page ("" = the page had none), 14 days."""
+    return f"{PREFIX}:{{a}}:fulltext:{url_hash}"
+
+
+def sources_added() -> str:
+    """hash source id -> Source JSON: sources the operator added on top of the OPML list."""
+    return f"{PREFIX}:{{src}}:sources:added"
+
+
+def sources_removed() -> str:
+    """set of source ids the operator removed from the OPML list."""
+    return f"{PREFIX}:{{src}}:sources:removed"
 
 
 def source_state(source_id: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.cli import chat, serve
+from bot.cli import chat, ingest, serve, sources
 from bot.cli._types import Subparsers
 
 Registrar = Callable[[Subparsers], None]
@@ -17,6 +17,8 @@ Registrar = Callable[[Subparsers], None]
 REGISTRARS: tuple[Registrar, ...] = (
     serve.register,
     chat.register,
+    ingest.register,
+    sources.register,
 )
 
 __all__ = ["REGISTRARS", "Registrar"]
