@@ -7,6 +7,7 @@ Grammar::
     aitoday:v1:{s<NN>}:log:<sid>          list   delivery log of one subscription (newest first, 30 days)
     aitoday:v1:{s<NN>}:sent:<delivery>    string sent-marker of one delivery id (value: provider msg id)
     aitoday:v1:{g}:<name>                 global singletons (leases, streams, counters) share one slot
+    aitoday:v1:{g}:counter:<name>         hash   label set (sorted query string) -> count (bot.counters)
     aitoday:v1:{a}:article:<fp>           string one article (JSON), expires 14 days after it was stored
     aitoday:v1:{a}:articles               zset   fingerprint -> published epoch (recent_articles)
     aitoday:v1:{a}:seen                   hash   dedupe alias (g:/u:/t:<hash>) -> fingerprint
@@ -32,6 +33,7 @@ __all__ = [
     "article_index",
     "article_seen",
     "article_seen_at",
+    "counter",
     "delivery_log",
     "due_index",
     "edition",
@@ -89,6 +91,11 @@ def sent_marker(sid: str, delivery_id: str) -> str:
 def global_key(name: str) -> str:
     """A global singleton (lease, stream, counter); all share the ``{g}`` slot."""
     return f"{PREFIX}:{{g}}:{name}"
+
+
+def counter(name: str) -> str:
+    """hash: one operational counter of ``bot.counters``, a field per label set, read by ``GET /metrics``."""
+    return global_key(f"counter:{name}")
 
 
 # ------------------------------------------------------------------ summary core storage (articles, editions)
