@@ -1,0 +1,238 @@
+"""An edition as Slack Block Kit posts: pure, deterministic, always within Slack's limits.
+
+Why a module of its own: the limits are where naive Slack bots break, so they are enforced here, once, and
+tested with hostile feed text (``tests/sample_edition.py``) and generated editions:
+
+* at most ``MAX_BLOCKS`` (50) blocks per message, so a long digest is split into several posts, always at a
+  story boundary (a story's blocks never straddle two posts);
+* a section's text at most ``MAX_SECTION`` (3,000) characters *after* escaping, a header at most 150,
+  a button label at most 75, a ``block_id`` at most 255;
+* feed text is untrusted: ``&``, ``<`` and ``>`` are escaped in every mrkdwn string (titles, gists, source
+  names, the fallback ``text``) so that a title can never ping ``<!channel>`` or forge a link.
+
+A post is ``{"text": fallback, "blocks": [...]}``; ``render`` returns the list of posts, which is exactly
+what ``aitoday preview --channel slack`` prints and what ``chat.postMessage`` receives.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from summaries.models import Edition, Story
+
+__all__ = [
+    "ACTION_MORE",
+    "ACTION_MUTE",
+    "MAX_BLOCKS",
+    "MAX_HEADER",
+    "MAX_SECTION",
+    "escape",
+    "render_plain",
+    "render_posts",
+]
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_HEADER = 150
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+MAX_BLOCK_ID = 255
+#: Fallback text is what notifications and screen readers show; Slack truncates past 40,000.
+MAX_FALLBACK = 3000
+#: Plain posts (the fallback after a RenderBug) stay well under ``msg_too_long``.
+MAX_PLAIN = 3500
+
+ACTION_MORE = "aitoday_more_like_this"
+ACTION_MUTE = "aitoday_mute_source"
+
+_BLOCKS_PER_STORY = 4  # section, context, actions, divider
+
+_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "AIToday · {date}",
+        "part": " ({n}/{total})",
+        "what_happened": "What happened",
+        "why_it_matters": "Why it matters",
+        "what_to_watch": "What to watch",
+        "more": "👍 More like this",
+        "mute": "Mute this source",
+        "min": "{n} min read",
+        "sources": "+{n} sources",
+        "source": "+1 source",
+        "minutes_ago": "{n}m ago",
+        "hours_ago": "{n}h ago",
+        "days_ago": "{n}d ago",
+        "empty": "No stories match your topics today. Send `/aitoday topics` to widen them.",
+        "fallback": "AIToday {date}: {titles}",
+    },
+    "ja": {
+        "title": "AIToday · {date}",
+        "part": "（{n}/{total}）",
+        "what_happened": "何が起きたか",
+        "why_it_matters": "なぜ重要か",
+        "what_to_watch": "今後の注目点",
+        "more": "👍 似た記事をもっと",
+        "mute": "このソースをミュート",
+        "min": "{n}分で読めます",
+        "sources": "他{n}件のソース",
+        "source": "他1件のソース",
+        "minutes_ago": "{n}分前",
+        "hours_ago": "{n}時間前",
+        "days_ago": "{n}日前",
+        "empty": "今日はあなたのトピックに合う記事がありません。`/aitoday topics` で広げられます。",
+        "fallback": "AIToday {date}: {titles}",
+    },
+}
+
+
+def _w(language: str, key: str, **params: object) -> str:
+    words = _WORDS.get(language, _WORDS["en"])
+    return words[key].format(**params)
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, escaped as Slack documents (``&`` first)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _safe_url(url: str) -> str:
+    """A URL that cannot close or split a ``<url|label>`` link: ``<``, ``>``, ``|`` and spaces are
+    percent-encoded, and ``&`` is entity-escaped because Slack unescapes the whole text, links included."""
+    return escape(quote(url, safe=":/?#[]@!$&'()*+,;=%~-._"))
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
+
+
+def _age(published: datetime, now: datetime, language: str) -> str:
+    minutes = max(0, int((now - published).total_seconds() // 60))
+    if minutes < 60:
+        return _w(language, "minutes_ago", n=minutes)
+    if minutes < 48 * 60:
+        return _w(language, "hours_ago", n=minutes // 60)
+    return _w(language, "days_ago", n=minutes // (24 * 60))
+
+
+def _date(edition: Edition, language: str) -> str:
+    if language == "ja":
+        return f"{edition.date.year}年{edition.date.month}月{edition.date.day}日"
+    return edition.date.strftime("%a %d %b %Y")
+
+
+def _section_text(story: Story, language: str) -> str:
+    """Title link, gist and the three labelled key points, escaped, within ``MAX_SECTION``.
+
+    The budget is spent on escaped text, so a title full of ``&`` cannot push the section over the limit;
+    the longest part is shortened first until everything fits.
+    """
+    card = story.card
+    parts = [story.title, card.gist, card.what_happened, card.why_it_matters, card.what_to_watch]
+    limits = [300, 600, 700, 700, 700]
+    while True:
+        title, gist, happened, matters, watch = (escape(_clip(p, n)) for p, n in zip(parts, limits, strict=True))
+        lines = [f"*<{_safe_url(story.url)}|{title}>*"]
+        if gist and gist != happened:
+            lines.append(gist)
+        for key, point in (("what_happened", happened), ("why_it_matters", matters), ("what_to_watch", watch)):
+            if point:
+                lines.append(f"*{_w(language, key)}:* {point}")
+        text = "\n".join(lines)
+        if len(text) <= MAX_SECTION:
+            return text
+        longest = max(range(len(limits)), key=lambda i: len(escape(_clip(parts[i], limits[i]))))
+        limits[longest] = max(20, int(limits[longest] * 0.8))
+
+
+def _context_text(story: Story, now: datetime, language: str) -> str:
+    bits = [escape(_clip(story.source_name, 200)), _age(story.published, now, language),
+            _w(language, "min", n=max(1, story.reading_minutes))]
+    others = story.source_count - 1
+    if others == 1:
+        bits.append(_w(language, "source"))
+    elif others > 1:
+        bits.append(_w(language, "sources", n=others))
+    return " · ".join(bits)
+
+
+def _button(text: str, action_id: str, value: str) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": _clip(text, MAX_BUTTON_TEXT), "emoji": True},
+        "action_id": action_id,
+        "value": value[:MAX_BUTTON_VALUE],
+    }
+
+
+def _story_blocks(story: Story, now: datetime, language: str) -> list[dict[str, Any]]:
+    block_id = f"story:{story.id}"[:MAX_BLOCK_ID - 2]
+    buttons = []
+    if story.topics:
+        buttons.append(_button(_w(language, "more"), ACTION_MORE, story.topics[0]))
+    buttons.append(_button(_w(language, "mute"), ACTION_MUTE, story.source_name or story.source_id))
+    return [
+        {"type": "section", "block_id": f"{block_id}:s",
+         "text": {"type": "mrkdwn", "text": _section_text(story, language)}},
+        {"type": "context", "block_id": f"{block_id}:c",
+         "elements": [{"type": "mrkdwn", "text": _context_text(story, now, language)}]},
+        {"type": "actions", "block_id": f"{block_id}:a", "elements": buttons},
+        {"type": "divider"},
+    ]
+
+
+def _header(edition: Edition, language: str, part: int, total: int) -> dict[str, Any]:
+    text = _w(language, "title", date=_date(edition, language))
+    if total > 1:
+        text += _w(language, "part", n=part, total=total)
+    return {"type": "header", "text": {"type": "plain_text", "text": _clip(text, MAX_HEADER), "emoji": True}}
+
+
+def _fallback(edition: Edition, stories: tuple[Story, ...] | list[Story], language: str) -> str:
+    titles = "; ".join(_clip(s.title, 120) for s in stories)
+    return escape(_clip(_w(language, "fallback", date=_date(edition, language), titles=titles), MAX_FALLBACK))
+
+
+def render_posts(edition: Edition, language: str) -> list[dict[str, Any]]:
+    """The posts of one digest: each ≤ ``MAX_BLOCKS`` blocks, split only between stories."""
+    language = language if language in _WORDS else "en"
+    now = edition.generated_at
+    per_post = (MAX_BLOCKS - 1) // _BLOCKS_PER_STORY  # one block is the header
+    stories = list(edition.stories)
+    if not stories:
+        return [{
+            "text": _fallback(edition, [], language),
+            "blocks": [_header(edition, language, 1, 1),
+                       {"type": "section", "text": {"type": "mrkdwn", "text": _w(language, "empty")}}],
+        }]
+    chunks = [stories[i:i + per_post] for i in range(0, len(stories), per_post)]
+    posts = []
+    for index, chunk in enumerate(chunks, start=1):
+        blocks = [_header(edition, language, index, len(chunks))]
+        for story in chunk:
+            blocks.extend(_story_blocks(story, now, language))
+        if blocks[-1]["type"] == "divider":
+            blocks.pop()  # no trailing rule at the bottom of a post
+        posts.append({"text": _fallback(edition, chunk, language), "blocks": blocks})
+    return posts
+
+
+def render_plain(edition: Edition, language: str) -> list[str]:
+    """Text-only posts (no blocks): the one fallback after Slack rejected our blocks as ``invalid_blocks``."""
+    language = language if language in _WORDS else "en"
+    head = escape(_w(language, "title", date=_date(edition, language)))
+    lines = [f"*{head}*"]
+    for story in edition.stories:
+        lines.append(f"• <{_safe_url(story.url)}|{escape(_clip(story.title, 300))}> — "
+                     f"{escape(_clip(story.card.gist, 400))}")
+    posts: list[str] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + 1 + len(line) > MAX_PLAIN:
+            posts.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    posts.append(current)
+    return posts
