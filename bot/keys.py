@@ -8,6 +8,9 @@ Grammar::
     aitoday:v1:{s<NN>}:sent:<delivery>    string sent-marker of one delivery id (value: provider msg id)
     aitoday:v1:{g}:<name>                 global singletons (leases, streams, counters) share one slot
     aitoday:v1:{g}:counter:<name>         hash   label set (sorted query string) -> count (bot.counters)
+    aitoday:v1:{g}:deliveries             stream the delivery queue, consumed by a group of workers
+    aitoday:v1:{g}:deliveries:dead        stream deliveries given up on (dead letters), kept for replay
+    aitoday:v1:{g}:lease:scheduler        string the scheduler lease "<holder> <renewed epoch s>", TTL = lease
     aitoday:v1:{a}:article:<fp>           string one article (JSON), expires 14 days after it was stored
     aitoday:v1:{a}:articles               zset   fingerprint -> published epoch (recent_articles)
     aitoday:v1:{a}:seen                   hash   dedupe alias (g:/u:/t:<hash>) -> fingerprint
@@ -34,11 +37,14 @@ __all__ = [
     "article_seen",
     "article_seen_at",
     "counter",
+    "dead_letters",
     "delivery_log",
+    "delivery_stream",
     "due_index",
     "edition",
     "fulltext",
     "global_key",
+    "scheduler_lease",
     "sent_marker",
     "shard_of",
     "shard_tag",
@@ -96,6 +102,21 @@ def global_key(name: str) -> str:
 def counter(name: str) -> str:
     """hash: one operational counter of ``bot.counters``, a field per label set, read by ``GET /metrics``."""
     return global_key(f"counter:{name}")
+
+
+def delivery_stream() -> str:
+    """stream: queued deliveries; a consumer group of workers reads it, an entry is acked once sent."""
+    return global_key("deliveries")
+
+
+def dead_letters() -> str:
+    """stream: deliveries given up on, with the reason; ``aitoday deliveries --dead/--replay`` reads it."""
+    return global_key("deliveries:dead")
+
+
+def scheduler_lease() -> str:
+    """string ``"<holder> <renewed-at epoch seconds>"`` (SET NX PX): who schedules, and how recently renewed."""
+    return global_key("lease:scheduler")
 
 
 # ------------------------------------------------------------------ summary core storage (articles, editions)

@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from bot.app import Services
-from bot.web import health, pages
+from bot.web import health, metrics, pages
 
 __all__ = ["create_app"]
 
@@ -21,6 +21,7 @@ RouteFactory = Callable[[Services], list[BaseRoute]]
 _ROUTE_MODULES: tuple[RouteFactory, ...] = (
     health.routes,
     pages.routes,
+    metrics.routes,
 )
 
 

@@ -1,22 +1,72 @@
-"""``GET /healthz``: is Redis reachable. 200 with details, 503 when a dependency is down."""
+"""``GET /healthz``: can this process do its job, and is the deployment keeping up.
+
+Answers 503 only when Redis is unreachable (this process cannot serve anything then: a load balancer should
+take it out). Everything else is reported, not failed, because it concerns other roles: the scheduler lease
+(no holder, or one that stopped renewing, means no digests are planned) and the delivery queue's lag. An
+operator or a monitor reads ``status``: ``ok``, or ``degraded`` with the reasons in ``problems``.
+"""
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
+from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from bot import keys
 from bot.app import Services
+from bot.web.queue_figures import read_queue_figures
 
-__all__ = ["routes"]
+__all__ = ["PENDING_AGE_LIMIT", "SCHEDULER_STALE_AFTER", "routes"]
+
+#: A scheduler that has not renewed its lease for this long is reported as stale.
+SCHEDULER_STALE_AFTER = 120.0
+#: An unacknowledged delivery older than this means a worker is stuck or gone.
+PENDING_AGE_LIMIT = 900.0
+
+
+async def _scheduler(services: Services, now: float) -> dict[str, Any]:
+    raw = await services.runtime.redis.get(keys.scheduler_lease())
+    if raw is None:
+        return {"holder": None, "lease_age_seconds": None}
+    holder, _, renewed = str(raw).rpartition(" ")
+    try:
+        age: float | None = round(max(0.0, now - float(renewed)), 3)
+    except ValueError:
+        holder, age = str(raw), None
+    return {"holder": holder or str(raw), "lease_age_seconds": age}
 
 
 def routes(services: Services) -> list[BaseRoute]:
     async def healthz(request: Request) -> JSONResponse:
+        now = time.time()
         try:
             await services.runtime.redis.ping()
-        except Exception as exc:  # any Redis failure is "unhealthy", reported by class only
+            scheduler = await _scheduler(services, now)
+            queue = await read_queue_figures(services.runtime.redis, now)
+        except (RedisError, OSError) as exc:  # reported by class only: no hosts or passwords in the answer
             return JSONResponse({"status": "unhealthy", "redis": exc.__class__.__name__}, status_code=503)
-        return JSONResponse({"status": "ok", "redis": "ok"})
+        problems = []
+        if scheduler["holder"] is None:
+            problems.append("no scheduler holds the lease")
+        elif scheduler["lease_age_seconds"] is not None and scheduler["lease_age_seconds"] > SCHEDULER_STALE_AFTER:
+            problems.append("the scheduler lease is stale")
+        if queue.pending_age_seconds > PENDING_AGE_LIMIT:
+            problems.append("a delivery has been pending for too long")
+        return JSONResponse({
+            "status": "degraded" if problems else "ok",
+            "problems": problems,
+            "redis": "ok",
+            "scheduler": scheduler,
+            "queue": {
+                "length": queue.length,
+                "pending": queue.pending,
+                "pending_age_seconds": queue.pending_age_seconds,
+                "dead_letters": queue.dead_letters,
+            },
+        })
 
     return [Route("/healthz", healthz, methods=["GET"])]

@@ -1,0 +1,135 @@
+"""``GET /metrics``: the service's figures in the Prometheus text format, read from Redis at scrape time.
+
+Every role keeps its figures in Redis (``bot.counters`` and the queue's own stream), so any web process
+answers for the whole deployment and a scrape sees work done by workers on other machines. Nothing is kept
+in process memory: each app owns its ``CollectorRegistry`` (never the global one) holding one collector that
+yields the snapshot read just before rendering.
+
+Series::
+
+    aitoday_redis_up                                    1 when the scrape could read Redis
+    aitoday_fetches_total{outcome}                      feed fetches by outcome
+    aitoday_articles_total                              new articles stored
+    aitoday_articles_stored                             articles held now (14-day window)
+    aitoday_cards_total{summarizer}                     cards by summarizer
+    aitoday_llm_tokens_total{kind}                      LLM tokens by kind
+    aitoday_deliveries_total{channel,class}             delivery attempts by channel and outcome class
+    aitoday_webhook_rejections_total{channel,reason}    refused webhooks
+    aitoday_queue_length                                deliveries waiting in the stream, not yet read
+    aitoday_queue_pending                               deliveries read by a worker, not yet acknowledged
+    aitoday_queue_pending_age_seconds                   age of the oldest unacknowledged delivery
+    aitoday_dead_letters                                deliveries given up on, kept for replay
+    aitoday_subscriptions_scheduled                     subscriptions with a next send time
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis.asyncio as aioredis
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from redis.exceptions import RedisError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from bot import counters, keys
+from bot.app import Services
+from bot.web.queue_figures import QueueFigures, read_queue_figures
+
+__all__ = ["MetricsExporter", "Snapshot", "read_snapshot", "routes"]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Every figure of one scrape."""
+
+    redis_up: bool
+    counters: dict[str, dict[str, int]] = field(default_factory=dict)
+    articles_stored: int = 0
+    subscriptions_scheduled: int = 0
+    queue: QueueFigures = field(default_factory=QueueFigures)
+
+
+async def read_snapshot(redis: aioredis.Redis, now: float | None = None) -> Snapshot:
+    """Read every figure; a Redis failure gives ``redis_up=False`` rather than an error page."""
+    try:
+        values = await counters.read(redis)
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.zcard(keys.article_index())
+            for shard in range(keys.SHARDS):
+                pipe.zcard(keys.due_index(shard))
+            sizes = await pipe.execute()
+        queue = await read_queue_figures(redis, time.time() if now is None else now)
+    except (RedisError, OSError):
+        return Snapshot(redis_up=False)
+    return Snapshot(redis_up=True, counters=values, articles_stored=int(sizes[0]),
+                    subscriptions_scheduled=sum(int(n) for n in sizes[1:]), queue=queue)
+
+
+class _SnapshotCollector:
+    """Yields the families of the snapshot it was last given (set right before each render)."""
+
+    def __init__(self) -> None:
+        self.snapshot = Snapshot(redis_up=False)
+
+    def collect(self) -> Iterator[Metric]:
+        snap = self.snapshot
+        yield _gauge("aitoday_redis_up", "1 when this scrape could read Redis.", 1 if snap.redis_up else 0)
+        for spec in counters.COUNTERS.values():
+            family = CounterMetricFamily(f"aitoday_{spec.name}", spec.help, labels=list(spec.labels))
+            fields = snap.counters.get(spec.name, {})
+            if not spec.labels:
+                family.add_metric([], float(sum(fields.values())))
+            for encoded, value in sorted(fields.items()):
+                if spec.labels:
+                    labels = counters.decode_labels(encoded)
+                    family.add_metric([labels.get(name, "") for name in spec.labels], float(value))
+            yield family
+        yield _gauge("aitoday_articles_stored", "Articles held now (the clustering window).", snap.articles_stored)
+        yield _gauge("aitoday_subscriptions_scheduled", "Subscriptions with a next send time.",
+                     snap.subscriptions_scheduled)
+        q = snap.queue
+        yield _gauge("aitoday_queue_length", "Deliveries in the stream not yet read by any worker.", q.length)
+        yield _gauge("aitoday_queue_pending", "Deliveries read by a worker and not yet acknowledged.", q.pending)
+        yield _gauge("aitoday_queue_pending_age_seconds", "Age of the oldest unacknowledged delivery.",
+                     q.pending_age_seconds)
+        yield _gauge("aitoday_dead_letters", "Deliveries given up on, kept for `aitoday deliveries --replay`.",
+                     q.dead_letters)
+
+    def describe(self) -> list[Any]:
+        return []  # families vary with the data; registering must not trigger a scrape
+
+
+def _gauge(name: str, help_text: str, value: float) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, help_text, value=float(value))
+
+
+class MetricsExporter:
+    """One app's registry and collector. ``render`` reads Redis then renders; no state outlives a scrape."""
+
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self._redis = redis
+        self._collector = _SnapshotCollector()
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(self._collector)  # type: ignore[arg-type]
+
+    async def render(self) -> bytes:
+        snapshot = await read_snapshot(self._redis)
+        # No await between setting and rendering: one event loop thread, so concurrent scrapes cannot interleave.
+        self._collector.snapshot = snapshot
+        return bytes(generate_latest(self.registry))
+
+
+def routes(services: Services) -> list[BaseRoute]:
+    exporter = MetricsExporter(services.runtime.redis)
+
+    async def metrics(request: Request) -> Response:
+        return Response(await exporter.render(), media_type=CONTENT_TYPE_LATEST)
+
+    return [Route("/metrics", metrics, methods=["GET"])]
