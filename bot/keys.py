@@ -19,6 +19,8 @@ Grammar::
     aitoday:v1:{src}:source:<id>          hash   ETag, Last-Modified, health and backoff of one source
     aitoday:v1:{src}:sources:added        hash   source id -> Source JSON added by the operator
     aitoday:v1:{src}:sources:removed      set    source ids the operator removed from the list
+    aitoday:v1:{s<NN>}:mailfull:<sid>     set    delivery ids refused 5.2.2 (mailbox full) in a row, 40 days
+    aitoday:v1:{g}:signup:<kind>:<hash>   string sign-up attempts per address/client IP hash, TTL = window
 
 ``<sid>`` is a hash of the identity tuple, never raw user text; ``NN`` is ``int(sid, 16) % SHARDS``, so a
 subscription, its shard's due index and its log share one Redis Cluster slot and can be updated in one
@@ -45,9 +47,11 @@ __all__ = [
     "fulltext",
     "global_key",
     "scheduler_lease",
+    "mail_full_streak",
     "sent_marker",
     "shard_of",
     "shard_tag",
+    "signup_attempts",
     "source_state",
     "sources_added",
     "sources_removed",
@@ -163,3 +167,16 @@ def source_state(source_id: str) -> str:
 
 def edition(day: str, language: str) -> str:
     return f"{PREFIX}:{{e}}:edition:{day}:{language}"
+
+
+# ------------------------------------------------------------------ email (bot.mail_setup, bot.web.email)
+
+
+def mail_full_streak(sid: str) -> str:
+    """set of delivery ids refused "mailbox full" in a row for one email subscription; deleted on success."""
+    return f"{PREFIX}:{shard_tag(shard_of(sid))}:mailfull:{sid}"
+
+
+def signup_attempts(kind: str, digest: str) -> str:
+    """string counter of sign-ups from one address or client IP (``digest`` is a hash of it), TTL = window."""
+    return f"{PREFIX}:{{g}}:signup:{kind}:{digest}"

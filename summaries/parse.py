@@ -293,7 +293,9 @@ def _rss_item(el: Any, url: str) -> RawItem:
     about = el.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about") or ""
     for child in el:
         ns, name = _split(child.tag)
-        if name == "title" and ns != _NS_MEDIA:
+        if ns == _NS_MEDIA or name == "enclosure":
+            image = image or _media_image(child)
+        elif name == "title":
             title = title or _text(child)
         elif name == "link" and ns != _NS_ATOM:
             link = link or (child.text or "").strip()
@@ -301,7 +303,7 @@ def _rss_item(el: Any, url: str) -> RawItem:
             link = link or (child.get("href") or "").strip()
         elif name in ("guid", "id"):
             guid = guid or (child.text or "").strip()
-        elif name == "description" or (name == "summary" and ns != _NS_MEDIA):
+        elif name in ("description", "summary"):
             summary = summary or _text(child)
         elif name == "encoded" and ns == _NS_CONTENT:
             content = content or _text(child)
@@ -309,8 +311,6 @@ def _rss_item(el: Any, url: str) -> RawItem:
             published = published or parse_date(child.text or "")
         elif name in ("author", "creator"):
             author = author or _author(child)
-        elif ns == _NS_MEDIA or name == "enclosure":
-            image = image or _media_image(child)
     return RawItem(title, link, guid or about, summary, content, published, author, image, url)
 
 
