@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("./data"), alias="AITODAY_DATA_DIR")
     public_url: str = Field(default="http://localhost:8000", alias="AITODAY_PUBLIC_URL")
     secret_key: SecretStr | None = Field(default=None, alias="AITODAY_SECRET_KEY")
+    # Keys that signed links before the last rotation (comma-separated): they still verify, never sign
+    secret_key_previous: SecretStr | None = Field(default=None, alias="AITODAY_SECRET_KEY_PREVIOUS")
     sources: Path | None = Field(default=None, alias="AITODAY_SOURCES")
     fetch_allow: str = Field(default="", alias="AITODAY_FETCH_ALLOW")
     ingest_interval_minutes: int = Field(default=30, ge=1, le=1440, alias="AITODAY_INGEST_INTERVAL_MINUTES")
