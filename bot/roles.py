@@ -41,7 +41,7 @@ async def serve_roles(services: Services, *, web: bool, scheduler: bool, worker:
         if web:
             log.info("listening on http://%s:%d/ (public URL %s)", host, port, settings.public_url)
             config = uvicorn.Config(create_app(services), host=host, port=port, log_level="info",
-                                    lifespan="off", access_log=False)
+                                    lifespan="off", access_log=False, log_config=None)  # bot.logging_setup
             await uvicorn.Server(config).serve()
         else:
             await asyncio.Event().wait()

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.cli import _registry
+from bot.logging_setup import configure_logging
 from bot.runtime import open_runtime
 from bot.settings import SettingsError, load_settings
 
@@ -35,15 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     try:
         settings = load_settings(data_dir=args.data_dir)
     except SettingsError as exc:
         print(f"aitoday: {exc}", file=sys.stderr)
         return 2
+    configure_logging(settings, verbose=args.verbose)
     handler = args.handler
     try:
         if not getattr(args, "needs_runtime", True):
