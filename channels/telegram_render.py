@@ -1,0 +1,214 @@
+"""The digest as Telegram messages: HTML parse mode, every piece of feed text escaped, split within 4,096.
+
+Why this module is careful:
+
+* Telegram rejects the whole message on one stray ``<`` or ``&`` ("can't parse entities"), and feed text is
+  untrusted. Every feed string passes through ``html.escape`` exactly once, after it has been cut to size, so a
+  cut can never land inside an entity or a tag.
+* The 4,096 limit counts the text *after* entity parsing, in UTF-16 code units (the unit Telegram's entity
+  offsets use; an emoji counts two). Each block is built as HTML and as the text Telegram will see, so the
+  visible length is known exactly without parsing our own output.
+* Messages are split only between stories; one story is capped (title, key points, coverage list) so that it
+  always fits one message on its own.
+* Link previews are off, except on the first message, which previews the top story.
+
+The plain variant (``plain=True``) is the fallback after a ``RenderBug``: no parse mode, links written out.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from summaries.models import Edition, Story
+
+__all__ = ["MAX_MESSAGE", "TelegramMessage", "render_messages", "utf16_len"]
+
+#: Telegram's limit on a message's text after entity parsing, in UTF-16 code units.
+MAX_MESSAGE = 4096
+
+_MAX_TITLE = 300
+_MAX_POINT = 700
+_MAX_SOURCE = 80
+_MAX_URL = 1000
+_MAX_ALSO = 3
+_SEPARATOR = "\n\n"
+
+_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "AIToday · {date}",
+        "count": "{n} stories for you",
+        "count_one": "1 story for you",
+        "late": "Sent late: we could not deliver at your usual time.",
+        "happened": "What happened",
+        "matters": "Why it matters",
+        "watch": "What to watch",
+        "minutes": "{n} min read",
+        "also": "Also: {names}",
+        "empty": "No stories matched your topics today. Send /topics to see or widen them.",
+        "footer": "/settings to change topics, time or language · /stop to unsubscribe",
+        "date": "%A, %d %B %Y",
+    },
+    "ja": {
+        "title": "AIToday · {date}",
+        "count": "今日のニュース {n}本",
+        "count_one": "今日のニュース 1本",
+        "late": "いつもの時刻に届けられなかったため、遅れて送っています。",
+        "happened": "何が起きたか",
+        "matters": "なぜ重要か",
+        "watch": "今後の注目点",
+        "minutes": "{n}分で読めます",
+        "also": "関連: {names}",
+        "empty": "今日はあなたのトピックに合うニュースがありませんでした。/topics で確認・追加できます。",
+        "footer": "/settings でトピック・時刻・言語を変更 · /stop で配信停止",
+        "date": "%Y年%m月%d日",
+    },
+}
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramMessage:
+    """One ``sendMessage`` call. ``preview_url`` empty means link previews are off."""
+
+    text: str
+    html: bool
+    preview_url: str = ""
+
+    def to_params(self) -> dict[str, Any]:
+        """The Bot API parameters (JSON-able), as ``aitoday preview`` shows them."""
+        params: dict[str, Any] = {"text": self.text}
+        if self.html:
+            params["parse_mode"] = "HTML"
+        if self.preview_url:
+            params["link_preview_options"] = {"url": self.preview_url, "is_disabled": False}
+        else:
+            params["link_preview_options"] = {"is_disabled": True}
+        return params
+
+
+@dataclass(frozen=True, slots=True)
+class _Frag:
+    """A piece of a message as sent (``markup``) and as Telegram shows it (``visible``)."""
+
+    markup: str
+    visible: str
+
+    def __add__(self, other: _Frag) -> _Frag:
+        return _Frag(self.markup + other.markup, self.visible + other.visible)
+
+
+class _Writer:
+    """Builds fragments in HTML or plain mode; the only place that escapes."""
+
+    def __init__(self, plain: bool) -> None:
+        self.plain = plain
+
+    def text(self, value: str, limit: int = 0) -> _Frag:
+        value = _cut(" ".join(value.split()), limit) if limit else value
+        return _Frag(value if self.plain else html.escape(value, quote=False), value)
+
+    def bold(self, inner: _Frag) -> _Frag:
+        return inner if self.plain else _Frag(f"<b>{inner.markup}</b>", inner.visible)
+
+    def italic(self, inner: _Frag) -> _Frag:
+        return inner if self.plain else _Frag(f"<i>{inner.markup}</i>", inner.visible)
+
+    def link(self, label: _Frag, url: str) -> _Frag:
+        if not _safe_url(url):
+            return label
+        if self.plain:
+            return label + self.text("\n" + url)
+        return _Frag(f'<a href="{html.escape(url, quote=True)}">{label.markup}</a>', label.visible)
+
+    def join(self, frags: Iterable[_Frag], sep: str = "\n") -> _Frag:
+        items = list(frags)
+        glue = self.text(sep)
+        out = _Frag("", "")
+        for index, frag in enumerate(items):
+            out = out + (glue + frag if index else frag)
+        return out
+
+
+def render_messages(
+    edition: Edition, language: str, *, plain: bool = False, late: bool = False
+) -> list[TelegramMessage]:
+    """The digest as one or more messages, each within ``MAX_MESSAGE`` after entity parsing."""
+    labels = _LABELS.get(language, _LABELS["en"])
+    writer = _Writer(plain)
+    head = [_header(writer, edition, labels, late)]
+    stories = [_story(writer, index, story, labels) for index, story in enumerate(edition.stories, start=1)]
+    if not stories:
+        stories = [writer.text(labels["empty"])]
+    footer = writer.italic(writer.text(labels["footer"]))
+    chunks = _pack([head[0] + writer.text(_SEPARATOR) + stories[0], *stories[1:], footer])
+    top = edition.stories[0].url if edition.stories and _safe_url(edition.stories[0].url) else ""
+    return [
+        TelegramMessage(text=chunk, html=not plain, preview_url=top if index == 0 else "")
+        for index, chunk in enumerate(chunks)
+    ]
+
+
+def _pack(blocks: Sequence[_Frag]) -> list[str]:
+    """Greedy packing at block boundaries: a block never straddles two messages."""
+    messages: list[str] = []
+    current: _Frag | None = None
+    for block in blocks:
+        if current is None:
+            current = block
+            continue
+        joined = _Frag(current.markup + _SEPARATOR + block.markup, current.visible + _SEPARATOR + block.visible)
+        if utf16_len(joined.visible) <= MAX_MESSAGE:
+            current = joined
+        else:
+            messages.append(current.markup)
+            current = block
+    if current is not None:
+        messages.append(current.markup)
+    return messages
+
+
+def _header(writer: _Writer, edition: Edition, labels: dict[str, str], late: bool) -> _Frag:
+    title = writer.bold(writer.text(labels["title"].format(date=edition.date.strftime(labels["date"]))))
+    count = len(edition.stories)
+    lines = [title]
+    if count:
+        lines.append(writer.text(labels["count_one"] if count == 1 else labels["count"].format(n=count)))
+    if late:
+        lines.append(writer.italic(writer.text(labels["late"])))
+    return writer.join(lines)
+
+
+def _story(writer: _Writer, index: int, story: Story, labels: dict[str, str]) -> _Frag:
+    """One story: numbered linked title, source line, the gist when it adds something, three key points."""
+    title = writer.bold(writer.text(f"{index}. ") + writer.link(writer.text(story.title, _MAX_TITLE), story.url))
+    meta_parts = [_cut(story.source_name, _MAX_SOURCE), labels["minutes"].format(n=max(1, story.reading_minutes))]
+    names = [_cut(c.source_name, _MAX_SOURCE) for c in story.also_covered_by[:_MAX_ALSO]]
+    if names:
+        meta_parts.append(labels["also"].format(names=", ".join(names)))
+    lines = [title, writer.italic(writer.text(" · ".join(meta_parts)))]
+    card = story.card
+    if card.gist.strip() and card.gist.strip() != card.what_happened.strip():
+        lines.append(writer.text(card.gist, _MAX_POINT))
+    for key, point in (("happened", card.what_happened), ("matters", card.why_it_matters),
+                       ("watch", card.what_to_watch)):
+        if point.strip():
+            lines.append(writer.text("• ") + writer.bold(writer.text(labels[key] + ":")) + writer.text(" ")
+                         + writer.text(point, _MAX_POINT))
+    return writer.join(lines)
+
+
+def _cut(value: str, limit: int) -> str:
+    """At most ``limit`` characters, ending in an ellipsis when cut (before escaping: never inside an entity)."""
+    value = value.strip()
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def _safe_url(url: str) -> bool:
+    return url.startswith(("https://", "http://")) and len(url) <= _MAX_URL and not any(c.isspace() for c in url)
