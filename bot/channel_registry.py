@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.runtime import Runtime
+from bot.slack_install import slack_channel
 from channels.base import Channel
 
 __all__ = ["ChannelFactory", "build_channels"]
 
 ChannelFactory = Callable[[Runtime], Channel | None]
 
-_FACTORIES: tuple[ChannelFactory, ...] = ()
+_FACTORIES: tuple[ChannelFactory, ...] = (slack_channel,)
 
 
 def build_channels(runtime: Runtime, factories: tuple[ChannelFactory, ...] = _FACTORIES) -> dict[str, Channel]:

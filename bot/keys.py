@@ -19,6 +19,14 @@ Grammar::
     aitoday:v1:{src}:source:<id>          hash   ETag, Last-Modified, health and backoff of one source
     aitoday:v1:{src}:sources:added        hash   source id -> Source JSON added by the operator
     aitoday:v1:{src}:sources:removed      set    source ids the operator removed from the list
+    aitoday:v1:{slack}:install:<ent>:<team>:<user>  string  slack_sdk Installation JSON (user "-": the latest)
+    aitoday:v1:{slack}:bot:<ent>:<team>          string  slack_sdk Bot JSON of one workspace/org install
+    aitoday:v1:{slack}:install-keys:<ent>:<team> set     every install/bot key of one workspace (delete_all)
+    aitoday:v1:{slack}:oauth-state:<state>       string  an issued OAuth state, consumed once, 10 minutes
+    aitoday:v1:{slack}:event:<event_id>          string  an Events API event already taken, 1 hour (dedupe)
+    aitoday:v1:{slack}:request:<signature>       string  a signed request already taken, 10 min (replays)
+    aitoday:v1:{slack}:team-subs:<team>          set     sids subscribed from a workspace or org (uninstall)
+    aitoday:v1:{slack}:team-org:<team>           string  the enterprise (org) id a workspace belongs to
     aitoday:v1:{s<NN>}:mailfull:<sid>     set    delivery ids refused 5.2.2 (mailbox full) in a row, 40 days
     aitoday:v1:{g}:signup:<kind>:<hash>   string sign-up attempts per address/client IP hash, TTL = window
 
@@ -52,6 +60,14 @@ __all__ = [
     "shard_of",
     "shard_tag",
     "signup_attempts",
+    "slack_bot",
+    "slack_event",
+    "slack_install_keys",
+    "slack_installation",
+    "slack_oauth_state",
+    "slack_request",
+    "slack_team_org",
+    "slack_team_subs",
     "source_state",
     "sources_added",
     "sources_removed",
@@ -180,3 +196,39 @@ def mail_full_streak(sid: str) -> str:
 def signup_attempts(kind: str, digest: str) -> str:
     """string counter of sign-ups from one address or client IP (``digest`` is a hash of it), TTL = window."""
     return f"{PREFIX}:{{g}}:signup:{kind}:{digest}"
+
+
+# ------------------------------------------------------------------ Slack installs, OAuth state, event dedupe
+# Slack ids are [A-Z0-9]; an absent enterprise/team/user is spelled "-".
+
+
+def slack_installation(enterprise: str, team: str, user: str) -> str:
+    return f"{PREFIX}:{{slack}}:install:{enterprise}:{team}:{user}"
+
+
+def slack_bot(enterprise: str, team: str) -> str:
+    return f"{PREFIX}:{{slack}}:bot:{enterprise}:{team}"
+
+
+def slack_install_keys(enterprise: str, team: str) -> str:
+    return f"{PREFIX}:{{slack}}:install-keys:{enterprise}:{team}"
+
+
+def slack_oauth_state(state: str) -> str:
+    return f"{PREFIX}:{{slack}}:oauth-state:{state}"
+
+
+def slack_event(event_id: str) -> str:
+    return f"{PREFIX}:{{slack}}:event:{event_id}"
+
+
+def slack_request(signature: str) -> str:
+    return f"{PREFIX}:{{slack}}:request:{signature}"
+
+
+def slack_team_subs(team: str) -> str:
+    return f"{PREFIX}:{{slack}}:team-subs:{team}"
+
+
+def slack_team_org(team: str) -> str:
+    return f"{PREFIX}:{{slack}}:team-org:{team}"

@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from bot.app import Services
-from bot.web import health, metrics, pages
+from bot.web import health, metrics, pages, slack
 
 __all__ = ["create_app"]
 
@@ -22,6 +22,7 @@ _ROUTE_MODULES: tuple[RouteFactory, ...] = (
     health.routes,
     pages.routes,
     metrics.routes,
+    slack.routes,
 )
 
 

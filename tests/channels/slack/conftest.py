@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
+import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
+import httpx
 import pytest
+import redis.asyncio as aioredis
 
+from bot.app import Services, open_services
+from bot.settings import load_settings
+from bot.web.app import create_app
 from tests.stubs.slack_api import SlackApiStub
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -28,3 +38,71 @@ async def slack_stub() -> AsyncIterator[SlackApiStub]:
     await stub.start()
     yield stub
     await stub.stop()
+
+
+TEAM = "T111"
+
+
+@pytest.fixture
+def slack_env(redis_url: str, slack_stub: SlackApiStub, tmp_path: Path) -> dict[str, str]:
+    """Single-workspace settings pointing the real SDK at the stand-in."""
+    return {
+        "AITODAY_REDIS_URL": redis_url,
+        "AITODAY_DATA_DIR": str(tmp_path / "data"),
+        "AITODAY_SECRET_KEY": "test-secret-key-test-secret-key",
+        "AITODAY_SLACK_API_URL": slack_stub.url,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+    }
+
+
+@pytest.fixture
+async def services(slack_env: dict[str, str]) -> AsyncIterator[Services]:
+    async with open_services(load_settings(env=slack_env)) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    """The real ASGI app, over HTTP (httpx's ASGI transport)."""
+    transport = httpx.ASGITransport(app=create_app(services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://aitoday.test") as http:
+        yield http
+
+
+async def post_signed(
+    http: httpx.AsyncClient, body: bytes, content_type: str, *, timestamp: int | None = None,
+    extra: dict[str, str] | None = None,
+) -> httpx.Response:
+    headers = {"Content-Type": content_type, **sign(body, timestamp=timestamp), **(extra or {})}
+    return await http.post("/slack/events", content=body, headers=headers)
+
+
+def slash(text: str, *, channel: str = "D0DM", user: str = "W111", team: str = TEAM) -> bytes:
+    """A slash command body as Slack sends it (form-encoded, fields of the bolt fixture)."""
+    return urlencode({
+        "token": "verification_token", "team_id": team, "team_domain": "test-domain", "channel_id": channel,
+        "channel_name": "random", "user_id": user, "user_name": "someone", "command": "/aitoday", "text": text,
+        "response_url": "https://hooks.slack.com/commands/T111/111/xxxxx", "trigger_id": f"111.111.{uuid.uuid4().hex}",  # Slack's is unique per invocation
+    }).encode()
+
+
+def event_body(event: dict[str, Any], *, event_id: str = "Ev111", team: str = TEAM) -> bytes:
+    return json.dumps({
+        "token": "verification_token", "team_id": team, "api_app_id": "A111", "event": event,
+        "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
+    }).encode()
+
+
+async def slack_keys(redis: aioredis.Redis) -> dict[str, str]:
+    """Every key but counters, with a digest of its value: to show a rejected request changed nothing."""
+    snapshot: dict[str, str] = {}
+    async for key in redis.scan_iter(match="aitoday:*"):
+        if ":counter:" in key:
+            continue
+        kind = await redis.type(key)
+        reads = {"string": redis.get, "hash": redis.hgetall, "set": redis.smembers, "list": lambda k: redis.lrange(k, 0, -1),
+                 "zset": lambda k: redis.zrange(k, 0, -1, withscores=True)}
+        value = await reads[kind](key) if kind in reads else kind
+        snapshot[key] = repr(sorted(value) if isinstance(value, set) else value)
+    return snapshot
