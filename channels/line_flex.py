@@ -1,0 +1,243 @@
+"""The digest as LINE messages: a Flex carousel of one bubble per story, within LINE's limits.
+
+Pure and deterministic (``aitoday preview --channel line`` prints exactly this): the same edition and
+language give the same list of message objects, as the JSON dicts the Messaging API takes. LINE's limits,
+which the platform enforces by rejecting the whole request (a ``RenderBug`` for us), are kept here:
+
+* ≤ 12 bubbles per carousel, ≤ 50 KB of JSON per carousel, ≤ 30 KB per bubble (``MAX_*`` below);
+* ``altText`` ≤ 1,500 characters, a button label ≤ 40, a URI ≤ 1,000 and only ``http(s)``;
+* ≤ 5 message objects per push or reply: a digest that needs more carousels keeps the first five.
+
+Sizes are measured as ``json.dumps`` with its defaults (ASCII-escaped, spaced separators): that is what the
+SDK puts on the wire, and the largest form of the same object, so the limit holds however LINE counts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from summaries.models import KEY_POINT_ROLES, Edition, Story
+
+__all__ = [
+    "MAX_ALT_TEXT",
+    "MAX_BUBBLES",
+    "MAX_BUBBLE_BYTES",
+    "MAX_CAROUSEL_BYTES",
+    "MAX_MESSAGES",
+    "MAX_TEXT_MESSAGE",
+    "LineMessage",
+    "json_size",
+    "label",
+    "render_digest",
+    "render_plain",
+    "text_message",
+]
+
+MAX_BUBBLES = 12
+MAX_CAROUSEL_BYTES = 50_000
+MAX_BUBBLE_BYTES = 30_000
+MAX_MESSAGES = 5
+MAX_ALT_TEXT = 1_500
+MAX_TEXT_MESSAGE = 5_000
+MAX_BUTTON_LABEL = 40
+MAX_URI = 1_000
+
+# Long feed text is cut, not rejected: a bubble stays readable on a phone and far below 30 KB.
+_TITLE_CHARS = 160
+_POINT_CHARS = 360
+_SOURCE_CHARS = 60
+
+#: A LINE message object as the API's JSON (``{"type": "flex", ...}``).
+LineMessage = dict[str, Any]
+
+_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "what_happened": "What happened",
+        "why_it_matters": "Why it matters",
+        "what_to_watch": "What to watch",
+        "read": "Read the article",
+        "minutes": "{n} min read",
+        "just_now": "just now",
+        "minutes_ago": "{n}m ago",
+        "hours_ago": "{n}h ago",
+        "days_ago": "{n}d ago",
+        "more_sources": "+{n} sources",
+        "alt": "AIToday {date}: {titles}",
+        "heading": "AIToday · {date}",
+        "empty": "AIToday {date}: no stories matched your topics today. Send “topics” to see or change them.",
+    },
+    "ja": {
+        "what_happened": "何が起きた",
+        "why_it_matters": "なぜ重要か",
+        "what_to_watch": "今後の注目点",
+        "read": "記事を読む",
+        "minutes": "{n}分で読めます",
+        "just_now": "たった今",
+        "minutes_ago": "{n}分前",
+        "hours_ago": "{n}時間前",
+        "days_ago": "{n}日前",
+        "more_sources": "他{n}件の報道",
+        "alt": "AIToday {date}: {titles}",
+        "heading": "AIToday · {date}",
+        "empty": "AIToday {date}: 今日はあなたのトピックに合う記事がありません。「トピック」で確認・変更できます。",
+    },
+}
+
+
+def label(language: str, key: str, **params: object) -> str:
+    """A fixed label of the digest in ``language`` (English when the language is unknown)."""
+    table = _LABELS.get(language, _LABELS["en"])
+    return table[key].format(**params)
+
+
+def json_size(obj: Any) -> int:
+    """Bytes of ``obj`` as the SDK serialises it (``json.dumps`` defaults: the largest form)."""
+    return len(json.dumps(obj).encode("utf-8"))
+
+
+def _cut(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _age(story: Story, edition: Edition, language: str) -> str:
+    minutes = int((edition.generated_at - story.published).total_seconds() // 60)
+    if minutes < 1:
+        return label(language, "just_now")
+    if minutes < 60:
+        return label(language, "minutes_ago", n=minutes)
+    if minutes < 48 * 60:
+        return label(language, "hours_ago", n=minutes // 60)
+    return label(language, "days_ago", n=minutes // (24 * 60))
+
+
+def _meta(story: Story, edition: Edition, language: str) -> str:
+    parts = [_cut(story.source_name, _SOURCE_CHARS), _age(story, edition, language),
+             label(language, "minutes", n=max(1, story.reading_minutes))]
+    if story.source_count > 1:
+        parts.append(label(language, "more_sources", n=story.source_count - 1))
+    return " · ".join(parts)
+
+
+def _safe_uri(url: str) -> str | None:
+    """The article link if LINE will take it (http/https, ≤ 1,000 characters), else None."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > MAX_URI:
+        return None
+    return url.strip()
+
+
+def _bubble(story: Story, edition: Edition, language: str) -> dict[str, Any]:
+    body: list[dict[str, Any]] = [
+        {"type": "text", "text": _cut(story.title, _TITLE_CHARS) or "—", "weight": "bold", "size": "md",
+         "wrap": True},
+        {"type": "text", "text": _meta(story, edition, language), "size": "xxs", "color": "#8C8C8C",
+         "wrap": True, "margin": "sm"},
+        {"type": "separator", "margin": "md"},
+    ]
+    for role, point in zip(KEY_POINT_ROLES, story.card.key_points, strict=True):
+        if not point.strip():
+            continue
+        body.append({
+            "type": "box", "layout": "vertical", "margin": "md", "spacing": "xs",
+            "contents": [
+                {"type": "text", "text": label(language, role), "size": "xs", "weight": "bold",
+                 "color": "#0B7A55"},
+                {"type": "text", "text": _cut(point, _POINT_CHARS), "size": "sm", "wrap": True},
+            ],
+        })
+    bubble: dict[str, Any] = {
+        "type": "bubble",
+        "size": "mega",
+        "body": {"type": "box", "layout": "vertical", "contents": body},
+    }
+    uri = _safe_uri(story.url)
+    if uri is not None:
+        bubble["footer"] = {
+            "type": "box", "layout": "vertical",
+            "contents": [{"type": "button", "style": "primary", "height": "sm", "color": "#0B7A55",
+                          "action": {"type": "uri", "label": label(language, "read")[:MAX_BUTTON_LABEL],
+                                     "uri": uri}}],
+        }
+    return bubble
+
+
+def _alt_text(edition: Edition, stories: Sequence[Story], language: str) -> str:
+    titles = " · ".join(_cut(s.title, 80) for s in stories)
+    return _cut(label(language, "alt", date=edition.date.isoformat(), titles=titles), 400)
+
+
+def _carousels(bubbles: list[tuple[Story, dict[str, Any]]]) -> list[list[tuple[Story, dict[str, Any]]]]:
+    """Pack bubbles in order into carousels of ≤ 12 bubbles and ≤ 50 KB, never reordering stories."""
+    empty = json_size({"type": "carousel", "contents": []})
+    groups: list[list[tuple[Story, dict[str, Any]]]] = []
+    current: list[tuple[Story, dict[str, Any]]] = []
+    size = empty
+    for story, bubble in bubbles:
+        extra = json_size(bubble) + 2  # ", " between bubbles
+        if current and (len(current) >= MAX_BUBBLES or size + extra > MAX_CAROUSEL_BYTES - 2_000):
+            groups.append(current)
+            current, size = [], empty
+        current.append((story, bubble))
+        size += extra
+    if current:
+        groups.append(current)
+    return groups
+
+
+def text_message(text: str, quick_reply: dict[str, Any] | None = None) -> LineMessage:
+    """One text message, cut to LINE's 5,000 characters."""
+    message: LineMessage = {"type": "text", "text": _cut_keep_lines(text, MAX_TEXT_MESSAGE) or "—"}
+    if quick_reply is not None:
+        message["quickReply"] = quick_reply
+    return message
+
+
+def _cut_keep_lines(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_digest(edition: Edition, language: str) -> list[LineMessage]:
+    """The digest as ≤ 5 Flex carousel messages (or one text message when no story is left)."""
+    if not edition.stories:
+        return [text_message(label(language, "empty", date=edition.date.isoformat()))]
+    bubbles = []
+    for story in edition.stories:
+        bubble = _bubble(story, edition, language)
+        if json_size(bubble) <= MAX_BUBBLE_BYTES:
+            bubbles.append((story, bubble))
+    messages: list[LineMessage] = []
+    for group in _carousels(bubbles)[:MAX_MESSAGES]:
+        messages.append({
+            "type": "flex",
+            "altText": _alt_text(edition, [story for story, _ in group], language),
+            "contents": {"type": "carousel", "contents": [bubble for _, bubble in group]},
+        })
+    return messages
+
+
+def render_plain(edition: Edition, language: str) -> list[LineMessage]:
+    """The one plain-text fallback after a ``RenderBug``: the same stories as ≤ 5 text messages."""
+    if not edition.stories:
+        return [text_message(label(language, "empty", date=edition.date.isoformat()))]
+    blocks = []
+    for story in edition.stories:
+        lines = [_cut(story.title, _TITLE_CHARS), _meta(story, edition, language)]
+        for role, point in zip(KEY_POINT_ROLES, story.card.key_points, strict=True):
+            if point.strip():
+                lines.append(f"{label(language, role)}: {_cut(point, _POINT_CHARS)}")
+        if _safe_uri(story.url):
+            lines.append(story.url.strip())
+        blocks.append("\n".join(lines))
+    heading = label(language, "heading", date=edition.date.isoformat())
+    texts: list[str] = [heading]
+    for block in blocks:
+        candidate = f"{texts[-1]}\n\n{block}"
+        if len(candidate) <= MAX_TEXT_MESSAGE:
+            texts[-1] = candidate
+        else:
+            texts.append(block)
+    return [text_message(text) for text in texts[:MAX_MESSAGES]]
