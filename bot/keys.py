@@ -27,6 +27,7 @@ Grammar::
     aitoday:v1:{slack}:request:<signature>       string  a signed request already taken, 10 min (replays)
     aitoday:v1:{slack}:team-subs:<team>          set     sids subscribed from a workspace or org (uninstall)
     aitoday:v1:{slack}:team-org:<team>           string  the enterprise (org) id a workspace belongs to
+    aitoday:v1:{line}:event:<id>                 string  a LINE webhookEventId taken ("claim" → "done"), dedupe
     aitoday:v1:{s<NN>}:mailfull:<sid>     set    delivery ids refused 5.2.2 (mailbox full) in a row, 40 days
     aitoday:v1:{g}:signup:<kind>:<hash>   string sign-up attempts per address/client IP hash, TTL = window
 
@@ -54,6 +55,7 @@ __all__ = [
     "edition",
     "fulltext",
     "global_key",
+    "line_event",
     "mail_full_streak",
     "scheduler_lease",
     "sent_marker",
@@ -232,3 +234,11 @@ def slack_team_subs(team: str) -> str:
 
 def slack_team_org(team: str) -> str:
     return f"{PREFIX}:{{slack}}:team-org:{team}"
+
+
+# ------------------------------------------------------------------ LINE webhook dedupe
+
+
+def line_event(event_id: str) -> str:
+    """string: a LINE ``webhookEventId`` already taken (ids LINE issues are ULID-like; others are hashed)."""
+    return f"{PREFIX}:{{line}}:event:{event_id}"
