@@ -102,12 +102,19 @@ class SlackWebhook:
             except ValueError:
                 await self._reject("malformed")
                 return PlainTextResponse("body is not JSON", status_code=400)
-            event_id = payload.get("event_id") if isinstance(payload, dict) else None
+            if not isinstance(payload, dict):
+                await self._reject("malformed")
+                return PlainTextResponse("body is not a JSON object", status_code=400)
+            event_id = payload.get("event_id")
             if isinstance(event_id, str) and event_id:
                 claimed = await self._redis.set(keys.slack_event(event_id[:100]), "1", nx=True, ex=EVENT_TTL_SECONDS)
                 if not claimed:
                     return Response(status_code=200, headers={"X-Slack-No-Retry": "1"})
-        bolt_request = to_async_bolt_request(request, text.encode("utf-8"))
+        try:
+            bolt_request = to_async_bolt_request(request, body)
+        except (ValueError, TypeError, AttributeError, KeyError):  # bolt could not parse the signed body
+            await self._reject("malformed")
+            return PlainTextResponse("malformed body", status_code=400)
         try:
             bolt_response = await self.app.async_dispatch(bolt_request)
         except Exception:  # a bug of ours must not make Slack retry forever: log it and acknowledge

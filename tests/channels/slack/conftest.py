@@ -83,7 +83,8 @@ def slash(text: str, *, channel: str = "D0DM", user: str = "W111", team: str = T
     return urlencode({
         "token": "verification_token", "team_id": team, "team_domain": "test-domain", "channel_id": channel,
         "channel_name": "random", "user_id": user, "user_name": "someone", "command": "/aitoday", "text": text,
-        "response_url": "https://hooks.slack.com/commands/T111/111/xxxxx", "trigger_id": f"111.111.{uuid.uuid4().hex}",  # Slack's is unique per invocation
+        "response_url": "https://hooks.slack.com/commands/T111/111/xxxxx",
+        "trigger_id": f"111.111.{uuid.uuid4().hex}",  # Slack's is unique per invocation
     }).encode()
 
 
@@ -101,8 +102,8 @@ async def slack_keys(redis: aioredis.Redis) -> dict[str, str]:
         if ":counter:" in key:
             continue
         kind = await redis.type(key)
-        reads = {"string": redis.get, "hash": redis.hgetall, "set": redis.smembers, "list": lambda k: redis.lrange(k, 0, -1),
-                 "zset": lambda k: redis.zrange(k, 0, -1, withscores=True)}
+        reads = {"string": redis.get, "hash": redis.hgetall, "set": redis.smembers,
+                 "list": lambda k: redis.lrange(k, 0, -1), "zset": lambda k: redis.zrange(k, 0, -1, withscores=True)}
         value = await reads[kind](key) if kind in reads else kind
         snapshot[key] = repr(sorted(value) if isinstance(value, set) else value)
     return snapshot
