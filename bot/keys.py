@@ -16,6 +16,10 @@ Grammar::
     aitoday:v1:{a}:seen                   hash   dedupe alias (g:/u:/t:<hash>) -> fingerprint
     aitoday:v1:{a}:seen-at                zset   dedupe alias -> last sighting epoch (aliases expire with it)
     aitoday:v1:{a}:fulltext:<urlhash>     string extracted page text of a teaser, 14 days
+    aitoday:v1:{e}:edition:<day>:<lang>   string one edition (JSON), 90 days (bot.editions)
+    aitoday:v1:{e}:editions:<lang>        zset   day (YYYY-MM-DD) -> its UTC midnight epoch (latest_edition)
+    aitoday:v1:{c}:card:<fp>:<lang>       string the card of one article in one language (JSON), 15 days, SET NX
+    aitoday:v1:{g}:llm-tokens:<day>       string LLM tokens taken on one UTC day (budget), 2 days
     aitoday:v1:{src}:source:<id>          hash   ETag, Last-Modified, health and backoff of one source
     aitoday:v1:{src}:sources:added        hash   source id -> Source JSON added by the operator
     aitoday:v1:{src}:sources:removed      set    source ids the operator removed from the list
@@ -47,15 +51,18 @@ __all__ = [
     "article_index",
     "article_seen",
     "article_seen_at",
+    "card",
     "counter",
     "dead_letters",
     "delivery_log",
     "delivery_stream",
     "due_index",
     "edition",
+    "edition_index",
     "fulltext",
     "global_key",
     "line_event",
+    "llm_tokens",
     "mail_full_streak",
     "scheduler_lease",
     "sent_marker",
@@ -185,6 +192,21 @@ def source_state(source_id: str) -> str:
 
 def edition(day: str, language: str) -> str:
     return f"{PREFIX}:{{e}}:edition:{day}:{language}"
+
+
+def edition_index(language: str) -> str:
+    """zset of the days that have an edition in ``language``; same slot as the editions."""
+    return f"{PREFIX}:{{e}}:editions:{language}"
+
+
+def card(fingerprint: str, language: str) -> str:
+    """The summary card of one article in one language (LLM cache: never summarized twice)."""
+    return f"{PREFIX}:{{c}}:card:{fingerprint}:{language}"
+
+
+def llm_tokens(day: str) -> str:
+    """LLM tokens taken on one UTC day, checked against AITODAY_LLM_DAILY_TOKEN_BUDGET."""
+    return global_key(f"llm-tokens:{day}")
 
 
 # ------------------------------------------------------------------ email (bot.mail_setup, bot.web.email)
