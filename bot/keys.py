@@ -6,6 +6,11 @@ Grammar::
     aitoday:v1:{s<NN>}:due                zset   sid -> next UTC send time (epoch seconds), shard NN
     aitoday:v1:{s<NN>}:log:<sid>          list   delivery log of one subscription (newest first, 30 days)
     aitoday:v1:{s<NN>}:sent:<delivery>    string sent-marker of one delivery id (value: provider msg id)
+    aitoday:v1:{s<NN>}:q                  stream delivery units of shard NN, read by consumer group "workers"
+    aitoday:v1:{s<NN>}:retry              zset   delivery unit -> epoch it may go again (Retry-After, backoff)
+    aitoday:v1:{s<NN>}:dead               stream dead letters of shard NN (unit, reason, attempts)
+    aitoday:v1:{s<NN>}:now:<sid>          string "now" cooldown of one subscriber (TTL = the cooldown)
+    aitoday:v1:{p}:tb:<bucket>            string token bucket "<tokens> <epoch ms> <paused until ms>" (bot.pacing)
     aitoday:v1:{g}:<name>                 global singletons (leases, streams, counters) share one slot
     aitoday:v1:{g}:counter:<name>         hash   label set (sorted query string) -> count (bot.counters)
     aitoday:v1:{g}:deliveries             stream the delivery queue, consumed by a group of workers
@@ -64,9 +69,14 @@ __all__ = [
     "line_event",
     "llm_tokens",
     "mail_full_streak",
+    "now_cooldown",
+    "pacing_bucket",
     "scheduler_lease",
     "sent_marker",
+    "shard_dead",
     "shard_of",
+    "shard_retry",
+    "shard_stream",
     "shard_tag",
     "signup_attempts",
     "slack_bot",
@@ -264,3 +274,29 @@ def slack_team_org(team: str) -> str:
 def line_event(event_id: str) -> str:
     """string: a LINE ``webhookEventId`` already taken (ids LINE issues are ULID-like; others are hashed)."""
     return f"{PREFIX}:{{line}}:event:{event_id}"
+
+
+# ------------------------------------------------------------------ delivery engine (bot.planner, queue, worker)
+# Streams are per shard: planning (due index -> stream + last slot) and settling (log + XACK) each touch one
+# slot only, so each is one MULTI/EXEC or Lua script on Redis Cluster too.
+
+
+def shard_stream(shard: int) -> str:
+    return f"{PREFIX}:{shard_tag(shard)}:q"
+
+
+def shard_retry(shard: int) -> str:
+    return f"{PREFIX}:{shard_tag(shard)}:retry"
+
+
+def shard_dead(shard: int) -> str:
+    return f"{PREFIX}:{shard_tag(shard)}:dead"
+
+
+def now_cooldown(sid: str) -> str:
+    return f"{PREFIX}:{shard_tag(shard_of(sid))}:now:{sid}"
+
+
+def pacing_bucket(bucket: str) -> str:
+    """string: one provider bucket's token state; every bucket shares the ``{p}`` slot (one script takes all)."""
+    return f"{PREFIX}:{{p}}:tb:{bucket}"
