@@ -165,7 +165,10 @@ def decode_document(body: bytes, charset: str | None = None) -> tuple[str, str]:
             return body.decode(name), name
         except (UnicodeDecodeError, LookupError):
             continue
-    best = charset_normalizer.from_bytes(body[:65536]).best()
+    lenient = body.decode("utf-8", errors="replace")
+    if len(lenient) < len(body) and lenient.count("\ufffd") <= len(body) // 2000:
+        return lenient, "utf-8"  # UTF-8 with a few broken bytes (a truncated copy, a bad splice)
+    best = charset_normalizer.from_bytes(body[:16384]).best()
     guess = _codec(best.encoding) if best is not None else None
     if guess in _DETECTABLE:
         return body.decode(guess, errors="replace"), guess
