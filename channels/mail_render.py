@@ -206,7 +206,7 @@ def _long_date(day: date, language: str) -> str:
 
 def _subject(edition: Edition, language: str, cards: list[dict[str, Any]]) -> str:
     if language == "ja":
-        head = f"AIToday {edition.date.month}月{edition.date.day}日"
+        head = f"AIToday {edition.date.year}年{edition.date.month}月{edition.date.day}日"
     else:
         head = f"AIToday {edition.date.day} {edition.date:%b %Y}"
     if not cards:
