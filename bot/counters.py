@@ -49,6 +49,8 @@ COUNTERS: dict[str, CounterSpec] = {
                     "transient, recipient_gone, install_broken, render_bug, dead).", ("channel", "class")),
         CounterSpec("webhook_rejections", "Inbound webhooks refused, by channel and reason (signature, "
                     "stale, malformed).", ("channel", "reason")),
+        CounterSpec("line_pull_switches", "LINE subscribers switched to pull (the 'Today's digest' button) "
+                    "because the monthly message quota would not cover a fan-out."),
     )
 }
 

@@ -87,6 +87,12 @@ MESSAGES: dict[str, dict[str, str]] = {
             "now — today's digest now (e.g. now)\n"
             "settings — show your settings (e.g. settings)"
         ),
+        # LINE: welcome on follow, quick-reply button labels (≤ 20 characters each)
+        "line_welcome": "Welcome to AIToday: the day's AI news, condensed, every morning.",
+        "line_qr_time": "Delivery time",
+        "line_qr_topics": "Topics",
+        "line_qr_language": "日本語",
+        "line_qr_today": "Today's digest",
     },
     "ja": {
         "error_line": "{reason} 例: {example}",
@@ -159,6 +165,11 @@ MESSAGES: dict[str, dict[str, str]] = {
             "今すぐ — 今日のダイジェストを今すぐ（例: 今すぐ）\n"
             "設定 — 設定を表示（例: 設定）"
         ),
+        "line_welcome": "AIToday へようこそ。その日のAIニュースを要約して毎朝お届けします。",
+        "line_qr_time": "配信時刻",
+        "line_qr_topics": "トピック",
+        "line_qr_language": "English",
+        "line_qr_today": "今日のダイジェスト",
     },
 }
 

@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from bot.app import Services
-from bot.web import health, metrics, pages, slack
+from bot.web import health, line, metrics, pages, slack
 
 __all__ = ["create_app"]
 
@@ -23,6 +23,7 @@ _ROUTE_MODULES: tuple[RouteFactory, ...] = (
     pages.routes,
     metrics.routes,
     slack.routes,
+    line.routes,
 )
 
 

@@ -60,6 +60,7 @@ class SlackApiStub:
     posts: list[Post] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     oauth_codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    hook_messages: list[dict[str, Any]] = field(default_factory=list)
     _script: deque[ScriptedFailure] = field(default_factory=deque)
     _runner: web.AppRunner | None = None
     _port: int = 0
@@ -69,6 +70,10 @@ class SlackApiStub:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._port}/api/"
 
+    def response_url(self, name: str = "T111/1/x") -> str:
+        """A ``response_url`` that this stand-in answers in place of hooks.slack.com."""
+        return f"http://127.0.0.1:{self._port}/hooks/{name}"
+
     def fail_next(self, error: str, *, status: int = 200, retry_after: int | None = None, times: int = 1) -> None:
         """The next ``times`` API calls answer ``error`` (``ratelimited`` → use ``status=429``)."""
         for _ in range(times):
@@ -77,6 +82,7 @@ class SlackApiStub:
     async def start(self) -> None:
         app = web.Application(client_max_size=2 * 1024 * 1024)
         app.router.add_post("/api/{method}", self._handle)
+        app.router.add_post("/hooks/{path:.*}", self._hook)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -98,6 +104,11 @@ class SlackApiStub:
         return self.posts
 
     # ------------------------------------------------------------------ handling
+
+    async def _hook(self, request: web.Request) -> web.Response:
+        """hooks.slack.com answers ``ok`` as plain text to a message posted on a ``response_url``."""
+        self.hook_messages.append(await request.json())
+        return web.Response(text="ok", content_type="text/plain")
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]

@@ -61,6 +61,8 @@ def make_event(kind: str, user: str, event_id: str, **extra: Any) -> dict[str, A
     }
     if kind != "unfollow":
         event["replyToken"] = f"reply-{event_id}"
+    if kind == "follow":
+        event["follow"] = {"isUnblocked": False}
     event.update(extra)
     return event
 

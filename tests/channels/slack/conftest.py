@@ -78,12 +78,13 @@ async def post_signed(
     return await http.post("/slack/events", content=body, headers=headers)
 
 
-def slash(text: str, *, channel: str = "D0DM", user: str = "W111", team: str = TEAM) -> bytes:
+def slash(text: str, *, channel: str = "D0DM", user: str = "W111", team: str = TEAM,
+          response_url: str = "https://hooks.slack.com/commands/T111/111/xxxxx") -> bytes:
     """A slash command body as Slack sends it (form-encoded, fields of the bolt fixture)."""
     return urlencode({
         "token": "verification_token", "team_id": team, "team_domain": "test-domain", "channel_id": channel,
         "channel_name": "random", "user_id": user, "user_name": "someone", "command": "/aitoday", "text": text,
-        "response_url": "https://hooks.slack.com/commands/T111/111/xxxxx",
+        "response_url": response_url,
         "trigger_id": f"111.111.{uuid.uuid4().hex}",  # Slack's is unique per invocation
     }).encode()
 
