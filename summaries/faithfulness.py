@@ -17,6 +17,7 @@ deterministic test against the article text:
   ``_MIN_OVERLAP`` of its own); a cross-language card must name at least one of the article's entities or
   numbers when it names any at all.
 
+"The article" is its title, source name, author and text: a card may say who published it.
 ``check_card`` returns the list of problems (empty = passes) so callers can log why a card was rejected.
 """
 
@@ -115,7 +116,7 @@ def _overlap_units(text: str) -> set[str]:
 
 def check_card(card: Card, article: Article) -> list[str]:
     """Problems of ``card`` against ``article`` (empty list = faithful). Pure; never raises."""
-    source = f"{article.title}\n{article.text}"
+    source = f"{article.title}\n{article.source_name}\n{article.author}\n{article.text}"
     source_norm = _norm(source)
     source_numbers = _numbers(source)
     same_language = card.language == article.language
