@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.line import line_channel
+from bot.mail_setup import mail_factory
 from bot.runtime import Runtime
 from bot.slack_install import slack_channel
 from channels.base import Channel
@@ -16,7 +17,7 @@ __all__ = ["ChannelFactory", "build_channels"]
 
 ChannelFactory = Callable[[Runtime], Channel | None]
 
-_FACTORIES: tuple[ChannelFactory, ...] = (slack_channel, line_channel)
+_FACTORIES: tuple[ChannelFactory, ...] = (slack_channel, line_channel, mail_factory)
 
 
 def build_channels(runtime: Runtime, factories: tuple[ChannelFactory, ...] = _FACTORIES) -> dict[str, Channel]:

@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from bot.app import Services
-from bot.web import health, line, metrics, pages, slack
+from bot.web import email, health, line, metrics, pages, slack
 
 __all__ = ["create_app"]
 
@@ -20,6 +20,7 @@ RouteFactory = Callable[[Services], list[BaseRoute]]
 
 _ROUTE_MODULES: tuple[RouteFactory, ...] = (
     health.routes,
+    email.routes,
     pages.routes,
     metrics.routes,
     slack.routes,
