@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.cli import chat, ingest, serve, sources
+from bot.cli import chat, ingest, line, serve, sources
 from bot.cli._types import Subparsers
 
 Registrar = Callable[[Subparsers], None]
@@ -19,6 +19,7 @@ REGISTRARS: tuple[Registrar, ...] = (
     chat.register,
     ingest.register,
     sources.register,
+    line.register,
 )
 
 __all__ = ["REGISTRARS", "Registrar"]

@@ -1,0 +1,111 @@
+"""``aitoday line setup`` installs the rich menu; a fan-out beyond the monthly quota switches the rest to pull."""
+
+from __future__ import annotations
+
+import struct
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot import counters
+from bot.app import Services
+from bot.cli import build_parser
+from bot.line import allocate_quota, is_pull
+from bot.settings import Settings, load_settings
+from bot.subscriptions import Identity, Subscription
+from channels.base import InstallBroken
+from channels.line import LineChannel
+from tests.channels.line.conftest import Clock
+from tests.stubs.line_api import LineApiStub
+
+
+async def _run_cli(argv: list[str], settings: Settings) -> int:
+    args = build_parser().parse_args(argv)
+    assert args.needs_runtime is False
+    return int(await args.handler(args, settings))
+
+
+async def test_setup_creates_one_default_rich_menu_with_its_image(
+    settings: Settings, stub: LineApiStub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await _run_cli(["line", "setup"], settings) == 0
+    [(menu_id, menu)] = stub.rich_menus.items()
+    assert stub.default_rich_menu == menu_id
+    content_type, size = stub.rich_menu_images[menu_id]
+    assert content_type == "image/png" and 0 < size < 1_000_000
+    assert menu["chatBarText"] == "Today's digest"
+    assert [a["action"]["data"] for a in menu["areas"]] == ["cmd=now", "cmd=settings", "cmd=help"]
+    assert menu_id in capsys.readouterr().out
+    assert await _run_cli(["line", "setup"], settings) == 0  # again: replaces, never piles up
+    assert list(stub.rich_menus) == [stub.default_rich_menu] and stub.default_rich_menu != menu_id
+
+
+def test_the_menu_image_is_a_png_of_the_menu_size() -> None:
+    from channels.line_menu import MENU_HEIGHT, MENU_WIDTH, rich_menu_png
+
+    png = rich_menu_png()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert struct.unpack(">II", png[16:24]) == (MENU_WIDTH, MENU_HEIGHT)
+
+
+async def test_setup_without_line_settings_says_what_is_missing(capsys: pytest.CaptureFixture[str]) -> None:
+    assert await _run_cli(["line", "setup"], load_settings(env={})) == 2
+    assert "LINE_CHANNEL_ACCESS_TOKEN" in capsys.readouterr().err
+
+
+async def test_setup_with_a_revoked_token_fails_with_one_line(
+    settings: Settings, stub: LineApiStub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stub.token = "rotated"
+    assert await _run_cli(["line", "setup"], settings) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "InstallBroken" in err
+
+
+async def _subscribers(services: Services, count: int, clock: Clock) -> list[Subscription]:
+    """``count`` readers; reader n last changed a setting n minutes after reader 0."""
+    base = datetime(2026, 11, 1, tzinfo=UTC)
+    subs = []
+    for n in range(count):
+        clock.now = base + timedelta(minutes=n)
+        sub = Subscription(identity=Identity("line", (f"U{n:032x}",)), active=True, created_at=base,
+                           extra={"priority": "5"} if n == 0 else {})
+        subs.append(await services.store.save(sub))
+    return subs
+
+
+async def test_a_fan_out_beyond_the_quota_keeps_priority_readers_and_switches_the_rest_to_pull(
+    services: Services, channel: LineChannel, stub: LineApiStub, clock: Clock
+) -> None:
+    subs = await _subscribers(services, 10, clock)
+    stub.quota_limit, stub.used = 100, 96
+    allocation = await allocate_quota(channel, services.store, services.runtime.redis, subs)
+    assert allocation.quota.remaining == 4
+    # the operator's priority first, then the most recently active readers
+    assert [s.identity.address for s in allocation.push] == [f"U{n:032x}" for n in (0, 9, 8, 7)]
+    assert len(allocation.pull) == 6
+    for sub in allocation.pull:
+        stored = await services.store.get(sub.identity)
+        assert stored is not None and is_pull(stored) and stored.active
+    figures = await counters.read(services.runtime.redis)
+    assert sum(figures["line_pull_switches"].values()) == 6
+    stub.quota_limit, stub.used = 1000, 0  # a new month
+    later = [await services.store.get(s.identity) for s in subs]
+    allocation = await allocate_quota(channel, services.store, services.runtime.redis, [s for s in later if s])
+    assert len(allocation.push) == 10 and allocation.pull == ()
+    assert not any(is_pull(s) for s in [await services.store.get(x.identity) for x in subs] if s)
+
+
+async def test_an_unlimited_plan_covers_everyone(services: Services, channel: LineChannel, clock: Clock) -> None:
+    subs = await _subscribers(services, 3, clock)
+    allocation = await allocate_quota(channel, services.store, services.runtime.redis, subs)
+    assert len(allocation.push) == 3 and allocation.quota.remaining is None
+
+
+async def test_the_quota_check_reports_a_broken_token(services: Services, api_url: str, clock: Clock) -> None:
+    line = LineChannel("wrong", api_url)
+    try:
+        with pytest.raises(InstallBroken):
+            await allocate_quota(line, services.store, services.runtime.redis, await _subscribers(services, 1, clock))
+    finally:
+        await line.aclose()
