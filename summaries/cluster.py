@@ -18,8 +18,9 @@ The decision for a pair (``same_story``), only when the two were published withi
 
 Pairs are found through an inverted index of distinctive tokens (no all-pairs scan), joined with union-find.
 The cluster's lead is the primary source: the organisation's own post (a ``lab`` source whose name the
-others mention) beats other official sources, which beat coverage; then the earliest; then the fingerprint,
-so the same input always gives the same clusters.
+others mention) beats other official sources, which beat coverage; then the earliest; then an announcement
+("Introducing …") over its companions (system card, FAQ); then the fingerprint, so the same input always
+gives the same clusters.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ _NOT_A_VERSION = re.compile(
 _NAME = re.compile(r"[A-Z][A-Za-z0-9.&+-]*[A-Za-z0-9+]|[a-z]+[A-Z][A-Za-z0-9-]*|[A-Za-z]+-?\d[A-Za-z0-9.-]*")
 _JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _SHINGLE_WORD = re.compile(r"\w+")
+# Between posts of one source at one time, the announcement leads (not its system card or FAQ).
+_ANNOUNCEMENT = re.compile(r"^(?:introducing|announcing|launching|meet|today)\b|\bis (?:now )?available\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,7 @@ def _order(members: Sequence[Article]) -> tuple[Article, ...]:
             key=lambda a: (
                 tuple(-x for x in _primary_rank(a, mentioned)),
                 a.published,
+                not _ANNOUNCEMENT.match(a.title),
                 a.fingerprint,
             ),
         )

@@ -8,6 +8,7 @@ boundary), so a trimmed sentence never says anything the article does not.
 
 from __future__ import annotations
 
+import html
 import re
 
 __all__ = ["MAX_POINT_CHARS", "clean_sentence", "is_boilerplate", "trim_sentence"]
@@ -61,6 +62,7 @@ _CLAUSE_BREAK = re.compile(
     r"(?:,\s+(?:which|who|while|although|though|as|but|after|before|with|where)\b|;\s+|\s+[—–-]{1,2}\s+|、)"
 )
 _WS = re.compile(r"\s+")
+_TAG = re.compile(r"<[a-zA-Z/!][^>]*>?")
 # Leftovers of markdown attribute syntax some generated feeds leave in text: "発表{target=\\".
 _MARKDOWN_DEBRIS = re.compile(r"\{[a-z]+=[^}\s]*\}?\\?")
 _JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
@@ -84,7 +86,10 @@ def is_boilerplate(sentence: str) -> bool:
 
 def clean_sentence(sentence: str) -> str:
     """The sentence without bylines, datelines, caption prefixes and leading connectives."""
-    text = _WS.sub(" ", _MARKDOWN_DEBRIS.sub("", sentence)).strip()
+    text = _MARKDOWN_DEBRIS.sub("", sentence)
+    if "<" in text or "&" in text:  # markup that survived upstream (double-escaped feeds) never reaches a card
+        text = html.unescape(_TAG.sub(" ", text))
+    text = _WS.sub(" ", text).strip()
     for pattern in _LEADING_NOISE:
         text = pattern.sub("", text, count=1)
     text = _CONNECTIVE.sub("", text, count=1).strip()

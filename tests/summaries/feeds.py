@@ -1,22 +1,17 @@
 """Articles built from the real feed snapshots in shared/feeds, for the summary-core tests.
 
-Until the ingestion parser is the one place that turns feed items into ``Article``s, this helper does the
-minimum with feedparser and lxml: text from the item's content or summary, language from its script, UTC
-dates (a fixed first-seen time when the item has none), a fingerprint from the GUID or link.
+They go through the ingestion pipeline's own parser and normaliser (``summaries.normalize.feed_to_articles``),
+so the summary core is tested on exactly what ingestion stores.
 """
 
 from __future__ import annotations
 
-import hashlib
-from calendar import timegm
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-import feedparser
-import lxml.html
-
-from summaries.models import Article
+from summaries.models import Article, Source
+from summaries.normalize import feed_to_articles
 from tests.conftest import FEEDS
 
 __all__ = ["AI_FEEDS", "all_articles", "feed_articles", "make_article"]
@@ -33,63 +28,20 @@ AI_FEEDS: dict[str, tuple[str, str]] = {
     "hackernews_generated_rss2_huge-content-encoded.xml": ("Hacker News", "community"),
     "ledge-ai_ja_generated_rss2_no-guid.xml": ("Ledge.ai", "japan"),
 }
-_FIRST_SEEN = datetime(2025, 7, 20, tzinfo=UTC)
-
-
-def _text(html: str) -> str:
-    if not html.strip():
-        return ""
-    try:
-        root = lxml.html.fromstring(html)
-    except Exception:
-        return html
-    for bad in root.xpath("//script|//style|//figure|//figcaption"):
-        bad.drop_tree()
-    blocks = [" ".join(el.text_content().split()) for el in root.iter("p", "li", "h2", "h3")]
-    blocks = [b for b in blocks if b]
-    return "\n\n".join(blocks) if blocks else " ".join(root.text_content().split())
-
-
-def _is_japanese(text: str) -> bool:
-    return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text)
+_FIRST_SEEN = datetime(2026, 12, 1, tzinfo=UTC)  # "now" for ingestion: after every item
 
 
 @cache
 def feed_articles(name: str) -> tuple[Article, ...]:
     source_name, category = AI_FEEDS.get(name, (name.split("_", 1)[0], "media"))
-    parsed = feedparser.parse((FEEDS / name).read_bytes())
-    out: list[Article] = []
-    for entry in parsed.entries:
-        title = " ".join(str(entry.get("title", "")).split())
-        link = str(entry.get("link", ""))
-        html = ""
-        if entry.get("content"):
-            html = str(entry.content[0].get("value", ""))
-        html = html or str(entry.get("summary", ""))
-        text = _text(html)
-        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        published = datetime.fromtimestamp(timegm(stamp), tz=UTC) if stamp else _FIRST_SEEN
-        key = str(entry.get("id") or link or title)
-        words = len(text.split())
-        out.append(
-            Article(
-                fingerprint=hashlib.sha1(f"{name}|{key}".encode()).hexdigest()[:20],
-                source_id=Path(name).stem.split("_", 1)[0],
-                source_name=source_name,
-                category=category,
-                url=link,
-                title=title,
-                published=published,
-                first_seen=published,
-                language="ja" if _is_japanese(title + text[:200]) else "en",
-                author=str(entry.get("author", "")),
-                text=text,
-                word_count=words,
-                reading_minutes=max(1, round(words / 220)),
-                guid=str(entry.get("id", "")),
-            )
-        )
-    return tuple(out)
+    source = Source(
+        id=Path(name).stem.split("_", 1)[0],
+        name=source_name,
+        feed_url=f"https://feeds.example/{name}",
+        category=category,
+        language="ja" if category == "japan" else "en",
+    )
+    return tuple(feed_to_articles((FEEDS / name).read_bytes(), source, now=_FIRST_SEEN))
 
 
 def all_articles() -> list[Article]:

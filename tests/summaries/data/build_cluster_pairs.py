@@ -250,7 +250,6 @@ REAL_SAME: list[tuple[str, str, str, str, str]] = [
     (DEEPMIND, "Gemini 2.5 Pro Preview: even better coding", DEEPMIND, "Build rich, interactive web apps", "coverage"),
     (DEEPMIND, "We’re expanding our Gemini 2.5 family", DEEPMIND, "Gemini 2.5: Updates to our family", "coverage"),
     (OPENAI, "Outbound coordinated vulnerability disclosure", OPENAI, "Scaling security with responsible", "coverage"),
-    (HN, "AI companies destroy physical books", HN, "AI companies destroy physical books", "near-duplicate"),
     (HN, "Rust Glancer: Rust LSP", HN, "Rust Glancer", "near-duplicate"),
 ]
 
