@@ -146,3 +146,8 @@ async def site(redis_url: str, tmp_path: Path) -> AsyncIterator[EmailSite]:
 
 def form_fields(**fields: Any) -> dict[str, str]:
     return {k: str(v) for k, v in fields.items()}
+
+
+# ---------------------------------------------------------------------------------------------- browser
+
+from tests.browser import browser_page  # noqa: E402, F401  (the shared fixture, used by test_digest_browser)
