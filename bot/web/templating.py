@@ -7,8 +7,9 @@ so a route module (ours or the email flow's) passes only its own variables::
     pages = PageRenderer(services.settings)
     return pages.render(request, "email/confirmed.html", {"address": address})
 
-Feed text is untrusted: autoescape is on for every template, and the Content-Security-Policy allows no
-script but the one inline time-zone detector, pinned by its hash.
+Feed text is untrusted: templates pass it through the email digest's ``plain`` and ``safe_url`` filters
+(markup stripped, only http(s) links), autoescape is on for every template, and the Content-Security-Policy
+allows no script but the one inline time-zone detector, pinned by its hash.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from starlette.responses import HTMLResponse
 
 from bot.settings import Settings
 from bot.web.wording import LANGUAGE_COOKIE, page_text, pick_language
+from channels.mail_render import plain_text, safe_url
 
 __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "TZ_SCRIPT", "ChatLinks", "PageRenderer", "chat_links"]
 
@@ -85,6 +87,9 @@ class PageRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        # The same cleaning as the email digest: feed text as plain text, only http(s) links.
+        self._env.filters["plain"] = plain_text
+        self._env.filters["safe_url"] = safe_url
 
     @property
     def environment(self) -> jinja2.Environment:

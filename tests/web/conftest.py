@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import shutil
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -71,3 +74,35 @@ async def store_sample_editions(site: Site) -> None:
     for lang in ("en", "ja"):
         edition = sample_edition(lang, day=today)
         await site.services.runtime.redis.set(keys.edition(today.isoformat(), lang), json.dumps(edition.to_dict()))
+
+
+# ---------------------------------------------------------------------------------------------- browser
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def chromium_path() -> str | None:
+    """Debian's chromium (``make browser`` installs it); None where it is absent."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """Headless Chromium through Playwright, or a visible skip saying why there is none."""
+    path = chromium_path()
+    if path is None:
+        pytest.skip("no Chromium on PATH (install Debian's chromium: `make browser`); browser tests skipped")
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError:  # pragma: no cover - playwright is a dev dependency
+        pytest.skip("the playwright package is not installed; browser tests skipped")
+    async with async_playwright() as playwright:
+        instance = await playwright.chromium.launch(executable_path=path, args=["--no-sandbox"])
+        try:
+            yield instance
+        finally:
+            await instance.close()
