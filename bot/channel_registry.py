@@ -11,13 +11,14 @@ from bot.line import line_channel
 from bot.mail_setup import mail_factory
 from bot.runtime import Runtime
 from bot.slack_install import slack_channel
+from bot.telegram import telegram_channel
 from channels.base import Channel
 
 __all__ = ["ChannelFactory", "build_channels"]
 
 ChannelFactory = Callable[[Runtime], Channel | None]
 
-_FACTORIES: tuple[ChannelFactory, ...] = (slack_channel, line_channel, mail_factory)
+_FACTORIES: tuple[ChannelFactory, ...] = (slack_channel, line_channel, mail_factory, telegram_channel)
 
 
 def build_channels(runtime: Runtime, factories: tuple[ChannelFactory, ...] = _FACTORIES) -> dict[str, Channel]:

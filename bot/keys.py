@@ -39,6 +39,7 @@ Grammar::
     aitoday:v1:{line}:event:<id>                 string  a LINE webhookEventId taken ("claim" → "done"), dedupe
     aitoday:v1:{s<NN>}:mailfull:<sid>     set    delivery ids refused 5.2.2 (mailbox full) in a row, 40 days
     aitoday:v1:{g}:signup:<kind>:<hash>   string sign-up attempts per address/client IP hash, TTL = window
+    aitoday:v1:{tg}:update:<update_id>    string a Telegram update taken ("claim" → "done"), dedupe
 
 ``<sid>`` is a hash of the identity tuple, never raw user text; ``NN`` is ``int(sid, 16) % SHARDS``, so a
 subscription, its shard's due index and its log share one Redis Cluster slot and can be updated in one
@@ -92,6 +93,7 @@ __all__ = [
     "sources_removed",
     "subscription",
     "subscription_id",
+    "telegram_update",
 ]
 
 PREFIX = "aitoday:v1"
@@ -300,3 +302,11 @@ def now_cooldown(sid: str) -> str:
 def pacing_bucket(bucket: str) -> str:
     """string: one provider bucket's token state; every bucket shares the ``{p}`` slot (one script takes all)."""
     return f"{PREFIX}:{{p}}:tb:{bucket}"
+
+
+# ------------------------------------------------------------------ Telegram webhook dedupe
+
+
+def telegram_update(update_id: int) -> str:
+    """string: a Telegram ``update_id`` taken (``claim`` while handled, then ``done`` for a day)."""
+    return f"{PREFIX}:{{tg}}:update:{update_id}"

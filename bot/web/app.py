@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from bot.app import Services
-from bot.web import email, health, line, metrics, pages, slack
+from bot.web import email, health, line, metrics, pages, slack, telegram
 
 __all__ = ["create_app"]
 
@@ -25,6 +25,7 @@ _ROUTE_MODULES: tuple[RouteFactory, ...] = (
     metrics.routes,
     slack.routes,
     line.routes,
+    telegram.routes,
 )
 
 
