@@ -12,6 +12,7 @@ and a push beyond it answers 429 "You have reached your monthly limit.". Failure
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections import deque
@@ -67,6 +68,7 @@ class LineApiStub:
     _accepted_keys: dict[str, str] = field(default_factory=dict)
     _used_reply_tokens: set[str] = field(default_factory=set)
     _failures: deque[tuple[str, int, dict[str, Any], dict[str, str]]] = field(default_factory=deque)
+    _arrived: asyncio.Condition | None = None
 
     # --------------------------------------------------------------------------------------- test controls
 
@@ -79,6 +81,14 @@ class LineApiStub:
 
     def pushes_to(self, user_id: str) -> list[Pushed]:
         return [p for p in self.sent if user_id in p.to]
+
+    async def wait_for_sends(self, count: int, timeout: float = 10.0) -> list[Pushed]:
+        """Wait until ``count`` pushes/multicasts were accepted (woken by each one, no polling)."""
+        if self._arrived is None:
+            self._arrived = asyncio.Condition()
+        async with self._arrived:
+            await asyncio.wait_for(self._arrived.wait_for(lambda: len(self.sent) >= count), timeout)
+        return list(self.sent)
 
     @property
     def app(self) -> Starlette:
@@ -154,6 +164,9 @@ class LineApiStub:
             self._accepted_keys[key] = request_id
         self.used += len(to)
         self.sent.append(Pushed(endpoint, list(to), list(body["messages"]), key, request_id))
+        if self._arrived is not None:
+            async with self._arrived:
+                self._arrived.notify_all()
         sent = [{"id": str(10_000 + len(self.sent) * 10 + i), "quoteToken": "q"} for i in range(len(body["messages"]))]
         return self._answer(200, {"sentMessages": sent} if endpoint == "push" else {},
                             {"X-Line-Request-Id": request_id})
