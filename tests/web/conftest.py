@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import shutil
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +18,7 @@ from bot import keys
 from bot.app import Services, open_services
 from bot.settings import load_settings
 from bot.web.app import create_app
+from tests.browser import launch_browser
 from tests.sample_edition import sample_edition
 
 
@@ -78,31 +77,9 @@ async def store_sample_editions(site: Site) -> None:
 
 # ---------------------------------------------------------------------------------------------- browser
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-def chromium_path() -> str | None:
-    """Debian's chromium (``make browser`` installs it); None where it is absent."""
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Any]:
-    """Headless Chromium through Playwright, or a visible skip saying why there is none."""
-    path = chromium_path()
-    if path is None:
-        pytest.skip("no Chromium on PATH (install Debian's chromium: `make browser`); browser tests skipped")
-    try:
-        from playwright.async_api import async_playwright
-    except ImportError:  # pragma: no cover - playwright is a dev dependency
-        pytest.skip("the playwright package is not installed; browser tests skipped")
-    async with async_playwright() as playwright:
-        instance = await playwright.chromium.launch(executable_path=path, args=["--no-sandbox"])
-        try:
-            yield instance
-        finally:
-            await instance.close()
+    """Headless Chromium (the shared ``tests.browser`` launcher), or a visible skip saying why there is none."""
+    async with launch_browser() as instance:
+        yield instance

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import ARTIFACTS, Site, store_sample_editions
+from tests.browser import ARTIFACTS, horizontal_overflow
+from tests.web.conftest import Site, store_sample_editions
 
 pytestmark = pytest.mark.browser
 
@@ -28,8 +29,11 @@ async def _open(browser: Any, url: str, width: int, **context: Any) -> Any:
 
 
 async def _overflow(page: Any) -> int:
-    """How far the page is wider than the viewport (0 when nothing scrolls sideways)."""
-    return int(await page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+    """How far the page is wider than the viewport (0 when nothing scrolls sideways); names the offenders."""
+    found = await horizontal_overflow(page)
+    excess = int(found["scrollWidth"]) - int(found["clientWidth"])
+    assert excess <= 0, found["offenders"]
+    return excess
 
 
 @pytest.mark.parametrize("width", WIDTHS)
