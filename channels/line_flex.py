@@ -197,7 +197,16 @@ def text_message(text: str, quick_reply: dict[str, Any] | None = None) -> LineMe
 
 
 def _cut_keep_lines(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Cut to ``limit`` characters as LINE counts them (UTF-16 units: an emoji outside the BMP counts 2)."""
+    if len(text.encode("utf-16-le")) // 2 <= limit:
+        return text
+    kept, units = [], 0
+    for char in text:
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit - 1:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
 
 
 def render_digest(edition: Edition, language: str) -> list[LineMessage]:

@@ -144,3 +144,12 @@ def test_twenty_long_stories_split_into_several_carousels_in_one_push() -> None:
     _check_limits(messages)
     assert len(messages) >= 2
     assert len(_bubbles(messages)) == 20
+
+
+def test_a_long_text_message_is_cut_as_line_counts_characters() -> None:
+    from channels.line_flex import MAX_TEXT_MESSAGE, text_message
+
+    message = text_message("😀" * 4000)  # 8,000 UTF-16 units
+    assert len(message["text"].encode("utf-16-le")) // 2 <= MAX_TEXT_MESSAGE
+    assert message["text"].endswith("…")
+    assert text_message("line one\nline two")["text"] == "line one\nline two"
