@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.cli import chat, ingest, line, serve, sources
+from bot.cli import chat, edition, ingest, line, serve, sources
 from bot.cli._types import Subparsers
 
 Registrar = Callable[[Subparsers], None]
@@ -20,6 +20,7 @@ REGISTRARS: tuple[Registrar, ...] = (
     ingest.register,
     sources.register,
     line.register,
+    edition.register,
 )
 
 __all__ = ["REGISTRARS", "Registrar"]

@@ -106,3 +106,31 @@ async def test_when_the_budget_is_spent_the_edition_is_offline(llm_runtime: tupl
     assert edition.stories
     assert {s.card.summarizer for s in edition.stories} == {"offline"}
     assert stub.requests == []
+
+
+def test_aitoday_edition_prints_the_days_edition(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from bot.cli import main
+
+    async def seed() -> None:
+        client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+        try:
+            await _store(client, _window())
+        finally:
+            await client.aclose()
+
+    asyncio.run(seed())
+    monkeypatch.setenv("AITODAY_REDIS_URL", redis_url)
+    assert main(["edition", "--date", "2025-07-17", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("AIToday — 2025-07-17 (en) · ")
+    assert "1. " in out and "• What happened: " in out and "• What to watch: " in out
+    assert "[offline]" in out
+    assert main(["edition", "--date", "2031-01-01"]) == 0
+    assert "No stories for 2031-01-01" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        main(["edition", "--date", "yesterday"])
+    assert exc.value.code == 2
