@@ -11,8 +11,12 @@ Errors a send raises (everything else stays inside ``mail_smtp``)::
     └── AmbiguousError   link lost during DATA                                         retry: same Message-ID
     RecipientGone        5.1.x / 550 / 551 / 553 / 5.2.1 at once; 5.2.2 (mailbox      deactivate
                          full) on the 3rd delivery in a row
-    MailRejected         other 5xx (policy, spam, 554); 5.2.2 before the 3rd time     not retried, kept
-    RenderBug            5.3.4 message too big                                         plain-text fallback
+    RenderBug            5.3.4 message too big                                         plain-text fallback,
+    └── MailRejected     other 5xx (policy, spam, 554); 5.2.2 before the 3rd time      then dead letter;
+                                                                                       subscription kept
+
+``MailRejected`` is a ``RenderBug`` so that the worker's one rule for "the receiver refused this message"
+applies: one plain-text attempt (some filters refuse HTML), then a dead letter, never hours of retries of a 5xx.
 
 The 5.2.2 streak is counted per address over distinct delivery ids by a ``BounceLedger`` (the bot keeps it in
 Redis so it holds across workers); a delivery the server accepts resets it.
@@ -31,7 +35,6 @@ from typing import Protocol
 from urllib.parse import quote
 
 from channels.base import (
-    ChannelError,
     Delivery,
     RateLimit,
     Receipt,
@@ -62,10 +65,11 @@ __all__ = [
 MAILBOX_FULL_LIMIT = 3
 
 
-class MailRejected(ChannelError):
+class MailRejected(RenderBug):
     """A 5xx that is permanent for this message but says nothing about the address (policy, spam, 554).
 
-    Not retried; the subscription stays. ``reply`` is the server's answer, safe to record.
+    Not retried beyond the worker's one plain-text fallback; the subscription stays. ``reply`` is the server's
+    answer, safe to record.
     """
 
     def __init__(self, reply: str) -> None:

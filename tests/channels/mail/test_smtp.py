@@ -53,6 +53,7 @@ async def test_each_reply_maps_to_its_action(
         return
     with pytest.raises(expected) as caught:
         await smtp_channel.send(_delivery("reader@example.org"))
+    assert type(caught.value) is expected
     assert reply.split()[0] in caught.value.detail
     assert "reader@" not in caught.value.detail  # addresses are masked in what gets logged
     assert smtp_server.messages == []
