@@ -93,7 +93,7 @@ def clean_sentence(sentence: str) -> str:
     for pattern in _LEADING_NOISE:
         text = pattern.sub("", text, count=1)
     text = _CONNECTIVE.sub("", text, count=1).strip()
-    if text and text[0].islower() and not _JA.search(text[:1]):
+    if text and text[0].islower() and not _JA.search(text[:1]) and "://" not in text.split(" ", 1)[0]:
         text = text[0].upper() + text[1:]
     return text
 
