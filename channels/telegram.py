@@ -119,7 +119,13 @@ _GONE_MARKERS = (
 
 @dataclass(frozen=True, slots=True)
 class TelegramLimits:
-    """Telegram's documented pacing. ``time_scale`` > 1 compresses the clock (tests, simulations)."""
+    """Telegram's documented pacing. ``time_scale`` > 1 compresses the clock (tests, simulations).
+
+    Each limit is declared as *one message per interval* (30/s → 1 per 1/30 s), not as "30 per second":
+    Telegram counts over sliding windows, and a token bucket holding a second's worth of tokens would let a
+    burst of 30 plus the refill through in one second, twice the limit. One token per interval keeps every
+    window within the limit at the same long-run rate.
+    """
 
     global_per_second: float = 30.0
     chat_per_second: float = 1.0
@@ -129,11 +135,11 @@ class TelegramLimits:
     def for_chat(self, chat: str) -> list[RateLimit]:
         scale = self.time_scale
         limits = [
-            RateLimit("telegram:global", self.global_per_second, 1.0 / scale),
-            RateLimit(_chat_bucket(chat), self.chat_per_second, 1.0 / scale),
+            RateLimit("telegram:global", 1.0, 1.0 / self.global_per_second / scale),
+            RateLimit(_chat_bucket(chat), 1.0, 1.0 / self.chat_per_second / scale),
         ]
         if chat.startswith("-"):  # negative ids are groups and supergroups
-            limits.append(RateLimit(f"telegram:group:{chat}", self.group_per_minute, 60.0 / scale))
+            limits.append(RateLimit(f"telegram:group:{chat}", 1.0, 60.0 / self.group_per_minute / scale))
         return limits
 
 
