@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 
 from bot import keys
 from bot.runtime import Runtime
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.subscriptions import Identity
 from bot.tokens import LinkTokens, Purpose
 from channels.base import Recipient
@@ -60,10 +60,15 @@ def mail_config(settings: Settings) -> MailConfig:
         )
     dkim = None
     if settings.dkim_selector and settings.dkim_private_key:
+        try:
+            private_key = settings.dkim_private_key.read_bytes()
+        except OSError as exc:
+            raise SettingsError(f"invalid setting AITODAY_DKIM_PRIVATE_KEY: cannot read the key file "
+                                f"({exc.strerror or exc.__class__.__name__})") from None
         dkim = DkimKey(
             selector=settings.dkim_selector,
             domain=MailIdentity(settings.mail_from).domain,
-            private_key=settings.dkim_private_key.read_bytes(),
+            private_key=private_key,
         )
     return MailConfig(
         mail_from=settings.mail_from,
