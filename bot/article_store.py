@@ -11,6 +11,7 @@ re-sends its whole history every time (OpenAI sends 599 items) does not get its 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Sequence
@@ -28,6 +29,9 @@ __all__ = ["RETENTION", "RedisArticleStore"]
 #: How long articles (and unseen aliases, and extracted page texts) are kept.
 RETENTION = timedelta(days=14)
 _READ_CHUNK = 500
+#: Commands this store runs at once. An ingest run works on hundreds of sources concurrently; the client's
+#: connection pool (100 by default) must stay available to the other roles sharing the runtime.
+_CONCURRENCY = 32
 
 # KEYS: seen hash, seen-at zset. ARGV: now, then per group: n, alias_1 .. alias_n.
 # Returns 1/0 per group. A known group's aliases are all mapped (HSETNX: never stealing an alias another
@@ -110,6 +114,7 @@ class RedisArticleStore:
 
     def __init__(self, redis: aioredis.Redis, *, retention: timedelta = RETENTION) -> None:
         self._redis = redis
+        self._slots = asyncio.Semaphore(_CONCURRENCY)
         self._ttl = int(retention.total_seconds())
         self._known = redis.register_script(_KNOWN)
         self._add = redis.register_script(_ADD)
@@ -123,7 +128,8 @@ class RedisArticleStore:
         for group in alias_groups:
             argv.append(len(group))
             argv.extend(group)
-        flags = await self._known(keys=[keys.article_seen(), keys.article_seen_at()], args=argv)
+        async with self._slots:
+            flags = await self._known(keys=[keys.article_seen(), keys.article_seen_at()], args=argv)
         return [bool(int(flag)) for flag in flags]
 
     async def add(self, items: Sequence[tuple[Article, Sequence[str]]]) -> list[Article]:
@@ -136,9 +142,10 @@ class RedisArticleStore:
             article_keys.append(keys.article(article.fingerprint))
             body = json.dumps(article.to_dict(), ensure_ascii=False, separators=(",", ":"))
             argv.extend([article.fingerprint, article.published.timestamp(), body, len(aliases), *aliases])
-        positions = await self._add(
-            keys=[keys.article_seen(), keys.article_seen_at(), keys.article_index(), *article_keys], args=argv
-        )
+        async with self._slots:
+            positions = await self._add(
+                keys=[keys.article_seen(), keys.article_seen_at(), keys.article_index(), *article_keys], args=argv
+            )
         return [items[int(p) - 1][0] for p in positions]
 
     async def recent_articles(self, since: datetime) -> list[Article]:
@@ -176,7 +183,8 @@ class RedisArticleStore:
         return {sid: SourceState.from_fields(row) for sid, row in zip(source_ids, rows, strict=True)}
 
     async def save_state(self, source_id: str, state: SourceState) -> None:
-        await self._redis.hset(keys.source_state(source_id), mapping=state.to_fields())  # type: ignore[arg-type]
+        async with self._slots:
+            await self._redis.hset(keys.source_state(source_id), mapping=state.to_fields())  # type: ignore[arg-type]
 
     async def forget_state(self, source_id: str) -> None:
         await self._redis.delete(keys.source_state(source_id))
@@ -184,8 +192,10 @@ class RedisArticleStore:
     # ------------------------------------------------------------------ FullTextCache
 
     async def get_text(self, url: str) -> str | None:
-        value = await self._redis.get(keys.fulltext(_url_hash(url)))
+        async with self._slots:
+            value = await self._redis.get(keys.fulltext(_url_hash(url)))
         return None if value is None else str(value)
 
     async def put_text(self, url: str, text: str) -> None:
-        await self._redis.set(keys.fulltext(_url_hash(url)), text, ex=self._ttl)
+        async with self._slots:
+            await self._redis.set(keys.fulltext(_url_hash(url)), text, ex=self._ttl)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import nh3
@@ -72,6 +73,7 @@ _CLEANER = nh3.Cleaner(
 )
 
 
+@lru_cache(maxsize=65_536)  # a pure function; feeds repeat the same links run after run
 def canonical_url(url: str, base: str | None = None) -> str:
     """The form of ``url`` used for links and dedupe: absolute, no fragment, tracking, AMP or mobile variant.
 

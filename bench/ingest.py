@@ -1,0 +1,223 @@
+"""Ingest benchmark: 300 sources on loopback, cold and warm runs, against a sequential feedparser loop.
+
+    python bench/ingest.py --sources 300 --json
+
+A server process serves shared/feeds replicated to N sources, one loopback port per source (so per-origin
+limits apply as on the internet), with 50–300 ms latency per request, ETag/Last-Modified, and ~5 % of the
+sources failing in different fast ways (500, 404, 429 with Retry-After, HTML instead of a feed, empty body,
+connection refused, redirect loop, gzip bomb). This process runs the production ``bot.ingest.run_ingest``
+against an embedded Redis: a cold run, then a warm run (every healthy source answers 304, failing ones are
+backing off). In the same run it times a plain sequential ``feedparser.parse(url)`` loop over the same URLs,
+and the parse speed of both parsers over the corpus. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gzip
+import hashlib
+import json
+import multiprocessing
+import random
+import resource
+import socket
+import sys
+import tempfile
+import time
+from email.utils import formatdate
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import feedparser
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.redis_server import EmbeddedRedis  # noqa: E402
+from bot.runtime import open_runtime  # noqa: E402
+from bot.settings import load_settings  # noqa: E402
+from summaries.errors import ParseError  # noqa: E402
+from summaries.parse import parse_feed  # noqa: E402
+from summaries.sources import make_source  # noqa: E402
+
+FEEDS = ROOT.parent / "shared" / "feeds"
+FAILURES = ("http_500", "http_404", "rate_limited", "html", "empty", "refused", "redirect_loop", "gzip_bomb")
+
+
+def corpus() -> list[tuple[str, bytes]]:
+    return sorted((p.name, p.read_bytes()) for p in FEEDS.iterdir() if p.name != "README.md")
+
+
+def plan(count: int, fail_every: int) -> list[tuple[str, str]]:
+    """(failure kind or "", document name) per source index."""
+    docs = corpus()
+    out: list[tuple[str, str]] = []
+    failures = 0
+    for i in range(count):
+        failing = i % fail_every == fail_every // 2
+        kind = FAILURES[failures % len(FAILURES)] if failing else ""
+        failures += failing
+        out.append((kind, docs[i % len(docs)][0]))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- server process
+
+
+def _serve(count: int, fail_every: int, lat_min: float, lat_max: float, conn: Connection) -> None:
+    asyncio.run(_serve_async(count, fail_every, lat_min, lat_max, conn))
+
+
+async def _serve_async(count: int, fail_every: int, lat_min: float, lat_max: float, conn: Connection) -> None:
+    docs = dict(corpus())
+    layout = plan(count, fail_every)
+    bomb = gzip.compress(b"\0" * (64 << 20), compresslevel=9)
+    modified = formatdate(1_700_000_000, usegmt=True)
+    port_index: dict[int, int] = {}
+    rng = random.Random(42)
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        sockname = request.transport.get_extra_info("sockname") if request.transport else None
+        index = port_index[int(sockname[1])]
+        await asyncio.sleep(rng.uniform(lat_min, lat_max))
+        kind, name = layout[index]
+        if kind == "http_500":
+            return web.Response(status=500, text="internal error")
+        if kind == "http_404":
+            return web.Response(status=404, text="not found")
+        if kind == "rate_limited":
+            return web.Response(status=429, text="slow down", headers={"Retry-After": "3600"})
+        if kind == "html":
+            page = "<!DOCTYPE html><html><body>Please enable JS</body></html>"
+            return web.Response(text=page, content_type="text/html")
+        if kind == "empty":
+            return web.Response(body=b"", content_type="application/rss+xml")
+        if kind == "redirect_loop":
+            return web.Response(status=302, headers={"Location": str(request.url)})
+        if kind == "gzip_bomb":
+            return web.Response(body=bomb, headers={"Content-Encoding": "gzip", "Content-Type": "application/xml"})
+        body = docs[name]
+        etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+        if request.headers.get("If-None-Match") == etag or request.headers.get("If-Modified-Since") == modified:
+            return web.Response(status=304, headers={"ETag": etag, "Last-Modified": modified})
+        ctype = "application/feed+json" if name.endswith(".json") else "application/xml"
+        return web.Response(body=body, headers={"Content-Type": ctype, "ETag": etag, "Last-Modified": modified})
+
+    app = web.Application()
+    app.router.add_route("GET", "/{tail:.*}", handler)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    urls: list[str] = []
+    for index, (kind, name) in enumerate(layout):
+        if kind == "refused":
+            with socket.socket() as probe:  # a port that nothing listens on
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+        else:
+            site = web.TCPSite(runner, "127.0.0.1", 0, backlog=256)
+            await site.start()
+            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            port_index[port] = index
+        urls.append(f"http://127.0.0.1:{port}/{name}")
+    conn.send(urls)
+    await asyncio.Event().wait()
+
+
+# ---------------------------------------------------------------------------------------------- measurements
+
+
+def parse_speeds() -> dict[str, float]:
+    """MB/s of the fast path (as used in ingest) and of feedparser over the whole corpus."""
+    docs = [body for _name, body in corpus()]
+    size = sum(len(b) for b in docs) / 1e6
+    started = time.perf_counter()
+    for _ in range(3):
+        for body in docs:
+            with contextlib.suppress(ParseError):
+                parse_feed(body)
+    fast = 3 * size / (time.perf_counter() - started)
+    started = time.perf_counter()
+    for body in docs:
+        feedparser.parse(body)
+    slow = size / (time.perf_counter() - started)
+    return {"fast_path_mb_s": round(fast, 1), "feedparser_mb_s": round(slow, 1)}
+
+
+def baseline(urls: list[str]) -> float:
+    started = time.perf_counter()
+    for url in urls:
+        feedparser.parse(url)
+    return time.perf_counter() - started
+
+
+async def ingest_runs(urls: list[str], redis_url: str) -> dict[str, Any]:
+    from bot.ingest import run_ingest
+
+    settings = load_settings(
+        env={"AITODAY_REDIS_URL": redis_url, "AITODAY_FETCH_ALLOW": "127.0.0.1", "AITODAY_FULL_TEXT": "false"}
+    )
+    sources = [make_source(url, name=f"bench {i}") for i, url in enumerate(urls)]
+    async with open_runtime(settings) as runtime:
+        cold = await run_ingest(runtime, sources=sources)
+        warm = await run_ingest(runtime, sources=sources)
+        stored = await runtime.redis.zcard("aitoday:v1:{a}:articles")
+    return {
+        "cold_s": round(cold.elapsed, 3),
+        "warm_s": round(warm.elapsed, 3),
+        "articles": int(stored),
+        "failures": dict(sorted(cold.failures.items())),
+        "cold": {"ok": cold.count("ok"), "failed": cold.count("failed"), "bytes": cold.bytes},
+        "warm": {"not_modified": warm.count("not_modified"), "deferred": warm.count("deferred"),
+                 "ok": warm.count("ok"), "failed": warm.count("failed")},
+    }  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sources", type=int, default=300)
+    parser.add_argument("--fail-every", type=int, default=20, help="one failing source in N (20: 5 %%)")
+    parser.add_argument("--latency", type=float, nargs=2, default=(0.05, 0.3), metavar=("MIN", "MAX"))
+    parser.add_argument("--skip-baseline", action="store_true", help="do not time the feedparser loop")
+    parser.add_argument("--json", action="store_true", help="print only the JSON object (the default output)")
+    args = parser.parse_args()
+
+    ctx = multiprocessing.get_context("fork")
+    ours, theirs = ctx.Pipe()
+    server = ctx.Process(
+        target=_serve, args=(args.sources, args.fail_every, args.latency[0], args.latency[1], theirs), daemon=True
+    )
+    server.start()
+    urls: list[str] = ours.recv()
+    with tempfile.TemporaryDirectory() as tmp:
+        redis = EmbeddedRedis(Path(tmp))
+        try:
+            result = asyncio.run(ingest_runs(urls, redis.start()))
+        finally:
+            redis.stop()
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    baseline_s = None if args.skip_baseline else round(baseline(urls), 3)
+    server.terminate()
+    server.join()
+    out = {
+        "cold_s": result["cold_s"],
+        "warm_s": result["warm_s"],
+        "peak_rss_mb": round(peak_rss_mb, 1),
+        "articles": result["articles"],
+        "failures": result["failures"],
+        "baseline_sequential_s": baseline_s,
+        "speedup": round(baseline_s / result["cold_s"], 1) if baseline_s else None,
+        "sources": args.sources,
+        "cold": result["cold"],
+        "warm": result["warm"],
+        "parse": parse_speeds(),
+    }
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
