@@ -11,13 +11,16 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from bot.channel_registry import build_channels
-from bot.commands import CommandHandler
+from bot.commands import CommandHandler, NowOutcome, NowRequester
+from bot.edition_source import EditionSource, RuntimeEditions
+from bot.planner import NowRequests
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from bot.store import Clock, SubscriptionStore, utc_now
+from bot.subscriptions import Subscription
 from channels.base import Channel
 
-__all__ = ["Services", "build_services", "open_services"]
+__all__ = ["Services", "build_services", "now_requester", "open_services"]
 
 
 @dataclass
@@ -28,6 +31,7 @@ class Services:
     store: SubscriptionStore
     commands: CommandHandler
     channels: dict[str, Channel] = field(default_factory=dict)
+    editions: EditionSource | None = None  # the latest edition per language (bot.edition_source)
 
     @property
     def settings(self) -> Settings:
@@ -41,8 +45,22 @@ class Services:
 def build_services(runtime: Runtime, *, clock: Clock = utc_now) -> Services:
     """Wire the services for ``runtime``. Pure construction: no I/O happens here."""
     store = SubscriptionStore(runtime.redis, clock=clock)
-    commands = CommandHandler(store)
-    return Services(runtime=runtime, store=store, commands=commands, channels=build_channels(runtime))
+    editions = RuntimeEditions(runtime)
+    now_requests = NowRequests(runtime.redis, cooldown_seconds=runtime.settings.now_cooldown_seconds, clock=clock)
+    commands = CommandHandler(store, request_now=now_requester(editions, now_requests))
+    return Services(runtime=runtime, store=store, commands=commands, channels=build_channels(runtime),
+                    editions=editions)
+
+
+def now_requester(editions: EditionSource, requests: NowRequests) -> NowRequester:
+    """The ``now`` command: the latest edition, through the delivery stream, once per cooldown."""
+
+    async def request(sub: Subscription) -> NowOutcome:
+        if await editions.latest(sub.effective_language) is None:
+            return NowOutcome.NO_EDITION
+        return NowOutcome.QUEUED if await requests.request(sub) else NowOutcome.TOO_SOON
+
+    return request
 
 
 @asynccontextmanager

@@ -13,12 +13,20 @@ from bot.runtime import Runtime
 from bot.slack_install import slack_channel
 from bot.telegram import telegram_channel
 from channels.base import Channel
+from channels.console import ConsoleChannel
 
-__all__ = ["ChannelFactory", "build_channels"]
+__all__ = ["ChannelFactory", "build_channels", "console_channel"]
 
 ChannelFactory = Callable[[Runtime], Channel | None]
 
-_FACTORIES: tuple[ChannelFactory, ...] = (slack_channel, line_channel, mail_factory, telegram_channel)
+
+def console_channel(runtime: Runtime) -> Channel:
+    """Always on: ``aitoday run`` and ``aitoday demo`` deliver to the terminal without any account."""
+    return ConsoleChannel()
+
+
+_FACTORIES: tuple[ChannelFactory, ...] = (slack_channel, line_channel, mail_factory, telegram_channel,
+                                          console_channel)
 
 
 def build_channels(runtime: Runtime, factories: tuple[ChannelFactory, ...] = _FACTORIES) -> dict[str, Channel]:

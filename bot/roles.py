@@ -9,7 +9,7 @@ import logging
 import uvicorn
 
 from bot.app import Services
-from bot.scheduler import Scheduler, periodic_jobs
+from bot.scheduler import Scheduler, lease_for, periodic_jobs
 from bot.web.app import create_app
 
 __all__ = ["serve_roles"]
@@ -28,7 +28,8 @@ async def serve_roles(services: Services, *, web: bool, scheduler: bool, worker:
     log.info("redis: %s", where)
     sched: Scheduler | None = None
     if scheduler:
-        sched = Scheduler(periodic_jobs(services))
+        lease, ttl = lease_for(services)
+        sched = Scheduler(periodic_jobs(services), lease, ttl)
         sched.start()
         log.info("scheduler started")
     tasks: list[asyncio.Task[None]] = []

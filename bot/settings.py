@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     fetch_allow: str = Field(default="", alias="AITODAY_FETCH_ALLOW")
     ingest_interval_minutes: int = Field(default=30, ge=1, le=1440, alias="AITODAY_INGEST_INTERVAL_MINUTES")
     catch_up_hours: float = Field(default=6.0, ge=0, le=48, alias="AITODAY_CATCH_UP_HOURS")
+    due_tick_seconds: float = Field(default=60.0, gt=0, le=3600, alias="AITODAY_DUE_TICK_SECONDS")
+    worker_name: str | None = Field(default=None, alias="AITODAY_WORKER_NAME")
+    worker_concurrency: int = Field(default=64, ge=1, le=4096, alias="AITODAY_WORKER_CONCURRENCY")
+    delivery_max_attempts: int = Field(default=5, ge=1, le=50, alias="AITODAY_DELIVERY_MAX_ATTEMPTS")
+    delivery_retry_seconds: float = Field(default=30.0, gt=0, le=3600, alias="AITODAY_DELIVERY_RETRY_SECONDS")
+    delivery_lease_seconds: float = Field(default=60.0, gt=0, le=3600, alias="AITODAY_DELIVERY_LEASE_SECONDS")
+    now_cooldown_seconds: float = Field(default=600.0, ge=0, le=86400, alias="AITODAY_NOW_COOLDOWN_SECONDS")
     full_text: bool = Field(default=True, alias="AITODAY_FULL_TEXT")
 
     llm_base_url: str | None = Field(default=None, alias="AITODAY_LLM_BASE_URL")

@@ -1,0 +1,65 @@
+"""The console channel: prints each digest as plain text, so ``aitoday run`` and ``aitoday demo`` deliver somewhere
+without any provider account. Subscribers are ``console:<name>``.
+
+It is also the simplest complete adapter: ``render`` is pure, ``send`` never fails for a provider reason,
+and ``rate_limits`` is empty (a terminal has no quota).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TextIO
+
+from channels.base import Delivery, RateLimit, Receipt, Recipient
+from summaries.models import Edition
+
+__all__ = ["ConsoleChannel", "render_text"]
+
+_HEADINGS = {
+    "en": ("AIToday", "What happened", "Why it matters", "What to watch", "late"),
+    "ja": ("AIToday", "何が起きた", "なぜ重要か", "今後の注目点", "遅配"),
+}
+
+
+def render_text(edition: Edition, language: str) -> str:
+    """The digest as plain text: a title line, then each story with its three key points and link."""
+    title, happened, matters, watch, _late = _HEADINGS.get(language, _HEADINGS["en"])
+    lines = [f"{title} — {edition.date.isoformat()}", ""]
+    for number, story in enumerate(edition.stories, start=1):
+        lines.append(f"{number}. {story.title} ({story.source_name})")
+        lines.append(f"   {happened}: {story.card.what_happened}")
+        lines.append(f"   {matters}: {story.card.why_it_matters}")
+        lines.append(f"   {watch}: {story.card.what_to_watch}")
+        lines.append(f"   {story.url}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+class ConsoleChannel:
+    """Writes digests to ``stream`` (stdout by default)."""
+
+    name = "console"
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+        self._sent = 0
+
+    def render(self, edition: Edition, language: str) -> str:
+        return render_text(edition, language)
+
+    def rate_limits(self, recipient: Recipient) -> Sequence[RateLimit]:
+        return ()
+
+    async def send(self, delivery: Delivery) -> Receipt:
+        stream = self._stream or sys.stdout
+        late = f" [{_HEADINGS.get(delivery.recipient.language, _HEADINGS['en'])[4]}]" if delivery.late else ""
+        stream.write(f"--- to console:{delivery.recipient.address}{late} ({delivery.delivery_id})\n")
+        stream.write(self.render(delivery.edition, delivery.recipient.language))
+        stream.flush()
+        self._sent += 1
+        return Receipt(provider_message_id=f"console-{self._sent}", accepted_at=datetime.now(UTC))
+
+    async def aclose(self) -> None:
+        return None
