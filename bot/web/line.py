@@ -33,6 +33,7 @@ from linebot.v3.webhooks import (  # type: ignore[import-untyped]
     TextMessageContent,
     UnfollowEvent,
 )
+from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
@@ -101,8 +102,12 @@ class LineWebhook:
         try:
             payload = self._parse(request.headers.get("x-line-signature", ""), await _read_capped(request))
         except _Rejected as rejected:
-            await counters.incr(self._services.runtime.redis, "webhook_rejections",
-                                {"channel": "line", "reason": rejected.reason})
+            log.info("LINE webhook refused: %s", rejected.reason)
+            try:
+                await counters.incr(self._services.runtime.redis, "webhook_rejections",
+                                    {"channel": "line", "reason": rejected.reason})
+            except RedisError:  # counting is best effort: a refusal stays a 4xx even with Redis down
+                log.warning("could not count a LINE webhook rejection")
             return JSONResponse({"error": rejected.reason}, status_code=rejected.status)
         failed = 0
         for event in payload.events:

@@ -22,6 +22,7 @@ async def serve(app: Any) -> AsyncIterator[str]:
     """Run ``app`` on a free loopback port for the duration of the block; yields its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)
