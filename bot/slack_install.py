@@ -29,7 +29,7 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from bot import keys
 from bot.runtime import Runtime
 from bot.store import SubscriptionStore
-from bot.subscriptions import Subscription
+from bot.subscriptions import Identity, Subscription
 from channels.base import Channel
 from channels.slack import SlackChannel, TokenLookup
 
@@ -168,16 +168,16 @@ class RedisOAuthStateStore(AsyncOAuthStateStore):
 # ------------------------------------------------------------------ workspaces and their subscriptions
 
 
-async def remember_subscriber(redis: aioredis.Redis, sub: Subscription, enterprise_id: str = "") -> None:
-    """Record that ``sub`` (a ``slack:<team>:<id>`` subscription) belongs to its workspace and org.
+async def remember_subscriber(redis: aioredis.Redis, identity: Identity, enterprise_id: str = "") -> None:
+    """Record that ``identity`` (``slack:<team>:<id>``) belongs to its workspace and org.
 
     Idempotent; called after every chat change so uninstalls find their subscriptions in one SMEMBERS.
     """
-    team = sub.identity.parts[0]
+    team = identity.parts[0]
     async with redis.pipeline(transaction=False) as pipe:
-        pipe.sadd(keys.slack_team_subs(team), sub.sid)
+        pipe.sadd(keys.slack_team_subs(team), identity.sid)
         if enterprise_id:
-            pipe.sadd(keys.slack_team_subs(enterprise_id), sub.sid)
+            pipe.sadd(keys.slack_team_subs(enterprise_id), identity.sid)
             pipe.set(keys.slack_team_org(team), enterprise_id)
         await pipe.execute()
 

@@ -181,9 +181,7 @@ class SlackWebhook:
         shown = escape(reply.text)
         in_channel = reply.changed and identity.parts[1] != user
         if reply.changed:
-            sub = await services.store.get(identity)
-            if sub is not None:
-                await remember_subscriber(self._redis, sub, enterprise)
+            await remember_subscriber(self._redis, identity, enterprise)
         if in_channel:
             shown = _WHO_CHANGED.get(reply.language, _WHO_CHANGED["en"]).format(user=user, text=shown)
         return shown, in_channel
