@@ -23,6 +23,7 @@ Grammar::
     aitoday:v1:{a}:fulltext:<urlhash>     string extracted page text of a teaser, 14 days
     aitoday:v1:{e}:edition:<day>:<lang>   string one edition (JSON), 90 days (bot.editions)
     aitoday:v1:{e}:editions:<lang>        zset   day (YYYY-MM-DD) -> its UTC midnight epoch (latest_edition)
+    aitoday:v1:{e}:sample-edition:<lang>  string the demo's sample edition (JSON), until a real one has stories
     aitoday:v1:{c}:card:<fp>:<lang>       string the card of one article in one language (JSON), 15 days, SET NX
     aitoday:v1:{g}:llm-tokens:<day>       string LLM tokens taken on one UTC day (budget), 2 days
     aitoday:v1:{src}:source:<id>          hash   ETag, Last-Modified, health and backoff of one source
@@ -72,6 +73,7 @@ __all__ = [
     "mail_full_streak",
     "now_cooldown",
     "pacing_bucket",
+    "sample_edition",
     "scheduler_lease",
     "sent_marker",
     "shard_dead",
@@ -204,6 +206,11 @@ def source_state(source_id: str) -> str:
 
 def edition(day: str, language: str) -> str:
     return f"{PREFIX}:{{e}}:edition:{day}:{language}"
+
+
+def sample_edition(language: str) -> str:
+    """string: the demo's sample edition (JSON), shown by the pages only while no real edition has stories."""
+    return f"{PREFIX}:{{e}}:sample-edition:{language}"
 
 
 def edition_index(language: str) -> str:

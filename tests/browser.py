@@ -40,7 +40,7 @@ LAUNCH_ARGS = (
     "--no-first-run",
 )
 
-#: Elements whose right edge passes the viewport (hidden ones excluded), as "tag.class" strings.
+#: Elements whose right edge passes the viewport (hidden ones excluded), as "tag.class right=N" strings.
 _OVERFLOW_JS = """
 () => {
   const width = document.documentElement.clientWidth;
@@ -48,7 +48,7 @@ _OVERFLOW_JS = """
   for (const el of document.querySelectorAll('body *')) {
     const rect = el.getBoundingClientRect();
     if (rect.width === 0 || rect.height === 0) continue;
-    if (rect.right > width + 0.5 || rect.left < -0.5) {
+    if (rect.right > width + 0.5) {  // off-screen to the left (skip links) scrolls nothing
       out.push(el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : '')
                + ' right=' + Math.round(rect.right));
     }

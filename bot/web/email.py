@@ -193,7 +193,7 @@ class _EmailFlow:
         context = {
             "e": email_text(lang),
             "messages": messages,
-            "status": settings_reply.text,
+            "status_lines": settings_reply.text.splitlines(),
             "action": f"/preferences/{token}",
             "form": {
                 "time": sub.delivery_time.strftime("%H:%M"),

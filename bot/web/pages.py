@@ -3,6 +3,7 @@
 ``GET /``                     what AIToday is, today's top stories as cards, the email sign-up, chat links
 ``GET /editions/{date}``      the full edition of that date in the visitor's language
 ``GET /editions/{date}/{lang}``  the same in a fixed language (the link a reader shares)
+``GET /editions/sample/{lang}``  the demo's sample edition, while no real edition has stories (``bot.demo``)
 ``GET /static/…``             the stylesheet and icon
 
 Pages only read: an edition is built by ``bot.editions`` and stored in Redis; this module never builds one,
@@ -11,9 +12,8 @@ so a page view costs one Redis GET however many sources there are.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -21,18 +21,21 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot import keys
 from bot.app import Services
+from bot.demo import load_sample_edition
+from bot.editions import latest_edition, load_edition
 from bot.i18n import LANGUAGES
 from bot.runtime import Runtime
 from bot.web.templating import STATIC_DIR, PageRenderer
 from bot.web.wording import page_text, pick_language
 from summaries.models import Edition
 
-__all__ = ["TOP_STORIES", "not_found_handler", "routes"]
+__all__ = ["SAMPLE", "TOP_STORIES", "newest_edition", "not_found_handler", "routes"]
 
 #: Cards on the landing page; the full edition is one click away.
 TOP_STORIES = 6
+#: The path segment of the demo's sample edition.
+SAMPLE = "sample"
 
 
 def routes(services: Services) -> list[BaseRoute]:
@@ -41,17 +44,23 @@ def routes(services: Services) -> list[BaseRoute]:
 
     async def landing(request: Request) -> Response:
         lang = pick_language(request)
-        edition = await newest_edition(runtime, lang)
-        return pages.render(request, "landing.html", {"edition": edition, "top": TOP_STORIES}, language=lang)
+        edition, sample = await _front_page_edition(runtime, lang)
+        return pages.render(request, "landing.html", {"edition": edition, "sample": sample, "top": TOP_STORIES},
+                            language=lang)
 
     async def edition_page(request: Request) -> Response:
-        day = _parse_day(request.path_params["day"])
+        day_text = request.path_params["day"]
+        day = _parse_day(day_text)
         lang = request.path_params.get("lang")
         if lang is None:
             lang = pick_language(request)
         elif lang not in LANGUAGES:
             raise HTTPException(404)
-        edition = await load_edition(runtime, day, lang) if day is not None else None
+        sample = day_text == SAMPLE
+        if sample:
+            edition = await load_sample_edition(runtime.redis, lang)
+        else:
+            edition = await load_edition(runtime, day, lang) if day is not None else None
         if edition is None:
             text = page_text(pick_language(request))
             return pages.render(request, "not_found.html", {"message": text["not_found_edition"]}, status_code=404)
@@ -60,15 +69,17 @@ def routes(services: Services) -> list[BaseRoute]:
         return pages.render(
             request,
             "edition.html",
-            {"edition": edition, "summarizers": summarizers, "other_language": other},
+            {"edition": edition, "summarizers": summarizers, "other_language": other, "sample": sample,
+             "slug": SAMPLE if sample else edition.date.isoformat()},
             language=lang,
         )
 
     async def edition_today(request: Request) -> Response:
-        edition = await newest_edition(runtime, pick_language(request))
+        edition, sample = await _front_page_edition(runtime, pick_language(request))
         if edition is None:
             raise HTTPException(404)
-        return RedirectResponse(f"/editions/{edition.date.isoformat()}/{edition.language}", status_code=302)
+        slug = SAMPLE if sample else edition.date.isoformat()
+        return RedirectResponse(f"/editions/{slug}/{edition.language}", status_code=302)
 
     return [
         Route("/", landing, methods=["GET"]),
@@ -99,17 +110,18 @@ def _parse_day(text: str) -> date | None:
         return None
 
 
-async def load_edition(runtime: Runtime, day: date, language: str) -> Edition | None:
-    """The stored edition of ``day`` in ``language``, or None."""
-    raw = await runtime.redis.get(keys.edition(day.isoformat(), language))
-    return Edition.from_dict(json.loads(raw)) if raw else None
+
+async def _front_page_edition(runtime: Runtime, language: str) -> tuple[Edition | None, bool]:
+    """The newest real edition; the demo's sample edition (True) only while no real edition has stories."""
+    edition = await latest_edition(runtime, language)
+    if edition is not None and edition.stories:
+        return edition, False
+    sample = await load_sample_edition(runtime.redis, language)
+    if sample is not None and sample.stories:
+        return sample, True
+    return edition, False
 
 
 async def newest_edition(runtime: Runtime, language: str) -> Edition | None:
-    """Today's edition, else the most recent of the last week (a quiet morning still shows cards)."""
-    today = datetime.now(UTC).date()
-    for back in range(8):
-        edition = await load_edition(runtime, today - timedelta(days=back), language)
-        if edition is not None:
-            return edition
-    return None
+    """The newest real edition in ``language`` (never the demo's sample); kept for ``bot.web.line``."""
+    return await latest_edition(runtime, language)

@@ -57,7 +57,8 @@ async def read_queue_figures(redis: aioredis.Redis, now: float) -> QueueFigures:
     for group in groups:
         lag = group.get("lag")
         if lag is None:  # Redis < 7 (or a lag it cannot compute): count what follows the last delivered id
-            lag = len(await redis.xrange(stream, f"({group['last-delivered-id']}", "+", count=_LAG_SCAN))
+            unread = await redis.xrange(stream, f"({group['last-delivered-id']}", "+", count=_LAG_SCAN)
+            lag = len(unread or [])
         length = max(length, int(lag))
         pending += int(group.get("pending", 0))
         summary = await redis.xpending(stream, group["name"])

@@ -34,6 +34,10 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "top_stories": "Today's top stories",
         "full_edition": "Read the full edition",
         "no_edition": "No edition has been built yet. It appears here after the first ingest.",
+        "sample_note": (
+            "These are sample stories from the demo's feeds (fictional outlets, written for the project). "
+            "Real stories replace them after the first ingest of the real sources."
+        ),
         "what_happened": "What happened",
         "why_it_matters": "Why it matters",
         "what_to_watch": "What to watch",
@@ -83,6 +87,10 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "top_stories": "今日のトップニュース",
         "full_edition": "全文を読む",
         "no_edition": "まだ号がありません。最初の取り込みの後にここに表示されます。",
+        "sample_note": (
+            "これはデモ用のサンプル記事です（架空の媒体、プロジェクトのために作成）。"
+            "実際の情報源を取り込むと本物のニュースに置き換わります。"
+        ),
         "what_happened": "何が起きたか",
         "why_it_matters": "なぜ重要か",
         "what_to_watch": "今後の注目点",

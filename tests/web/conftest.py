@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,8 +13,8 @@ from typing import Any
 import pytest
 import uvicorn
 
-from bot import keys
 from bot.app import Services, open_services
+from bot.editions import store_edition
 from bot.settings import load_settings
 from bot.web.app import create_app
 from tests.browser import launch_browser
@@ -71,8 +70,7 @@ async def store_sample_editions(site: Site) -> None:
     """Today's edition (the sample stories) in English and Japanese, stored where editions live."""
     today = datetime.now(UTC).date()
     for lang in ("en", "ja"):
-        edition = sample_edition(lang, day=today)
-        await site.services.runtime.redis.set(keys.edition(today.isoformat(), lang), json.dumps(edition.to_dict()))
+        await store_edition(site.services.runtime.redis, sample_edition(lang, day=today))
 
 
 # ---------------------------------------------------------------------------------------------- browser

@@ -1,0 +1,197 @@
+"""The demo: the whole pipeline on bundled sample feeds, offline, so a newcomer sees real cards in a minute.
+
+The sample feeds (``summaries/data/samples/``) were written for the project: six fictional outlets telling an
+AI-news day of 25 items, several stories told by three or four of them, one outlet in Japanese. They are
+served by ``SampleFeeds``, a loopback HTTP server, and fetched through the real fetcher (with loopback allowed
+by ``AITODAY_FETCH_ALLOW``), parsed, deduplicated, clustered, summarized and built into editions exactly as
+the 315 real sources are. Item dates are written as ``@ago:Nh:rfc822@`` / ``@ago:Nh:iso@`` and filled in
+when served, so the demo's stories are always today's.
+
+Two entry points:
+
+* ``aitoday demo`` (``bot.cli.demo``) runs the pipeline in a data dir of its own, then subscribes a demo
+  reader on the console and by email (the outbox), delivers, and keeps serving.
+* ``seed_sample_editions`` lets ``aitoday run`` show cards on a fresh machine without internet: it runs the
+  pipeline in a throw-away embedded Redis and keeps only the finished editions, under their own key
+  (``keys.sample_edition``), never as real editions and with no sample article in the real store. The pages
+  show them, labelled as samples, only while no real edition has stories.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import re
+import socket
+import tempfile
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
+from importlib import resources
+from pathlib import Path
+
+import redis.asyncio as aioredis
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot import keys
+from bot.article_store import RedisArticleStore
+from bot.editions import build_edition, latest_edition
+from bot.i18n import LANGUAGES
+from bot.ingest import run_ingest
+from bot.runtime import Runtime, open_runtime
+from bot.settings import Settings
+from summaries.ingest import IngestReport
+from summaries.models import Edition, Source
+from summaries.sources import parse_opml
+
+__all__ = [
+    "DemoEditions",
+    "SampleFeeds",
+    "demo_settings",
+    "load_sample_edition",
+    "render_sample",
+    "run_pipeline",
+    "sample_names",
+    "seed_sample_editions",
+]
+
+log = logging.getLogger(__name__)
+
+_AGO = re.compile(r"@ago:(\d+(?:\.\d+)?)h:(rfc822|iso)@")
+_CONTENT_TYPES = {".xml": "application/xml; charset=utf-8", ".opml": "text/x-opml; charset=utf-8"}
+
+
+def _samples() -> resources.abc.Traversable:
+    return resources.files("summaries") / "data" / "samples"
+
+
+def sample_names() -> list[str]:
+    """The bundled sample files (feeds and the OPML list), by name."""
+    return sorted(p.name for p in _samples().iterdir() if p.name.endswith((".xml", ".opml")))
+
+
+def render_sample(name: str, *, base_url: str, now: datetime) -> str:
+    """A sample file as served at ``now``: relative dates filled in, ``@base@`` replaced by ``base_url``."""
+    text = (_samples() / name).read_text(encoding="utf-8")
+
+    def when(match: re.Match[str]) -> str:
+        moment = now - timedelta(hours=float(match.group(1)))
+        return format_datetime(moment, usegmt=True) if match.group(2) == "rfc822" else moment.isoformat()
+
+    return _AGO.sub(when, text).replace("@base@", base_url)
+
+
+class SampleFeeds:
+    """The sample feeds on a loopback port, for as long as the ``async with`` block runs."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self._now = now
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._socket: socket.socket | None = None
+        self.base_url = ""
+
+    async def __aenter__(self) -> SampleFeeds:
+        names = set(sample_names())
+
+        async def serve(request: Request) -> Response:
+            name = request.path_params["name"]
+            if name not in names:
+                return PlainTextResponse("not found", status_code=404)
+            now = self._now or datetime.now(UTC)
+            body = render_sample(name, base_url=self.base_url, now=now)
+            return Response(body, media_type=_CONTENT_TYPES.get(Path(name).suffix, "text/plain"))
+
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(16)
+        sock.setblocking(False)
+        self._socket = sock
+        self.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        app = Starlette(routes=[Route("/{name}", serve, methods=["GET"])])
+        config = uvicorn.Config(app, lifespan="off", access_log=False, log_config=None, log_level="warning")
+        self._server = uvicorn.Server(config)
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        while not self._server.started:
+            if self._task.done():
+                self._task.result()
+            await asyncio.sleep(0.01)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._socket is not None:
+            self._socket.close()
+
+    def sources(self) -> list[Source]:
+        """The demo's sources, pointing at this server."""
+        return parse_opml(render_sample("sources.opml", base_url=self.base_url, now=datetime.now(UTC)))
+
+
+def demo_settings(settings: Settings, data_dir: Path) -> Settings:
+    """``settings`` for a demo run: its own embedded Redis under ``data_dir``, loopback fetching allowed,
+    no article-page fetching (the samples carry their full text), the outbox for mail."""
+    allow = ",".join(filter(None, [settings.fetch_allow, "127.0.0.1"]))
+    return settings.model_copy(update={
+        "redis_url": None, "data_dir": data_dir, "fetch_allow": allow, "full_text": False,
+        "smtp_host": None, "llm_base_url": None,
+    })
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DemoEditions:
+    """What one pipeline run made: the ingest report and today's edition per language."""
+
+    report: IngestReport
+    editions: dict[str, Edition]
+
+
+async def run_pipeline(runtime: Runtime, *, day: date | None = None) -> DemoEditions:
+    """Serve the samples, ingest them into ``runtime``'s Redis and build (and store) today's editions."""
+    async with SampleFeeds() as feeds:
+        report = await run_ingest(runtime, sources=feeds.sources(), force=True)
+    today = day or datetime.now(UTC).date()
+    editions = {lang: await build_edition(runtime, today, lang) for lang in LANGUAGES}
+    return DemoEditions(report=report, editions=editions)
+
+
+async def seed_sample_editions(runtime: Runtime) -> bool:
+    """On a store with no articles and no edition with stories, keep the demo's editions. True if seeded.
+
+    The pipeline runs in a throw-away embedded Redis; only the finished editions are kept, under
+    ``keys.sample_edition``, so real ingestion starts from an empty article store and the pages switch to the
+    first real edition that has stories.
+    """
+    if await RedisArticleStore(runtime.redis).article_count() > 0:
+        return False
+    latest = await latest_edition(runtime, "en")
+    if latest is not None and latest.stories:
+        return False
+    with tempfile.TemporaryDirectory(prefix="aitoday-demo-") as scratch:
+        settings = demo_settings(runtime.settings, Path(scratch))
+        async with open_runtime(settings) as demo:
+            made = await run_pipeline(demo)
+    for edition in made.editions.values():
+        await store_sample_edition(runtime.redis, edition)
+    log.info("no articles yet: the pages show the demo's sample edition (%d stories) until a real one is built",
+             len(made.editions["en"].stories))
+    return True
+
+
+async def store_sample_edition(redis: aioredis.Redis, edition: Edition) -> None:
+    await redis.set(keys.sample_edition(edition.language), json.dumps(edition.to_dict(), ensure_ascii=False))
+
+
+async def load_sample_edition(redis: aioredis.Redis, language: str) -> Edition | None:
+    """The demo's sample edition in ``language``, when ``aitoday run`` seeded one."""
+    raw = await redis.get(keys.sample_edition(language))
+    return Edition.from_dict(json.loads(raw)) if raw else None
