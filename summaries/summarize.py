@@ -231,9 +231,22 @@ class OfflineSummarizer:
         return (
             trim_sentence(lead.text, MAX_POINT_CHARS),
             trim_sentence(matters.text, MAX_POINT_CHARS) if matters else "",
-            trim_sentence(watch.text, MAX_POINT_CHARS) if watch else "",
+            _trim_keeping(watch.text, _FUTURE) if watch else "",
         )
 
     def gist(self, article: Article) -> str:
         """The one-line gist alone (what the XSum benchmark scores)."""
         return self.card(article).gist
+
+
+def _trim_keeping(text: str, cue: re.Pattern[str]) -> str:
+    """Trim, but if trimming cut away the words that give the point its role, keep the clause holding them."""
+    trimmed = trim_sentence(text, MAX_POINT_CHARS)
+    match = cue.search(text)
+    if match is None or cue.search(trimmed):
+        return trimmed
+    start = max(text.rfind(", ", 0, match.start()), text.rfind("; ", 0, match.start()))
+    if start < 0:
+        return trimmed
+    clause = trim_sentence(text[start + 2 :], MAX_POINT_CHARS)
+    return clause if cue.search(clause) and len(clause.split()) >= 4 else trimmed

@@ -117,8 +117,8 @@ def trim_sentence(sentence: str, limit: int = MAX_POINT_CHARS) -> str:
     if not _JA.search(text):
         body = text.rstrip(".!?")
         stripped = _ATTRIBUTION_TAIL.sub("", body)
-        if len(stripped.split()) >= 5:
-            text = stripped
+        if stripped != body and len(stripped.split()) >= 5:
+            text = stripped  # a question stays a question unless its attribution tail goes
         if len(text) > 120:
             text = _PAREN.sub("", text)
     limit -= 1  # room for the closing full stop

@@ -152,3 +152,22 @@ async def test_the_offline_summarizer_speaks_the_summarizer_protocol() -> None:
     article = all_articles()[0]
     card = await OfflineSummarizer().summarize(article, "ja")
     assert card == OfflineSummarizer().card(article)
+
+
+def test_what_to_watch_keeps_its_role_across_the_feeds() -> None:
+    """When an opening sentence (other than the lead) looks ahead, What to watch is such a sentence; What
+    happened is one of the first three."""
+    from summaries.summarize import _FUTURE, _LEAD_WINDOW, _candidates
+
+    summarizer = OfflineSummarizer()
+    checked = 0
+    for article in every_article():
+        opening = _candidates(article)[:_LEAD_WINDOW]
+        if len(opening) < 3:
+            continue
+        lead, _, watch = summarizer.key_points(article)
+        if any(_FUTURE.search(c.text) for c in opening if trim_sentence(c.text) != lead):
+            checked += 1
+            assert _FUTURE.search(watch) or len(watch) >= 190, (article.title, watch)
+        assert any(trim_sentence(c.text) == lead for c in opening[:3]), article.title
+    assert checked > 50
