@@ -2,12 +2,13 @@
 
 ``ScriptedSmtp.script["a@example.com"] = ["421 4.4.5 Server busy", "250 OK"]`` makes the first RCPT for that
 address get 421 and every later one 250 (the last line sticks). ``data_reply`` does the same for the end of
-DATA. Accepted messages land in ``messages`` as ``(mail_from, rcpt_tos, raw bytes)``; ``connections`` counts
-sessions, so tests can see reuse and reconnects.
+DATA, and ``data_delay`` holds the answer to DATA back. Accepted messages land in ``messages`` as
+``(mail_from, rcpt_tos, raw bytes)``; ``connections`` counts sessions, so tests can see reuse and reconnects.
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ class ScriptedSmtp:
     messages: list[tuple[str, list[str], bytes]] = field(default_factory=list)
     connections: int = 0
     rcpt_log: list[tuple[str, str]] = field(default_factory=list)
+    data_delay: float = 0.0  # seconds the server waits before answering DATA (a slow or hung receiver)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _next(self, lines: list[str]) -> str:
@@ -51,6 +53,8 @@ class ScriptedSmtp:
         return reply
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         reply = self._next(self.data_reply) if self.data_reply else "250 Message accepted for delivery"
         if reply.startswith("250"):
             self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content)))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from channels.base import Delivery, Receipt, Recipient, RecipientGone, RenderBug, TransientError
+from channels.base import AmbiguousError, Delivery, Receipt, Recipient, RecipientGone, RenderBug, TransientError
 from channels.mail import MAILBOX_FULL_LIMIT, MailChannel, MailConfig, MailRejected, SmtpConfig
 from channels.mail_smtp import ReplyAction, SmtpReply, classify
 from tests.sample_edition import sample_edition
@@ -168,6 +168,23 @@ async def test_data_rejection_applies_to_the_message(smtp_server: ScriptedSmtp, 
         await smtp_channel.send(_delivery("reader@example.org"))
     await smtp_channel.send(_delivery("reader@example.org"))
     assert len(smtp_server.messages) == 1
+
+
+async def test_no_answer_to_data_is_ambiguous_and_the_retry_is_the_same_message(
+    smtp_server: ScriptedSmtp, tmp_path: Path
+) -> None:
+    channel = MailChannel(MailConfig(
+        mail_from=MAIL_FROM, public_url="https://news.example.com", outbox_dir=tmp_path,
+        smtp=SmtpConfig(host=smtp_server.host, port=smtp_server.port, starttls=False, timeout=0.3),
+    ))
+    smtp_server.data_delay = 1.0
+    with pytest.raises(AmbiguousError):
+        await channel.send(_delivery("reader@example.org"))
+    smtp_server.data_delay = 0.0
+    receipt = await channel.send(_delivery("reader@example.org"))
+    await channel.aclose()
+    ids = {raw.split(b"Message-ID: ", 1)[1].split(b"\r\n", 1)[0].decode() for _, _, raw in smtp_server.messages}
+    assert ids == {receipt.provider_message_id}  # the receiver can tell the two copies are one message
 
 
 async def test_starttls_is_required_unless_switched_off(smtp_server: ScriptedSmtp, tmp_path: Path) -> None:
