@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.cli import chat, edition, ingest, line, serve, sources
+from bot.cli import chat, edition, ingest, line, serve, sources, telegram
 from bot.cli._types import Subparsers
 
 Registrar = Callable[[Subparsers], None]
@@ -21,6 +21,7 @@ REGISTRARS: tuple[Registrar, ...] = (
     sources.register,
     line.register,
     edition.register,
+    telegram.register,
 )
 
 __all__ = ["REGISTRARS", "Registrar"]
