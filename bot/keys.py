@@ -13,8 +13,6 @@ Grammar::
     aitoday:v1:{p}:tb:<bucket>            string token bucket "<tokens> <epoch ms> <paused until ms>" (bot.pacing)
     aitoday:v1:{g}:<name>                 global singletons (leases, streams, counters) share one slot
     aitoday:v1:{g}:counter:<name>         hash   label set (sorted query string) -> count (bot.counters)
-    aitoday:v1:{g}:deliveries             stream the delivery queue, consumed by a group of workers
-    aitoday:v1:{g}:deliveries:dead        stream deliveries given up on (dead letters), kept for replay
     aitoday:v1:{g}:lease:scheduler        string the scheduler lease "<holder> <renewed epoch s>", TTL = lease
     aitoday:v1:{a}:article:<fp>           string one article (JSON), expires 14 days after it was stored
     aitoday:v1:{a}:articles               zset   fingerprint -> published epoch (recent_articles)
@@ -60,9 +58,7 @@ __all__ = [
     "article_seen_at",
     "card",
     "counter",
-    "dead_letters",
     "delivery_log",
-    "delivery_stream",
     "due_index",
     "edition",
     "edition_index",
@@ -145,16 +141,6 @@ def global_key(name: str) -> str:
 def counter(name: str) -> str:
     """hash: one operational counter of ``bot.counters``, a field per label set, read by ``GET /metrics``."""
     return global_key(f"counter:{name}")
-
-
-def delivery_stream() -> str:
-    """stream: queued deliveries; a consumer group of workers reads it, an entry is acked once sent."""
-    return global_key("deliveries")
-
-
-def dead_letters() -> str:
-    """stream: deliveries given up on, with the reason; ``aitoday deliveries --dead/--replay`` reads it."""
-    return global_key("deliveries:dead")
 
 
 def scheduler_lease() -> str:

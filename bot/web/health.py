@@ -65,6 +65,7 @@ def routes(services: Services) -> list[BaseRoute]:
                 "length": queue.length,
                 "pending": queue.pending,
                 "pending_age_seconds": queue.pending_age_seconds,
+                "retrying": queue.retrying,
                 "dead_letters": queue.dead_letters,
             },
         })

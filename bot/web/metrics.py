@@ -18,6 +18,7 @@ Series::
     aitoday_queue_length                                deliveries waiting in the stream, not yet read
     aitoday_queue_pending                               deliveries read by a worker, not yet acknowledged
     aitoday_queue_pending_age_seconds                   age of the oldest unacknowledged delivery
+    aitoday_queue_retrying                              deliveries waiting for their retry time
     aitoday_dead_letters                                deliveries given up on, kept for replay
     aitoday_subscriptions_scheduled                     subscriptions with a next send time
 """
@@ -99,6 +100,8 @@ class _SnapshotCollector:
         yield _gauge("aitoday_queue_pending", "Deliveries read by a worker and not yet acknowledged.", q.pending)
         yield _gauge("aitoday_queue_pending_age_seconds", "Age of the oldest unacknowledged delivery.",
                      q.pending_age_seconds)
+        yield _gauge("aitoday_queue_retrying", "Deliveries waiting for their retry time (Retry-After, backoff).",
+                     q.retrying)
         yield _gauge("aitoday_dead_letters", "Deliveries given up on, kept for `aitoday deliveries --replay`.",
                      q.dead_letters)
 

@@ -9,6 +9,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot import counters, keys
+from bot.queue import GROUP
 from tests.web.conftest import Site
 
 SERIES = {
@@ -23,6 +24,7 @@ SERIES = {
     "aitoday_queue_length": "gauge",
     "aitoday_queue_pending": "gauge",
     "aitoday_queue_pending_age_seconds": "gauge",
+    "aitoday_queue_retrying": "gauge",
     "aitoday_dead_letters": "gauge",
     "aitoday_subscriptions_scheduled": "gauge",
 }
@@ -74,21 +76,27 @@ async def test_a_misspelt_counter_fails_loudly(site: Site) -> None:
 
 
 async def _queue_with_a_stuck_delivery(site: Site, age_seconds: float) -> None:
+    """Shard 3: one entry read by a worker and never acknowledged, two unread; shard 9: one unread, one
+    waiting for a retry; shard 5: one dead letter."""
     redis = site.services.runtime.redis
-    stream = keys.delivery_stream()
+    stream = keys.shard_stream(3)
     old_ms = int((time.time() - age_seconds) * 1000)
-    await redis.xadd(stream, {"delivery": "d1"}, id=f"{old_ms}-0")
-    await redis.xgroup_create(stream, "workers", id="0")
-    await redis.xreadgroup("workers", "worker-1", {stream: ">"}, count=1)  # read, never acknowledged
-    await redis.xadd(stream, {"delivery": "d2"})
-    await redis.xadd(stream, {"delivery": "d3"})
-    await redis.xadd(keys.dead_letters(), {"delivery": "d0", "reason": "render_bug"})
+    await redis.xadd(stream, {"u": "d1"}, id=f"{old_ms}-0")
+    await redis.xgroup_create(stream, GROUP, id="0")
+    await redis.xreadgroup(GROUP, "worker-1", {stream: ">"}, count=1)  # read, never acknowledged
+    await redis.xadd(stream, {"u": "d2"})
+    await redis.xadd(stream, {"u": "d3"})
+    await redis.xgroup_create(keys.shard_stream(9), GROUP, id="0", mkstream=True)
+    await redis.xadd(keys.shard_stream(9), {"u": "d4"})
+    await redis.zadd(keys.shard_retry(9), {"d5": time.time() + 60})
+    await redis.xadd(keys.shard_dead(5), {"u": "d0", "reason": "render_bug"})
 
 
 async def test_queue_figures_come_from_the_stream_itself(site: Site) -> None:
     await _queue_with_a_stuck_delivery(site, age_seconds=1200)
     found = await _scrape(site)
-    assert found["aitoday_queue_length"] == {(): 2.0}
+    assert found["aitoday_queue_length"] == {(): 3.0}
+    assert found["aitoday_queue_retrying"] == {(): 1.0}
     assert found["aitoday_queue_pending"] == {(): 1.0}
     assert 1195 < found["aitoday_queue_pending_age_seconds"][()] < 1300
     assert found["aitoday_dead_letters"] == {(): 1.0}
@@ -110,4 +118,4 @@ async def test_healthz_reports_lease_and_lag_and_degrades_without_failing(site: 
         await _queue_with_a_stuck_delivery(site, age_seconds=3600)
         stuck = (await client.get("/healthz")).json()
     assert stuck["status"] == "degraded"
-    assert stuck["queue"]["pending"] == 1 and stuck["queue"]["length"] == 2
+    assert stuck["queue"]["pending"] == 1 and stuck["queue"]["length"] == 3
