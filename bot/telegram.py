@@ -8,7 +8,9 @@ This is Telegram's inbound adapter. It translates, it does not decide (``bot.com
 * in a group only commands are read (never the members' conversation), and only the chat's administrators
   may change the group's subscription; anyone may read ``/settings`` and ``/help``;
 * ``/settings`` carries an inline keyboard that toggles topics and language; its callback data is untrusted
-  client input, so it is parsed against the known topics and languages before it becomes a command.
+  client input, so it is parsed against the known topics and languages before it becomes a command;
+* the bot's own membership changes (``my_chat_member``: blocked, kicked, left) deactivate the subscription at
+  once, with the same reason a failed send would record.
 
 The ``Application`` has no updater: ``bot.web.telegram`` verifies and deduplicates each webhook and hands the
 update to ``TelegramBot.process``. PTB's errors raised by replies are logged by the error handler: a reply that
@@ -31,7 +33,15 @@ from telegram import (
 )
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot.command_parser import CommandError, parse_command
 from bot.runtime import Runtime
@@ -49,6 +59,7 @@ log = logging.getLogger(__name__)
 _READ_ONLY = {"help", "settings"}
 _LIST_ACTIONS = {"topics", "sources"}
 _ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
+_GONE_STATUSES = {ChatMemberStatus.BANNED, ChatMemberStatus.LEFT}
 _CALLBACK_ANSWER_MAX = 200
 _LANGUAGE_NAMES = {"en": "English", "ja": "日本語"}
 
@@ -136,6 +147,7 @@ class TelegramBot:
         )
         self._app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self._on_message))
         self._app.add_handler(CallbackQueryHandler(self._on_callback))
+        self._app.add_handler(ChatMemberHandler(self._on_my_membership, ChatMemberHandler.MY_CHAT_MEMBER))
         self._app.add_error_handler(self._on_error)
         self._started = False
         self._lock = asyncio.Lock()
@@ -237,6 +249,26 @@ class TelegramBot:
         reply = await self._services.commands.handle(identity, command, language_hint=hint)
         await query.answer(_cut(reply.text, _CALLBACK_ANSWER_MAX))
         await query.edit_message_reply_markup(reply_markup=settings_keyboard(await self._services.store.get(identity)))
+
+    # ------------------------------------------------------------------------------------------ membership
+
+    async def _on_my_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Blocked in a private chat, or removed from a group: stop at once rather than at the next failed send.
+
+        The reason matches what a failed send would record; ``/start`` (subscribe) reactivates.
+        """
+        change = update.my_chat_member
+        if change is None or change.new_chat_member.status not in _GONE_STATUSES:
+            return
+        private = change.chat.type == ChatType.PRIVATE
+        reason = "blocked by the user" if private else "removed from the chat"
+
+        def deactivate(current: Subscription | None) -> Subscription | None:
+            if current is None or not current.active:
+                return None
+            return current.with_changes(active=False, deactivated_reason=reason)
+
+        await self._services.store.update(Identity("telegram", (str(change.chat.id),)), deactivate)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error

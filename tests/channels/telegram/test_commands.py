@@ -117,3 +117,22 @@ async def test_anonymous_group_admin_posting_as_the_group_is_an_admin(chat: Chat
     [reply] = await chat.say("/start", chat_id=GROUP, sender_chat=True)
     assert "Subscribed" in reply
     assert "getChatMember" not in chat.stub.calls
+
+
+async def test_blocking_the_bot_stops_the_digest_and_start_brings_it_back(chat: Chat) -> None:
+    await chat.say("/start")
+    chat.next_update += 1
+    blocked = {"update_id": chat.next_update, "my_chat_member": {
+        "chat": {"id": 42, "type": "private", "first_name": "Ada"}, "date": 1764223200,
+        "from": {"id": 42, "is_bot": False, "first_name": "Ada"},
+        "old_chat_member": {"status": "member", "user": {"id": 7000001, "is_bot": True, "first_name": "AIToday"}},
+        "new_chat_member": {"status": "kicked", "until_date": 0,
+                            "user": {"id": 7000001, "is_bot": True, "first_name": "AIToday"}},
+    }}
+    assert (await chat.post(blocked)).status_code == 200
+    sub = await chat.sub()
+    assert sub is not None and not sub.active and sub.deactivated_reason == "blocked by the user"
+    assert await chat.services.store.next_send_of(sub.identity) is None
+    [back] = await chat.say("/start")
+    assert "Subscribed" in back
+    assert (await chat.sub()).active  # type: ignore[union-attr]
