@@ -134,3 +134,18 @@ def test_aitoday_edition_prints_the_days_edition(
     with pytest.raises(SystemExit) as exc:
         main(["edition", "--date", "yesterday"])
     assert exc.value.code == 2
+
+
+async def test_the_token_budget_is_shared_atomically(redis_client: aioredis.Redis) -> None:
+    """Twenty workers racing for 1,000 tokens in chunks of 300: exactly three get them, never a fourth."""
+    import asyncio
+
+    budgets = [RedisTokenBudget(redis_client, 1000, day=DAY) for _ in range(20)]
+    taken = await asyncio.gather(*(b.reserve(300) for b in budgets))
+    assert sum(taken) == 3
+    assert await budgets[0].spent() == 900
+    await budgets[0].settle(300, 120)  # the call used fewer tokens than reserved
+    assert await budgets[0].spent() == 720
+    assert await budgets[1].reserve(280)
+    assert not await budgets[1].reserve(1)
+    assert await redis_client.ttl(keys.llm_tokens(DAY.isoformat())) > 0
