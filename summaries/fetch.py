@@ -249,9 +249,12 @@ class Fetcher:
         started = time.perf_counter()
         seen: set[str] = set()
         current = url
+        deadline: list[float] = []  # set when the first hop gets its slots; covers every later hop
         for _hop in range(self.limits.max_redirects + 1):
             seen.add(current)
-            result = await self._one_hop(current, etag=etag, last_modified=last_modified, accept=accept)
+            result = await self._one_hop(
+                current, etag=etag, last_modified=last_modified, accept=accept, deadline=deadline
+            )
             if isinstance(result, FetchResult):
                 return replace(result, elapsed=time.perf_counter() - started)
             target = urljoin(current, result)
@@ -262,17 +265,23 @@ class Fetcher:
         raise TooManyRedirects(f"more than {self.limits.max_redirects} redirects from {url}")
 
     async def _one_hop(
-        self, url: str, *, etag: str | None, last_modified: str | None, accept: str
+        self, url: str, *, etag: str | None, last_modified: str | None, accept: str, deadline: list[float]
     ) -> FetchResult | str:
-        """One request; returns the result, or the Location to follow."""
+        """One request; returns the result, or the Location to follow.
+
+        The total deadline starts once the first hop holds its slots (waiting for a busy origin is not the
+        server's fault) and bounds the whole redirect chain.
+        """
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         async with self._global, self._origin_slot(url):
+            if not deadline:
+                deadline.append(asyncio.get_running_loop().time() + self.limits.total_timeout)
             try:
-                async with asyncio.timeout(self.limits.total_timeout):
+                async with asyncio.timeout_at(deadline[0]):
                     return await self._request(url, headers)
             except FetchError:
                 raise

@@ -56,6 +56,10 @@ class IngestOptions:
     """Policy knobs of a run. The composition root fills them from settings."""
 
     full_text: bool = False
+    #: Teasers older than this, or beyond this many per source and run, keep their feed text: a feed that
+    #: sends its whole history (599 items) must not turn one run into 599 page fetches from one site.
+    full_text_max_age: timedelta = timedelta(days=3)
+    full_text_per_source: int = 20
     parse_budget: float = PARSE_TIMEOUT
     backoff_base: timedelta = timedelta(minutes=15)
     backoff_cap: timedelta = timedelta(hours=24)
@@ -245,9 +249,23 @@ class Ingestor:
             return []
         normalized = await asyncio.to_thread(_normalize_all, fresh, source, feed, now)
         if self._fulltext is not None:
-            enriched = await asyncio.gather(*(self._fulltext.enrich(a) for a, _ in normalized))
-            normalized = [(a, aliases) for a, (_, aliases) in zip(enriched, normalized, strict=True)]
+            normalized = await self._with_full_text(normalized, now)
         return await self._articles.add(normalized)
+
+    async def _with_full_text(
+        self, normalized: list[tuple[Article, tuple[str, ...]]], now: datetime
+    ) -> list[tuple[Article, tuple[str, ...]]]:
+        assert self._fulltext is not None
+        extractor = self._fulltext
+        cutoff = now - self._options.full_text_max_age
+        wanted = [
+            i for i, (a, _) in enumerate(normalized) if a.published >= cutoff and extractor.wants(a)
+        ][: self._options.full_text_per_source]
+        enriched = await asyncio.gather(*(extractor.enrich(normalized[i][0]) for i in wanted))
+        out = list(normalized)
+        for i, article in zip(wanted, enriched, strict=True):
+            out[i] = (article, out[i][1])
+        return out
 
 
 def _normalize_all(
