@@ -12,37 +12,31 @@ any parser sees it, and so never reaches feedparser either. ``parse_feed`` is th
 ``ParseError`` subclasses leave it. ``parse_feed_async`` runs it in a worker thread with a time budget, so a
 pathological document ends as ``ParseTimeout`` instead of stalling the event loop.
 
-Encoding: BOM, then the XML declaration (if the bytes really decode with it), then UTF-8, then the HTTP
-charset, then a detector restricted to the multi-byte and Cyrillic encodings it recognises reliably
-(Shift_JIS, EUC-JP, GBK, Big5, EUC-KR, windows-1251, KOI8-R), else windows-1252 as browsers do.
+Encoding detection lives in ``summaries.encoding``, date parsing in ``summaries.dates``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
-import email.utils
 import io
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
-import charset_normalizer
 import feedparser
-from feedparser.datetimes import _parse_date as _feedparser_date
 from lxml import etree
 
+from summaries.dates import from_struct, parse_date
+from summaries.encoding import decode_document
 from summaries.errors import EmptyDocument, HostileFeed, MalformedFeed, NotAFeed, ParseError, ParseTimeout
 
 __all__ = [
     "MAX_ITEMS",
     "ParsedFeed",
     "RawItem",
-    "decode_document",
-    "parse_date",
     "parse_feed",
     "parse_feed_async",
 ]
@@ -58,19 +52,12 @@ _NS_ATOM = "http://www.w3.org/2005/Atom"
 _NS_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 _NS_XHTML = "http://www.w3.org/1999/xhtml"
 
-_XML_DECL = re.compile(rb"^\s*<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([A-Za-z0-9._:-]{1,40})[\"']")
 _DECL_ANYWHERE = re.compile(r"<\?xml\s[^>]{0,300}\?>")
 _ENTITY_DECL = re.compile(r"<!ENTITY", re.IGNORECASE)
 _DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
 _FIRST_ELEMENT = re.compile(r"<([A-Za-z_][\w.:-]*)")
 _LEADING_JUNK = re.compile(r"^(?:\s+|<!--.*?-->|<\?.*?\?>)*", re.DOTALL)
 
-_DETECTABLE = frozenset(
-    {
-        "shift_jis", "cp932", "euc_jp", "iso2022_jp", "gb2312", "gbk", "gb18030", "big5", "big5hkscs",
-        "euc_kr", "cp949", "cp1251", "koi8_r", "koi8_u", "utf_16", "utf_32",
-    }
-)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,51 +118,6 @@ async def parse_feed_async(
             return await asyncio.to_thread(parse_feed, body, url=url, charset=charset)
     except TimeoutError as exc:
         raise ParseTimeout(f"parsing took more than {budget:g} s") from exc
-
-
-# ---------------------------------------------------------------------------------------------- decoding
-
-
-def _codec(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        return codecs.lookup(name.strip().strip("\"'")).name
-    except LookupError:
-        return None
-
-
-def decode_document(body: bytes, charset: str | None = None) -> tuple[str, str]:
-    """(text, encoding used). Never raises: the last resort is windows-1252/latin-1."""
-    for bom, enc in (
-        (codecs.BOM_UTF8, "utf-8"),
-        (codecs.BOM_UTF32_LE, "utf-32-le"),
-        (codecs.BOM_UTF32_BE, "utf-32-be"),
-        (codecs.BOM_UTF16_LE, "utf-16-le"),
-        (codecs.BOM_UTF16_BE, "utf-16-be"),
-    ):
-        if body.startswith(bom):
-            return body[len(bom) :].decode(enc, errors="replace"), enc
-    match = _XML_DECL.match(body[:400])
-    declared = _codec(match.group(1).decode("ascii")) if match else None
-    for name in (declared, "utf-8", _codec(charset)):
-        if name is None:
-            continue
-        try:
-            return body.decode(name), name
-        except (UnicodeDecodeError, LookupError):
-            continue
-    lenient = body.decode("utf-8", errors="replace")
-    if len(lenient) < len(body) and lenient.count("\ufffd") <= len(body) // 2000:
-        return lenient, "utf-8"  # UTF-8 with a few broken bytes (a truncated copy, a bad splice)
-    best = charset_normalizer.from_bytes(body[:16384]).best()
-    guess = _codec(best.encoding) if best is not None else None
-    if guess in _DETECTABLE:
-        return body.decode(guess, errors="replace"), guess
-    try:
-        return body.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return body.decode("latin-1"), "latin-1"
 
 
 # ---------------------------------------------------------------------------------------------- dispatch
@@ -498,7 +440,7 @@ def _parse_feedparser(xml: bytes, encoding: str, url: str, lxml_error: str) -> P
                 guid=str(entry.get("id", "")),
                 summary=str(entry.get("summary", "")),
                 content=str(content[0].get("value", "")) if content else "",
-                published=_from_struct(parsed),
+                published=from_struct(parsed),
                 author=str(entry.get("author", "")),
                 image_url=str(thumbs[0].get("url", "")) if thumbs else "",
                 base=url,
@@ -508,41 +450,3 @@ def _parse_feedparser(xml: bytes, encoding: str, url: str, lxml_error: str) -> P
         str(result.get("version") or "unknown"), "feedparser", encoding, str(feed.get("title", "")),
         str(feed.get("link", "")), str(feed.get("language", "")), tuple(items),
     )  # fmt: skip
-
-
-# ---------------------------------------------------------------------------------------------- dates
-
-
-def _from_struct(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        y, mo, d, h, mi, sec = (int(v) for v in value[:6])
-        return datetime(y, mo, d, h, mi, min(sec, 59), tzinfo=UTC)
-    except (TypeError, ValueError):
-        return None
-
-
-def parse_date(value: str) -> datetime | None:
-    """A UTC datetime from RFC 822, ISO 8601 or anything feedparser knows; None when unreadable.
-
-    A date without a zone is taken as UTC. Years outside 1970–2100 are treated as garbage.
-    """
-    value = (value or "").strip()[:100]
-    if not value:
-        return None
-    when: datetime | None = None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        try:
-            when = datetime.fromisoformat(value)
-        except ValueError:
-            when = _from_struct(_feedparser_date(value))
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    when = when.astimezone(UTC)
-    return when if 1970 <= when.year <= 2100 else None
-
