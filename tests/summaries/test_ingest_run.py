@@ -1,0 +1,73 @@
+"""Whole ingest runs over loopback feeds into the real Redis store: dedupe across runs and sources, 304s."""
+
+from __future__ import annotations
+
+import re
+
+import redis.asyncio as aioredis
+
+from bot.article_store import RedisArticleStore
+from summaries.fetch import Fetcher
+from summaries.ingest import Ingestor, SourceOutcome
+from summaries.sources import make_source
+from summaries.ssrf import AddressPolicy
+from tests.conftest import FEEDS
+from tests.summaries.conftest import TEST_LIMITS
+from tests.summaries.feedserver import FeedServer
+
+OPENAI = (FEEDS / "openai-news_rss2_cdata_full-history.xml").read_bytes()
+ANTHROPIC = (FEEDS / "anthropic-news_generated_rss2_oldest-first_missing-descriptions.xml").read_bytes()
+
+
+async def _ingestor(redis_client: aioredis.Redis, fetcher: Fetcher) -> Ingestor:
+    store = RedisArticleStore(redis_client)
+    return Ingestor(fetcher, store, store)
+
+
+async def test_the_same_items_from_two_sources_are_stored_once(
+    feed_server: FeedServer, redis_client: aioredis.Redis, fetcher: Fetcher
+) -> None:
+    lab = make_source(feed_server.document("/lab.xml", OPENAI), name="OpenAI News", category="lab")
+    mirror = make_source(feed_server.document("/mirror.xml", OPENAI), name="Mirror", category="media")
+    report = await (await _ingestor(redis_client, fetcher)).run([lab, mirror])
+    assert report.new == 599
+    assert sorted(o.new for o in report.outcomes) == [0, 599]
+    assert await RedisArticleStore(redis_client).article_count() == 599
+
+
+async def test_a_second_run_is_all_304_and_parses_nothing(
+    feed_server: FeedServer, redis_client: aioredis.Redis, fetcher: Fetcher
+) -> None:
+    source = make_source(feed_server.document("/a.xml", ANTHROPIC), name="Anthropic News")
+    ingestor = await _ingestor(redis_client, fetcher)
+    first = await ingestor.run([source])
+    assert (first.outcomes[0].status, first.outcomes[0].new, first.outcomes[0].parser) == ("ok", 267, "lxml")
+    seen: list[SourceOutcome] = []
+    second = await ingestor.run([source], progress=seen.append)
+    assert [(o.status, o.items, o.new, o.parser) for o in seen] == [("not_modified", 0, 0, "")]
+    assert second.new == 0 and feed_server.requests[-1].headers["If-None-Match"]
+
+
+async def test_regenerated_guids_and_tracking_links_do_not_duplicate(
+    feed_server: FeedServer, redis_client: aioredis.Redis, fetcher: Fetcher
+) -> None:
+    """A feed that rewrites every GUID and adds tracking parameters still carries the same articles."""
+    changed = re.sub(rb"<guid>([^<]*)</guid>", rb"<guid>regenerated-\1</guid>", OPENAI)
+    changed = re.sub(rb"<link>([^<]*)</link>", rb"<link>\1?utm_source=rss&amp;utm_medium=feed</link>", changed)
+    assert changed != OPENAI
+    source = make_source(feed_server.url("/feed.xml"), name="OpenAI News")
+    feed_server.document("/feed.xml", OPENAI, validators=False)
+    ingestor = await _ingestor(redis_client, fetcher)
+    assert (await ingestor.run([source])).new == 599
+    feed_server.document("/feed.xml", changed, validators=False)
+    again = await ingestor.run([source])
+    assert (again.outcomes[0].status, again.outcomes[0].items, again.new) == ("ok", 599, 0)
+
+
+async def test_ssrf_guard_applies_to_the_whole_run(feed_server: FeedServer, redis_client: aioredis.Redis) -> None:
+    source = make_source(feed_server.document("/feed.xml", ANTHROPIC), name="Anthropic News")
+    store = RedisArticleStore(redis_client)
+    async with Fetcher(AddressPolicy(), TEST_LIMITS) as strict:
+        report = await Ingestor(strict, store, store).run([source])
+    assert [(o.status, o.kind) for o in report.outcomes] == [("failed", "blocked")]
+    assert feed_server.hits["/feed.xml"] == 0
