@@ -40,19 +40,25 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot import keys
+from bot.app import Services
 from bot.article_store import RedisArticleStore
+from bot.delivery_log import DeliveryLog, LogEntry
 from bot.editions import build_edition, latest_edition
 from bot.i18n import LANGUAGES
 from bot.ingest import run_ingest
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
+from bot.subscriptions import Identity
+from bot.worker import run_worker
 from summaries.ingest import IngestReport
 from summaries.models import Edition, Source
 from summaries.sources import parse_opml
 
 __all__ = [
+    "DEMO_READERS",
     "DemoEditions",
     "SampleFeeds",
+    "deliver_to_demo_readers",
     "demo_settings",
     "load_sample_edition",
     "render_sample",
@@ -62,6 +68,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: Who the demo subscribes: the terminal, and a mailbox whose mail lands in the outbox as .eml files.
+DEMO_READERS = ("console:demo", "email:reader@example.com")
 
 _AGO = re.compile(r"@ago:(\d+(?:\.\d+)?)h:(rfc822|iso)@")
 _CONTENT_TYPES = {".xml": "application/xml; charset=utf-8", ".opml": "text/x-opml; charset=utf-8"}
@@ -162,6 +171,51 @@ async def run_pipeline(runtime: Runtime, *, day: date | None = None) -> DemoEdit
     today = day or datetime.now(UTC).date()
     editions = {lang: await build_edition(runtime, today, lang) for lang in LANGUAGES}
     return DemoEditions(report=report, editions=editions)
+
+
+async def deliver_to_demo_readers(services: Services, *, wait_seconds: float = 30.0) -> dict[str, str]:
+    """Subscribe the demo readers and send them today's digest through the real delivery path.
+
+    Each reader types ``subscribe`` then ``now`` (the command language, as on any channel); ``now`` queues a
+    delivery on the stream and a worker sends it and records it in the delivery log. Returns, per reader,
+    the outcome as the delivery log has it (or the bot's reply when nothing was queued).
+    """
+    identities = [Identity.parse(text) for text in DEMO_READERS]
+    replies: dict[str, str] = {}
+    for identity in identities:
+        await services.commands.handle(identity, "subscribe")
+        reply = await services.commands.handle(identity, "now")
+        replies[identity.sid] = reply.text
+    delivery_log = DeliveryLog(services.runtime.redis)
+    worker = asyncio.create_task(run_worker(services, name="demo"))
+    results: dict[str, str] = {}
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_seconds
+    try:
+        while len(results) < len(identities) and loop.time() < deadline and not worker.done():
+            for identity, text in zip(identities, DEMO_READERS, strict=True):
+                entries = await delivery_log.read(identity.sid)
+                if text not in results and entries and _settled(entries[0]):
+                    results[text] = _describe(entries[0])
+            await asyncio.sleep(0.05)
+    finally:
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+    for identity, text in zip(identities, DEMO_READERS, strict=True):
+        results.setdefault(text, replies[identity.sid])
+    return results
+
+
+def _settled(entry: LogEntry) -> bool:
+    return entry.outcome.value not in ("rate_limited", "transient", "ambiguous")
+
+
+def _describe(entry: LogEntry) -> str:
+    text = entry.outcome.value
+    if entry.provider_message_id:
+        text += f" ({entry.provider_message_id})"
+    return text + (f": {entry.detail}" if entry.detail else "")
 
 
 async def seed_sample_editions(runtime: Runtime) -> bool:

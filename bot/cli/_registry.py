@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.cli import chat, edition, ingest, line, serve, sources, telegram
+from bot.cli import chat, demo, edition, ingest, line, preview, serve, sources, telegram
 from bot.cli._types import Subparsers
 
 Registrar = Callable[[Subparsers], None]
@@ -22,6 +22,8 @@ REGISTRARS: tuple[Registrar, ...] = (
     line.register,
     edition.register,
     telegram.register,
+    demo.register,
+    preview.register,
 )
 
 __all__ = ["REGISTRARS", "Registrar"]
