@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     mail_from: str = Field(default="AIToday <digest@localhost>", alias="AITODAY_MAIL_FROM")
     dkim_selector: str | None = Field(default=None, alias="AITODAY_DKIM_SELECTOR")
     dkim_private_key: Path | None = Field(default=None, alias="AITODAY_DKIM_PRIVATE_KEY")
+    # Replies to the digest as commands (POST /email/inbound, raw RFC 5322 body): off unless a secret is set
+    mail_inbound_secret: SecretStr | None = Field(default=None, alias="AITODAY_MAIL_INBOUND_SECRET")
+    # authserv-id of our own receiving server, whose Authentication-Results headers we trust
+    mail_authserv_id: str = Field(default="", alias="AITODAY_MAIL_AUTHSERV_ID")
 
     slack_api_url: str = Field(default="https://slack.com/api/", alias="AITODAY_SLACK_API_URL")
     line_api_url: str = Field(default="https://api.line.me", alias="AITODAY_LINE_API_URL")

@@ -43,7 +43,14 @@ from channels.base import (
     RenderBug,
     TransientError,
 )
-from channels.mail_message import DkimKey, MailIdentity, build_confirmation, build_digest, message_id
+from channels.mail_message import (
+    DkimKey,
+    MailIdentity,
+    build_confirmation,
+    build_digest,
+    build_reply,
+    message_id,
+)
 from channels.mail_render import MailLinks, RenderedMail, render_confirmation, render_digest
 from channels.mail_smtp import ReplyAction, SmtpConfig, SmtpPool, SmtpReply, classify
 from summaries.models import Edition
@@ -214,17 +221,30 @@ class MailChannel:
         mail: RenderedMail = render_confirmation(confirm_url, language)
         data = build_confirmation(mail, sender=self._sender, to=address, key=key, when=now,
                                   dkim_key=self._config.dkim)
-        mid = message_id("confirm:" + key, self._sender.domain)
+        return await self._transactional(address, data, message_id("confirm:" + key, self._sender.domain), "confirm")
+
+    async def send_reply(self, address: str, text: str, *, subject: str, key: str, in_reply_to: str = "") -> str:
+        """The answer to a command a subscriber mailed us (plain text, threaded). Returns its Message-ID.
+
+        Raises ``TransientError`` or a refusal like ``send_confirmation``; callers log and move on.
+        """
+        now = self._clock()
+        data = build_reply(text, subject=subject, sender=self._sender, to=address, key=key, when=now,
+                           in_reply_to=in_reply_to, dkim_key=self._config.dkim)
+        return await self._transactional(address, data, message_id("reply:" + key, self._sender.domain), "reply")
+
+    # ------------------------------------------------------------------------------------ helpers
+
+    async def _transactional(self, address: str, data: bytes, mid: str, kind: str) -> str:
+        """One mail that is not a digest: outbox file or SMTP; a refusal raises, mailbox-full is not counted."""
         if self._pool is None:
-            await self._write_outbox(f"confirm-{_file_key(mid)}.eml", data)
+            await self._write_outbox(f"{kind}-{_file_key(mid)}.eml", data)
             return mid
         refused = await self._pool.transmit(self._sender.address, [address], data)
         reply = refused.get(address)
         if reply is not None:
-            await self._raise_for(reply, address, "confirm:" + key, count_full=False)
+            await self._raise_for(reply, address, f"{kind}:{mid}", count_full=False)
         return mid
-
-    # ------------------------------------------------------------------------------------ helpers
 
     async def _raise_for(self, reply: SmtpReply, address: str, delivery_id: str, *, count_full: bool = True) -> None:
         action = classify(reply)

@@ -34,6 +34,7 @@ __all__ = [
     "MailIdentity",
     "build_confirmation",
     "build_digest",
+    "build_reply",
     "message_id",
 ]
 
@@ -113,6 +114,29 @@ def build_confirmation(
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(mail.text, cte="quoted-printable")
     msg.add_alternative(mail.html, subtype="html", cte="quoted-printable")
+    return _sign(msg.as_bytes(policy=_SERIALISE), dkim_key)
+
+
+def build_reply(
+    text: str,
+    *,
+    subject: str,
+    sender: MailIdentity,
+    to: str,
+    key: str,
+    when: datetime,
+    in_reply_to: str = "",
+    dkim_key: DkimKey | None = None,
+) -> bytes:
+    """A plain-text answer to a subscriber's mailed command, threaded under their message."""
+    topic = subject if subject.lower().startswith("re:") else f"Re: {subject}" if subject else "AIToday"
+    msg = _base(RenderedMail(subject=topic, text=text, html=""), sender=sender, to=to,
+                mid=message_id("reply:" + key, sender.domain), when=when)
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = in_reply_to
+    msg["Auto-Submitted"] = "auto-replied"
+    msg.set_content(text, cte="quoted-printable")
     return _sign(msg.as_bytes(policy=_SERIALISE), dkim_key)
 
 

@@ -43,6 +43,7 @@ from bot.command_parser import parse_time, parse_timezone
 from bot.i18n import t
 from bot.subscriptions import Identity, Subscription
 from bot.tokens import LinkTokens, Purpose, TokenError, TokenExpired
+from bot.web import email_inbound
 from bot.web.email_text import email_text
 from bot.web.templating import PageRenderer
 from bot.web.wording import pick_language
@@ -69,6 +70,7 @@ class SignupLimits:
 
 
 def routes(services: Services, limits: SignupLimits | None = None) -> list[BaseRoute]:
+    """The sign-up and link routes, plus ``POST /email/inbound`` when it is configured."""
     flow = _EmailFlow(services, limits or SignupLimits())
     return [
         Route("/subscribe", flow.subscribe, methods=["POST"]),
@@ -76,6 +78,7 @@ def routes(services: Services, limits: SignupLimits | None = None) -> list[BaseR
         Route("/preferences/{token}", flow.preferences, methods=["GET", "POST"]),
         Route("/unsubscribe/{token}", flow.unsubscribe_page, methods=["GET"]),
         Route("/unsubscribe/{token}", flow.unsubscribe, methods=["POST"]),
+        *email_inbound.routes(services),
     ]
 
 
