@@ -7,7 +7,8 @@ The route is an adapter: it verifies, translates a Slack request into ``(identit
    (``bot.web.slack_verify``; forged, stale or unsigned → 401), before anything parses it;
 2. the signature itself is claimed once in Redis, so a bit-identical replay inside the window is refused,
    and an Events API ``event_id`` is claimed once in Redis (``SET NX``, 1 hour): Slack retries an event it
-   thinks we missed up to three times, and bolt does not dedupe, so a retry is acknowledged and dropped;
+   thinks we missed up to three times, and bolt does not dedupe, so a retry is acknowledged and dropped.
+   The claim comes before the work: a crash in between loses one reply, never applies a command twice;
 3. bolt (``AsyncApp``, HTTP mode, ``process_before_response``) dispatches. Slash commands are answered in
    the HTTP response itself (ephemeral, well inside Slack's 3 s); events and button clicks are acknowledged
    at once and their reply is posted by a bolt lazy listener with ``chat.postMessage``.
@@ -20,12 +21,14 @@ source>`` the same way. ``app_uninstalled`` and a revoked bot token deactivate t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from redis.exceptions import RedisError
 from slack_bolt.adapter.starlette.async_handler import (
     AsyncSlackRequestHandler,
     to_async_bolt_request,
@@ -51,6 +54,10 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 256 * 1024
 EVENT_TTL_SECONDS = 3600
+#: Slack gives a slash command 3 s; the answer must be on its way before that whatever the store does.
+ACK_BUDGET_SECONDS = 2.5
+_TOO_SLOW = "That took too long to answer. Send `/aitoday settings` to see what is set now."
+_SORRY = "Something went wrong on our side. Please try again."
 BOT_SCOPES = ("chat:write", "chat:write.public", "commands", "im:history", "app_mentions:read", "users:read")
 _MENTION = re.compile(r"^\s*(<@[A-Z0-9]+(\|[^>]*)?>\s*)+")
 _WHO_CHANGED = {"en": "<@{user}> changed this channel's digest: {text}",
@@ -85,6 +92,20 @@ class SlackWebhook:
         if rejection is not None:
             await self._reject(rejection.value)
             return PlainTextResponse("invalid signature", status_code=401)
+        is_event = request.headers.get("content-type", "").startswith("application/json")
+        try:
+            async with asyncio.timeout(ACK_BUDGET_SECONDS):
+                return await self._accept(request, body, is_event)
+        except (TimeoutError, RedisError, OSError) as error:
+            # Slack gives up after 3 s. A command is answered in time whatever happened; an event gets a
+            # 503 so that Slack delivers it again later (its retry finds the claim only if one was made).
+            log.warning("slack request not handled in time (%s)", error.__class__.__name__)
+            if is_event:
+                return PlainTextResponse("try again later", status_code=503)
+            return JSONResponse({"response_type": "ephemeral", "text": _TOO_SLOW})
+
+    async def _accept(self, request: Request, body: bytes, is_event: bool) -> Response:
+        """A signed request: claim it once, parse it, let bolt dispatch it."""
         # An exact copy of a signed request is a replay (Slack's own retries carry a new timestamp): the
         # signature is unique per (timestamp, body), and the window bounds how long it must be remembered.
         signature = request.headers.get("x-slack-signature", "")[3:]
@@ -93,23 +114,18 @@ class SlackWebhook:
             return PlainTextResponse("replayed request", status_code=401)
         try:
             text = body.decode("utf-8")
-        except UnicodeDecodeError:
+            payload = json.loads(text) if is_event else {}
+        except ValueError:  # UnicodeDecodeError included
             await self._reject("malformed")
-            return PlainTextResponse("body is not UTF-8", status_code=400)
-        if request.headers.get("content-type", "").startswith("application/json"):
-            try:
-                payload = json.loads(text)
-            except ValueError:
-                await self._reject("malformed")
-                return PlainTextResponse("body is not JSON", status_code=400)
-            if not isinstance(payload, dict):
-                await self._reject("malformed")
-                return PlainTextResponse("body is not a JSON object", status_code=400)
-            event_id = payload.get("event_id")
-            if isinstance(event_id, str) and event_id:
-                claimed = await self._redis.set(keys.slack_event(event_id[:100]), "1", nx=True, ex=EVENT_TTL_SECONDS)
-                if not claimed:
-                    return Response(status_code=200, headers={"X-Slack-No-Retry": "1"})
+            return PlainTextResponse("body is not UTF-8 JSON", status_code=400)
+        if not isinstance(payload, dict):
+            await self._reject("malformed")
+            return PlainTextResponse("body is not a JSON object", status_code=400)
+        event_id = payload.get("event_id")
+        if isinstance(event_id, str) and event_id and not await self._redis.set(
+            keys.slack_event(event_id[:100]), "1", nx=True, ex=EVENT_TTL_SECONDS
+        ):
+            return Response(status_code=200, headers={"X-Slack-No-Retry": "1"})  # a retry: taken already
         try:
             bolt_request = to_async_bolt_request(request, body)
         except (ValueError, TypeError, AttributeError, KeyError):  # bolt could not parse the signed body
@@ -117,12 +133,14 @@ class SlackWebhook:
             return PlainTextResponse("malformed body", status_code=400)
         try:
             bolt_response = await self.app.async_dispatch(bolt_request)
+        except (TimeoutError, RedisError, OSError):
+            raise
         except Exception:  # a bug of ours must not make Slack retry forever: log it and acknowledge
             log.exception("slack dispatch failed")
-            return JSONResponse({"response_type": "ephemeral", "text": "Something went wrong on our side."})
+            return JSONResponse({"response_type": "ephemeral", "text": _SORRY})
         if bolt_response.status >= 500:
             log.error("slack listener failed with %s", bolt_response.status)
-            return JSONResponse({"response_type": "ephemeral", "text": "Something went wrong on our side."})
+            return JSONResponse({"response_type": "ephemeral", "text": _SORRY})
         return to_starlette_response(bolt_response)
 
     async def oauth(self, request: Request) -> Response:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 from urllib.parse import quote
 
 import httpx
+import pytest
+import redis.asyncio as aioredis
 
 from bot.app import Services
 from bot.subscriptions import Identity
@@ -173,3 +176,24 @@ async def test_org_uninstall_fixture_without_team_id_deactivates_the_orgs_worksp
     assert response.status_code == 200
     sub = await services.store.get(Identity.parse("slack:T111:C111"))
     assert sub is not None and not sub.active
+
+
+@pytest.mark.slow
+async def test_a_stalled_store_still_gets_an_answer_before_slacks_3_second_deadline(
+    client: httpx.AsyncClient, redis_client: aioredis.Redis
+) -> None:
+    """Redis stops taking writes (CLIENT PAUSE): a command is answered in time, an event asks for a retry."""
+    await redis_client.execute_command("CLIENT", "PAUSE", "4000", "WRITE")
+    try:
+        started = time.monotonic()
+        response = await post_signed(client, slash("time 8am"), FORM)
+        assert response.status_code == 200 and time.monotonic() - started < 3.0
+        assert response.json() == {"response_type": "ephemeral", "text": "That took too long to answer. "
+                                   "Send `/aitoday settings` to see what is set now."}
+        await redis_client.execute_command("CLIENT", "UNPAUSE")
+        await redis_client.execute_command("CLIENT", "PAUSE", "4000", "WRITE")
+        mention = {"type": "app_mention", "user": "W1", "channel": "C1", "text": "<@U1> help", "ts": "1.1"}
+        event = await post_signed(client, event_body(mention, event_id="EvStall"), JSON)
+        assert event.status_code == 503  # Slack will deliver it again
+    finally:
+        await redis_client.execute_command("CLIENT", "UNPAUSE")
