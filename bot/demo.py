@@ -64,6 +64,7 @@ __all__ = [
     "render_sample",
     "run_pipeline",
     "sample_names",
+    "seed_for_first_run",
     "seed_sample_editions",
 ]
 
@@ -239,6 +240,16 @@ async def seed_sample_editions(runtime: Runtime) -> bool:
     log.info("no articles yet: the pages show the demo's sample edition (%d stories) until a real one is built",
              len(made.editions["en"].stories))
     return True
+
+
+async def seed_for_first_run(runtime: Runtime) -> bool:
+    """``aitoday run``'s call: seed the sample editions on a fresh store; a failure is logged, never fatal."""
+    try:
+        return await seed_sample_editions(runtime)
+    except Exception:  # the service must start even if the demo cannot (a broken sample, no loopback)
+        log.warning("could not prepare the demo's sample edition; the pages stay empty until the first ingest",
+                    exc_info=True)
+        return False
 
 
 async def store_sample_edition(redis: aioredis.Redis, edition: Edition) -> None:

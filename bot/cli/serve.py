@@ -6,6 +6,7 @@ import argparse
 
 from bot.app import build_services
 from bot.cli._types import Subparsers
+from bot.demo import seed_for_first_run
 from bot.roles import serve_roles
 from bot.runtime import Runtime
 
@@ -30,6 +31,8 @@ def register(sub: Subparsers) -> None:
 
 async def _serve(args: argparse.Namespace, runtime: Runtime) -> int:
     web, scheduler, worker = args.roles
+    if web and scheduler and worker:  # `aitoday run` on a fresh store: the demo's sample cards until real ones
+        await seed_for_first_run(runtime)
     services = build_services(runtime)
     try:
         await serve_roles(services, web=web, scheduler=scheduler, worker=worker,

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from email import message_from_bytes
 from email.policy import default as default_policy
 from pathlib import Path
 
+import httpx
 import pytest
 
 AITODAY = [sys.executable, "-m", "bot.cli"]
@@ -82,3 +86,33 @@ def test_preview_without_any_edition_says_what_to_run(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "aitoday demo" in result.stderr and "Traceback" not in result.stderr
     assert run(tmp_path, "preview", "--channel", "fax").returncode == 2
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_run_on_a_fresh_store_shows_the_sample_cards(tmp_path: Path) -> None:
+    """What `make run` shows a newcomer offline: cards at once, labelled as samples (timed in README)."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AITODAY_")}
+    server = subprocess.Popen([*AITODAY, "--data-dir", str(tmp_path), "run", "--port", str(port)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        page = ""
+        for _ in range(600):
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            except httpx.TransportError:
+                time.sleep(0.1)
+                continue
+            page = response.text
+            break
+        assert page.count('class="card"') == 6
+        assert "sample stories from the demo" in page
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
