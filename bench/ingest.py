@@ -6,9 +6,11 @@ A server process serves shared/feeds replicated to N sources, one loopback port 
 limits apply as on the internet), with 50–300 ms latency per request, ETag/Last-Modified, and ~5 % of the
 sources failing in different fast ways (500, 404, 429 with Retry-After, HTML instead of a feed, empty body,
 connection refused, redirect loop, gzip bomb). This process runs the production ``bot.ingest.run_ingest``
-against an embedded Redis: a cold run, then a warm run (every healthy source answers 304, failing ones are
-backing off). In the same run it times a plain sequential ``feedparser.parse(url)`` loop over the same URLs,
-and the parse speed of both parsers over the corpus. Prints one JSON object.
+against an embedded Redis: a cold run, then three warm runs (every healthy source answers 304, failing ones
+are backing off; ``warm_s`` is their median). In the same run it times a plain sequential
+``feedparser.parse(url)`` loop over the same URLs, and the parse speed of both parsers over the corpus.
+Slow failures (stalls, drips) are left to tests/summaries/test_hostile.py: here they would only measure the
+15 s deadline. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -163,11 +165,13 @@ async def ingest_runs(urls: list[str], redis_url: str) -> dict[str, Any]:
     sources = [make_source(url, name=f"bench {i}") for i, url in enumerate(urls)]
     async with open_runtime(settings) as runtime:
         cold = await run_ingest(runtime, sources=sources)
-        warm = await run_ingest(runtime, sources=sources)
+        warm_runs = [await run_ingest(runtime, sources=sources) for _ in range(3)]
         stored = await runtime.redis.zcard("aitoday:v1:{a}:articles")
+    warm = sorted(warm_runs, key=lambda r: r.elapsed)[1]  # the median of three: other work shares the cores
     return {
         "cold_s": round(cold.elapsed, 3),
         "warm_s": round(warm.elapsed, 3),
+        "warm_runs_s": [round(r.elapsed, 3) for r in warm_runs],
         "articles": int(stored),
         "failures": dict(sorted(cold.failures.items())),
         "cold": {"ok": cold.count("ok"), "failed": cold.count("failed"), "bytes": cold.bytes},
@@ -213,6 +217,7 @@ def main() -> int:
         "sources": args.sources,
         "cold": result["cold"],
         "warm": result["warm"],
+        "warm_runs_s": result["warm_runs_s"],
         "parse": parse_speeds(),
     }
     print(json.dumps(out))

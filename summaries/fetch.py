@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import ssl
 import time
 import zlib
 from collections.abc import Mapping
@@ -163,13 +164,15 @@ class _PerOriginTransport(httpx.AsyncBaseTransport):
     def __init__(self, policy: AddressPolicy, limits: FetchLimits) -> None:
         self._limits = limits
         self._backend = GuardedBackend(policy)
-        self._ssl = httpx.create_ssl_context()
+        self._ssl: ssl.SSLContext | None = None  # loading the CA bundle costs ~30 ms: only when needed
         self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = {}
 
     def _transport(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
         key = (url.raw_scheme, url.raw_host, url.port)
         transport = self._pools.get(key)
         if transport is None:
+            if self._ssl is None:
+                self._ssl = httpx.create_ssl_context()
             transport = httpx.AsyncHTTPTransport(verify=self._ssl, http1=True, http2=False, retries=0)
             transport._pool = httpcore.AsyncConnectionPool(
                 ssl_context=self._ssl,

@@ -36,6 +36,7 @@ __all__ = [
     "IngestOptions",
     "IngestReport",
     "Ingestor",
+    "Progress",
     "SourceOutcome",
     "next_state_after_failure",
     "next_state_after_success",
