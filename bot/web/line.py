@@ -43,7 +43,6 @@ from bot.app import Services
 from bot.command_parser import CommandError, parse_command
 from bot.i18n import t
 from bot.subscriptions import Identity, Subscription
-from bot.web.pages import newest_edition
 from channels.base import ChannelError
 from channels.line import LineChannel
 from channels.line_flex import LineMessage, render_digest, text_message
@@ -72,13 +71,10 @@ def routes(services: Services) -> list[BaseRoute]:
     return [Route("/line/webhook", webhook.endpoint, methods=["POST"])]
 
 
-def _edition_lookup(services: Services) -> EditionLookup:
-    """The newest stored edition in a language (today's, else the latest of the past week)."""
-
-    async def lookup(language: str) -> Edition | None:
-        return await newest_edition(services.runtime, language)
-
-    return lookup
+def _edition_lookup(services: Services) -> EditionLookup | None:
+    """The latest edition per language, from the services' edition source (None: none wired)."""
+    source = services.editions
+    return source.latest if source is not None else None
 
 
 class _Rejected(Exception):

@@ -8,8 +8,10 @@ from datetime import time
 from linebot.v3.webhook import SignatureValidator
 
 from bot.app import Services
+from bot.editions import store_edition
 from bot.subscriptions import Identity
 from tests.channels.line.conftest import Post, event_body, fixture, make_event, sign, text_event
+from tests.sample_edition import sample_edition
 from tests.stubs.line_api import LineApiStub
 
 USER = "U206d25c2ea6bd87c17655609a1c37cb8"
@@ -125,11 +127,7 @@ async def test_a_foreign_postback_is_ignored(post: Post, services: Services, stu
 
 async def test_today_button_answers_with_the_digest_as_a_free_reply(post: Post, services: Services,
                                                                    stub: LineApiStub) -> None:
-    from tests.sample_edition import sample_edition
-
-    edition = sample_edition()
-    await services.runtime.redis.set(f"aitoday:v1:{{e}}:edition:{edition.date.isoformat()}:en",
-                                     json.dumps(edition.to_dict()))
+    await store_edition(services.runtime.redis, sample_edition())
     await post(event_body(make_event("follow", USER, "e1")))
     await post(event_body(text_event(USER, "topics add robotics", "e2")))
     await post(event_body(make_event("postback", USER, "e3", postback={"data": "cmd=now"})))
@@ -154,3 +152,9 @@ async def test_a_failed_reply_does_not_undo_the_change(post: Post, services: Ser
     assert response.status_code == 200
     sub = await services.store.get(ME)
     assert sub is not None and sub.delivery_time == time(6, 0)
+
+
+async def test_today_before_any_edition_says_so(post: Post, stub: LineApiStub) -> None:
+    await post(event_body(make_event("postback", USER, "e1", postback={"data": "cmd=now"})))
+    assert _reply_text(stub) == "There is no digest yet today; try again in a little while."
+    assert stub.sent == []
