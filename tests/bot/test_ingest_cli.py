@@ -73,7 +73,9 @@ def feed_site() -> Iterator[str]:
     ).encode()
     teaser = (
         '<?xml version="1.0"?><rss version="2.0"><channel><title>Teasers</title><item><title>Teaser story</title>'
-        f"<link>{base}/article.html</link><description>Read more.</description></item></channel></rss>"
+        f"<link>{base}/article.html</link><description>Read more.</description></item>"
+        f"<item><title>Old teaser</title><link>{base}/old.html</link><description>Old.</description>"
+        "<pubDate>Mon, 01 Jan 2024 00:00:00 GMT</pubDate></item></channel></rss>"
     ).encode()
     pages["/article.html"] = (article, "text/html; charset=utf-8")
     pages["/teaser.xml"] = (teaser, "application/rss+xml")
@@ -205,8 +207,10 @@ async def test_teasers_get_the_page_text(
     )
     runtime = Runtime(settings=settings, redis=redis_client, redis_url=redis_url)
     report = await run_ingest(runtime, sources=[make_source(f"{feed_site}/teaser.xml", name="Teasers")])
-    assert report.new == 1
-    stored = (await RedisArticleStore(redis_client).recent_articles(datetime(1970, 1, 1, tzinfo=UTC)))[0]
+    assert report.new == 2
+    store = RedisArticleStore(redis_client)
+    stored = (await store.recent_articles(datetime(2025, 1, 1, tzinfo=UTC)))[0]
+    assert await store.get_text(f"{feed_site}/old.html") is None  # too old to be worth a page fetch
     assert "Paragraph 0 explains how the new model was trained" in stored.text
     assert "Home | About" not in stored.text and stored.word_count > 200 and stored.reading_minutes == 2
     assert stored.html == "Read more."  # the feed's own (sanitized) HTML is kept

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import redis.asyncio as aioredis
 
 from bot.article_store import RedisArticleStore
+from summaries.errors import ParseTimeout
 from summaries.fetch import Fetcher
 from summaries.ingest import Ingestor, SourceOutcome
+from summaries.parse import parse_feed_async
 from summaries.sources import make_source
 from summaries.ssrf import AddressPolicy
 from tests.conftest import FEEDS
@@ -71,3 +74,8 @@ async def test_ssrf_guard_applies_to_the_whole_run(feed_server: FeedServer, redi
         report = await Ingestor(strict, store, store).run([source])
     assert [(o.status, o.kind) for o in report.outcomes] == [("failed", "blocked")]
     assert feed_server.hits["/feed.xml"] == 0
+
+
+async def test_a_parse_over_its_budget_is_a_classified_failure() -> None:
+    with pytest.raises(ParseTimeout):
+        await parse_feed_async(OPENAI, budget=1e-6)
