@@ -90,11 +90,18 @@ class Unit:
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
-    """A stream entry this consumer now holds. ``unit`` is None when the entry's body is unreadable."""
+    """A stream entry this consumer now holds. ``unit`` is None when the entry's body is unreadable.
+
+    Entry ids are per stream (two shards may hand out the same id): ``key`` names an entry across shards.
+    """
 
     shard: int
     entry_id: str
     unit: Unit | None
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (self.shard, self.entry_id)
 
 
 @dataclass(slots=True)
@@ -281,16 +288,16 @@ class DeliveryQueue:
             claimed.extend(_decode_entries(shard, [row for row in reply[1] if row is not None]))
         return claimed
 
-    async def renew(self, held: dict[int, list[str]]) -> set[str]:
-        """Reset the idle time of entries we still own; return the ids another worker has taken over."""
-        lost: set[str] = set()
+    async def renew(self, held: dict[int, list[str]]) -> set[tuple[int, str]]:
+        """Reset the idle time of entries we still own; return ``(shard, id)`` of those another worker took over."""
+        lost: set[tuple[int, str]] = set()
         async with self._redis.pipeline(transaction=False) as pipe:
             shards = [shard for shard, ids in held.items() if ids]
             for shard in shards:
                 await self._renew(keys=[keys.shard_stream(shard)], args=[GROUP, self.consumer, *held[shard]],
                                   client=pipe)
-            for reply in await pipe.execute():
-                lost.update(str(x) for x in reply)
+            for shard, reply in zip(shards, await pipe.execute(), strict=True):
+                lost.update((shard, str(x)) for x in reply)
         return lost
 
     async def promote_due(self, now: float, limit: int = 500) -> int:

@@ -123,7 +123,7 @@ class Worker:
         self._config = config
         self._queue = DeliveryQueue(redis, config.name)
         self._pacer = Pacer(redis)
-        self._held: dict[str, _Held] = {}
+        self._held: dict[tuple[int, str], _Held] = {}
         self._settle_q: asyncio.Queue[Settlement] = asyncio.Queue()
         self._room = asyncio.Event()
         self._stats = _Stats()
@@ -167,10 +167,10 @@ class Worker:
 
     def _start(self, claimed: list[Claimed]) -> None:
         for item in claimed:
-            if item.entry_id in self._held:
+            if item.key in self._held:
                 continue
             held = _Held(item)
-            self._held[item.entry_id] = held
+            self._held[item.key] = held
             held.task = asyncio.create_task(self._run_one(held))
 
     async def _run_one(self, held: _Held) -> None:
@@ -182,7 +182,7 @@ class Worker:
         except Exception:
             log.exception("delivery %s failed unexpectedly; it will be reclaimed", held.claimed.entry_id)
         finally:
-            self._held.pop(held.claimed.entry_id, None)
+            self._held.pop(held.claimed.key, None)
             self._room.set()
 
     async def _committer(self) -> None:
@@ -220,12 +220,12 @@ class Worker:
             await asyncio.sleep(every)
             try:
                 held: dict[int, list[str]] = {}
-                for entry_id, h in list(self._held.items()):
-                    held.setdefault(h.claimed.shard, []).append(entry_id)
+                for h in list(self._held.values()):
+                    held.setdefault(h.claimed.shard, []).append(h.claimed.entry_id)
                 if held:
-                    for entry_id in await self._queue.renew(held):
-                        if entry_id in self._held:
-                            self._held[entry_id].lost = True
+                    for key in await self._queue.renew(held):
+                        if key in self._held:
+                            self._held[key].lost = True
                 room = self._config.concurrency - len(self._held)
                 if room > 0:
                     self._start(await self._queue.reclaim(self._config.lease_seconds, room))

@@ -1,0 +1,169 @@
+"""One action per failure class, as a subscriber and an operator see it (stand-in answers over real HTTP)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import redis.asyncio as aioredis
+
+from bot import keys
+from bot.delivery_log import DeliveryLog, Outcome
+from bot.queue import DeliveryQueue
+from bot.subscriptions import Identity
+from channels.base import Delivery, RateLimit, Receipt, Recipient, RecipientMoved, RenderBug
+from tests.delivery.conftest import add_subscribers, make_due, pending_total, wait_until
+from tests.delivery.engine import running_worker
+from tests.delivery.http_channel import HttpTestChannel
+from tests.stubs.recording_provider import RecordingProvider
+
+
+async def _plan(engine_store: object, redis: aioredis.Redis, planner: object, addresses: Sequence[str]) -> None:
+    subs = await add_subscribers(engine_store, addresses)  # type: ignore[arg-type]
+    await make_due(redis, subs, datetime.now(UTC) - timedelta(seconds=10))
+    await planner.tick()  # type: ignore[attr-defined]
+
+
+async def _outcomes(redis: aioredis.Redis, address: str) -> list[Outcome]:
+    return [e.outcome for e in await DeliveryLog(redis).read(Identity.parse(f"telegram:{address}").sid)]
+
+
+async def _settled(redis: aioredis.Redis) -> bool:
+    return await pending_total(redis) == 0
+
+
+async def test_always_failing_recipients_are_tried_exactly_n_times_then_dead_lettered_once(
+    redis_client: aioredis.Redis, provider: RecordingProvider
+) -> None:
+    addresses = [str(n) for n in range(100)]
+    provider.fail = {"13"}  # 1 % of recipients always answer 500
+    async with running_worker(redis_client, provider.url, max_attempts=4) as engine:
+        await _plan(engine.store, redis_client, engine.planner, addresses)
+        await provider.wait_accepted(99)
+        queue = DeliveryQueue(redis_client)
+        await wait_until(lambda: _dead_count(queue, 1), what="one dead letter")
+        await wait_until(lambda: _settled(redis_client), what="all settled")
+    assert provider.attempts["13"] == 4
+    (letter,) = await DeliveryQueue(redis_client).dead_letters()
+    assert letter.unit.sid == Identity.parse("telegram:13").sid
+    assert "after 4 attempts" in letter.reason and "HTTP 500" in letter.reason
+    assert await _outcomes(redis_client, "13") == [Outcome.DEAD, *[Outcome.TRANSIENT] * 3]
+
+
+async def _dead_count(queue: DeliveryQueue, n: int) -> bool:
+    return len(await queue.dead_letters()) == n
+
+
+async def test_replaying_a_dead_letter_delivers_it_once_the_recipient_works_again(
+    redis_client: aioredis.Redis, provider: RecordingProvider
+) -> None:
+    provider.fail = {"1"}
+    async with running_worker(redis_client, provider.url, max_attempts=2) as engine:
+        await _plan(engine.store, redis_client, engine.planner, ["1"])
+        queue = DeliveryQueue(redis_client)
+        await wait_until(lambda: _dead_count(queue, 1), what="dead letter")
+        provider.fail = set()
+        assert await queue.replay(await queue.dead_letters()) == 1
+        await provider.wait_accepted(1)
+        await wait_until(lambda: _settled(redis_client), what="settled")
+    assert await DeliveryQueue(redis_client).dead_letters() == []
+    assert (await _outcomes(redis_client, "1"))[0] is Outcome.SENT
+
+
+async def test_a_blocked_recipient_is_deactivated_with_the_reason(
+    redis_client: aioredis.Redis, provider: RecordingProvider
+) -> None:
+    provider.blocked = {"9"}
+    async with running_worker(redis_client, provider.url) as engine:
+        await _plan(engine.store, redis_client, engine.planner, ["9", "10"])
+        await provider.wait_accepted(1)
+        await wait_until(lambda: _settled(redis_client), what="settled")
+        sub = await engine.store.get(Identity.parse("telegram:9"))
+        assert sub is not None and not sub.active
+        assert sub.deactivated_reason == "recipient gone: blocked by the user"
+        assert await engine.store.next_send_of(sub.identity) is None
+    assert provider.attempts["9"] == 1
+    assert await _outcomes(redis_client, "9") == [Outcome.GONE]
+
+
+async def test_one_chat_told_to_wait_an_hour_does_not_slow_the_others_and_is_not_asked_again_before(
+    redis_client: aioredis.Redis, provider: RecordingProvider
+) -> None:
+    provider.wait = {"5": 3600.0}
+    addresses = [str(n) for n in range(40)]
+    async with running_worker(redis_client, provider.url, concurrency=8) as engine:
+        await _plan(engine.store, redis_client, engine.planner, addresses)
+        await provider.wait_accepted(39)
+        await wait_until(lambda: _settled(redis_client), what="settled")
+        assert await _outcomes(redis_client, "5") == [Outcome.RATE_LIMITED]
+        # It waits in the retry set, not in a worker place, until its hour is up.
+        waiting = Identity.parse("telegram:5").sid
+        retry = await redis_client.zrange(keys.shard_retry(keys.shard_of(waiting)), 0, -1, withscores=True)
+        assert [m.split(":")[0] for m, _ in retry] == [waiting]
+        assert 3500 < retry[0][1] - time.time() <= 3600
+    assert provider.early == 0 and provider.attempts["5"] == 1
+    assert sorted(a.address for a in provider.accepted) == sorted(a for a in addresses if a != "5")
+
+
+async def test_ten_percent_429s_are_honoured_without_duplicates_or_early_requests(
+    redis_client: aioredis.Redis, provider: RecordingProvider
+) -> None:
+    provider.rate_limit_fraction = 0.10
+    provider.retry_after = 0.3
+    addresses = [str(n) for n in range(150)]
+    channel = HttpTestChannel(provider.url, per_address_rate=5.0)
+    async with running_worker(redis_client, provider.url, channel=channel, concurrency=16) as engine:
+        await _plan(engine.store, redis_client, engine.planner, addresses)
+        await provider.wait_accepted(150)
+        await wait_until(lambda: _settled(redis_client), what="settled")
+    assert provider.statuses[429] > 0
+    assert provider.early == 0
+    assert sorted(a.address for a in provider.accepted) == sorted(addresses)
+
+
+class _Flaky:
+    """A channel whose adapter reports what real adapters do: a render bug, then a move (in-process, no HTTP)."""
+
+    name = "telegram"
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bool]] = []
+
+    def render(self, edition: object, language: str) -> str:
+        return ""
+
+    def rate_limits(self, recipient: Recipient) -> Sequence[RateLimit]:
+        return ()
+
+    async def send(self, delivery: Delivery) -> Receipt:
+        address = delivery.recipient.address
+        if address == "render" and not delivery.plain:
+            raise RenderBug("can't parse entities")
+        if address == "always-bad":
+            raise RenderBug("can't parse entities")
+        if address == "group":
+            raise RecipientMoved("-100777", "group upgraded to a supergroup")
+        self.sent.append((address, delivery.plain))
+        return Receipt(provider_message_id=f"x{len(self.sent)}")
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_a_render_bug_gets_one_plain_fallback_then_a_dead_letter_and_a_moved_chat_is_followed(
+    redis_client: aioredis.Redis, provider: RecordingProvider
+) -> None:
+    channel = _Flaky()
+    async with running_worker(redis_client, provider.url, channel=channel) as engine:  # type: ignore[arg-type]
+        await _plan(engine.store, redis_client, engine.planner, ["render", "always-bad", "group"])
+        queue = DeliveryQueue(redis_client)
+        await wait_until(lambda: _dead_count(queue, 1), what="dead letter")
+        await wait_until(lambda: _settled(redis_client), what="settled")
+        moved = await engine.store.get(Identity.parse("telegram:-100777"))
+        old = await engine.store.get(Identity.parse("telegram:group"))
+    assert sorted(channel.sent) == [("-100777", False), ("render", True)]
+    (letter,) = await DeliveryQueue(redis_client).dead_letters()
+    assert letter.reason == "render bug: can't parse entities"
+    assert moved is not None and moved.active and moved.last_slot_date == datetime.now(UTC).date()
+    assert old is not None and not old.active and old.deactivated_reason == "moved to telegram:-100777"
