@@ -226,7 +226,8 @@ class SlackWebhook:
 
     async def _answer_event(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient,
                             text: str) -> None:
-        team = str(event.get("team") or body.get("team_id") or body.get("enterprise_id") or "")
+        # The installing workspace, not the author's (they differ in Slack Connect channels): its token sends.
+        team = str(body.get("team_id") or event.get("team") or body.get("enterprise_id") or "")
         user, channel = str(event.get("user", "")), str(event.get("channel", ""))
         if not team or not user or not channel:
             return
