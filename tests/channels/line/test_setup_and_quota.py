@@ -10,7 +10,8 @@ import pytest
 from bot import counters
 from bot.app import Services
 from bot.cli import build_parser
-from bot.line import allocate_quota, is_pull
+from bot.line import allocate_quota, is_pull, line_quota_job, quota_month_end
+from bot.planner import Planner
 from bot.settings import Settings, load_settings
 from bot.subscriptions import Identity, Subscription
 from channels.base import InstallBroken
@@ -63,37 +64,65 @@ async def test_setup_with_a_revoked_token_fails_with_one_line(
 
 
 async def _subscribers(services: Services, count: int, clock: Clock) -> list[Subscription]:
-    """``count`` readers; reader n last changed a setting n minutes after reader 0."""
-    base = datetime(2026, 11, 1, tzinfo=UTC)
+    """``count`` active readers at 07:30 UTC; reader n subscribed n minutes after reader 0, reader 5 is VIP."""
+    start = clock.now
     subs = []
     for n in range(count):
-        clock.now = base + timedelta(minutes=n)
-        sub = Subscription(identity=Identity("line", (f"U{n:032x}",)), active=True, created_at=base,
-                           extra={"priority": "5"} if n == 0 else {})
+        sub = Subscription(identity=Identity("line", (f"U{n:032x}",)), active=True,
+                           created_at=start + timedelta(minutes=n), extra={"priority": "5"} if n == 5 else {})
         subs.append(await services.store.save(sub))
     return subs
 
 
-async def test_a_fan_out_beyond_the_quota_keeps_priority_readers_and_switches_the_rest_to_pull(
+def _address(n: int) -> str:
+    return f"U{n:032x}"
+
+
+async def test_a_fan_out_beyond_the_quota_keeps_priority_readers_and_puts_the_rest_on_pull(
     services: Services, channel: LineChannel, stub: LineApiStub, clock: Clock
 ) -> None:
     subs = await _subscribers(services, 10, clock)
     stub.quota_limit, stub.used = 100, 96
-    allocation = await allocate_quota(channel, services.store, services.runtime.redis, subs)
-    assert allocation.quota.remaining == 4
-    # the operator's priority first, then the most recently active readers
-    assert [s.identity.address for s in allocation.push] == [f"U{n:032x}" for n in (0, 9, 8, 7)]
-    assert len(allocation.pull) == 6
+    allocation = await line_quota_job(channel, services.store, services.runtime.redis)()
+    assert allocation.quota.remaining == 4 and allocation.switched == 6
+    # the operator's priority first, then first come, first served
+    assert [s.identity.address for s in allocation.push] == [_address(n) for n in (5, 0, 1, 2)]
+    month_end = quota_month_end(clock.now)
+    assert month_end == datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # 1 December 00:00 in Japan
     for sub in allocation.pull:
         stored = await services.store.get(sub.identity)
-        assert stored is not None and is_pull(stored) and stored.active
+        assert stored is not None and is_pull(stored) and stored.active and stored.paused_until == month_end
     figures = await counters.read(services.runtime.redis)
     assert sum(figures["line_pull_switches"].values()) == 6
-    stub.quota_limit, stub.used = 1000, 0  # a new month
-    later = [await services.store.get(s.identity) for s in subs]
-    allocation = await allocate_quota(channel, services.store, services.runtime.redis, [s for s in later if s])
-    assert len(allocation.push) == 10 and allocation.pull == ()
-    assert not any(is_pull(s) for s in [await services.store.get(x.identity) for x in subs] if s)
+
+    again = await line_quota_job(channel, services.store, services.runtime.redis)()
+    assert again.switched == 0 and [s.sid for s in again.push] == [s.sid for s in allocation.push]
+
+    clock.now = datetime(2026, 11, 27, 7, 30, tzinfo=UTC)  # the planner queues pushes for the covered four only
+    planner = Planner(services.runtime.redis, catch_up=timedelta(hours=6), clock=clock)
+    assert (await planner.tick()).planned == 4
+
+    stub.quota_limit, stub.used = 1000, 0  # a bigger plan: everyone is covered again, and unpaused
+    final = await line_quota_job(channel, services.store, services.runtime.redis)()
+    assert len(final.push) == 10 and final.pull == ()
+    for sub in subs:
+        stored = await services.store.get(sub.identity)
+        assert stored is not None and not is_pull(stored) and stored.paused_until is None
+
+
+async def test_a_reader_on_pull_who_resumes_is_put_back_on_pull(
+    services: Services, channel: LineChannel, stub: LineApiStub, clock: Clock
+) -> None:
+    await _subscribers(services, 2, clock)
+    stub.quota_limit, stub.used = 10, 9
+    await line_quota_job(channel, services.store, services.runtime.redis)()
+    pulled = Identity("line", (_address(1),))
+    reply = await services.commands.handle(pulled, "resume")
+    assert reply.changed
+    allocation = await line_quota_job(channel, services.store, services.runtime.redis)()
+    assert [s.identity for s in allocation.pull] == [pulled]
+    stored = await services.store.get(pulled)
+    assert stored is not None and stored.paused_until == quota_month_end(clock.now)
 
 
 async def test_an_unlimited_plan_covers_everyone(services: Services, channel: LineChannel, clock: Clock) -> None:
