@@ -149,8 +149,11 @@ class SlackChannel:
         return render_posts(edition, language)
 
     def rate_limits(self, recipient: Recipient) -> Sequence[RateLimit]:
-        """``chat.postMessage`` allows about one message per second per channel."""
-        return [RateLimit(bucket=f"slack:channel:{recipient.address}", rate=1.0, per_seconds=1.0)]
+        """``chat.postMessage``: about one message per second per channel, and "several hundred per minute"
+        per workspace (Slack's rate-limit docs); 300 a minute keeps a large workspace's fan-out under it."""
+        team = recipient.address.partition(":")[0]
+        return [RateLimit(bucket=f"slack:channel:{recipient.address}", rate=1.0, per_seconds=1.0),
+                RateLimit(bucket=f"slack:team:{team}", rate=300.0, per_seconds=60.0)]
 
     async def send(self, delivery: Delivery) -> Receipt:
         """Post the digest (one or more posts). Raises ``ChannelError`` subclasses only.

@@ -144,6 +144,7 @@ async def test_unreachable_api_is_transient(slack_stub: SlackApiStub) -> None:
         await adapter.aclose()
 
 
-def test_one_message_per_second_per_channel(channel: SlackChannel) -> None:
+def test_one_message_per_second_per_channel_and_300_a_minute_per_workspace(channel: SlackChannel) -> None:
     limits = channel.rate_limits(Recipient("slack", "T111:C111"))
-    assert [(r.bucket, r.rate, r.per_seconds) for r in limits] == [("slack:channel:T111:C111", 1.0, 1.0)]
+    assert [(r.bucket, r.rate, r.per_seconds) for r in limits] == [
+        ("slack:channel:T111:C111", 1.0, 1.0), ("slack:team:T111", 300.0, 60.0)]
