@@ -289,3 +289,14 @@ async def test_preferences_reject_what_the_command_language_rejects(site: EmailS
     assert "out of range" in response.text
     after = await site.services.store.get(IDENTITY)
     assert after is not None and before is not None and after.items == before.items
+
+
+async def test_one_click_sets_no_cookie_even_when_the_url_asks_for_a_language(site: EmailSite) -> None:
+    await _subscribed(site)
+    await site.services.commands.handle(IDENTITY, "language ja")
+    response = await site.client.post(_link(site, Purpose.UNSUBSCRIBE) + "?lang=ja",
+                                      content=b"List-Unsubscribe=One-Click",
+                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 200
+    assert "set-cookie" not in response.headers
+    assert "配信を停止しました" in response.text
