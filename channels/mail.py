@@ -182,18 +182,9 @@ class MailChannel:
     async def send(self, delivery: Delivery) -> Receipt:
         recipient = delivery.recipient
         links = self._links(recipient, delivery.edition)
-        mail = render_digest(delivery.edition, recipient.language, links)
         now = self._clock()
-        data = build_digest(
-            mail,
-            sender=self._sender,
-            to=recipient.address,
-            delivery_id=delivery.delivery_id,
-            links=links,
-            when=now,
-            plain_only=delivery.plain,
-            dkim_key=self._config.dkim,
-        )
+        # Rendering, inlining and RSA signing take milliseconds of CPU: keep them off the worker's event loop.
+        data = await asyncio.to_thread(self._build_digest, delivery, links, now)
         mid = message_id(delivery.delivery_id, self._sender.domain)
         if self._pool is None:
             await self._write_outbox(f"{delivery.edition.date.isoformat()}-{_file_key(mid)}.eml", data)
@@ -234,6 +225,19 @@ class MailChannel:
         return await self._transactional(address, data, message_id("reply:" + key, self._sender.domain), "reply")
 
     # ------------------------------------------------------------------------------------ helpers
+
+    def _build_digest(self, delivery: Delivery, links: MailLinks, now: datetime) -> bytes:
+        mail = render_digest(delivery.edition, delivery.recipient.language, links)
+        return build_digest(
+            mail,
+            sender=self._sender,
+            to=delivery.recipient.address,
+            delivery_id=delivery.delivery_id,
+            links=links,
+            when=now,
+            plain_only=delivery.plain,
+            dkim_key=self._config.dkim,
+        )
 
     async def _transactional(self, address: str, data: bytes, mid: str, kind: str) -> str:
         """One mail that is not a digest: outbox file or SMTP; a refusal raises, mailbox-full is not counted."""
