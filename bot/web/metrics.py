@@ -21,13 +21,17 @@ Series::
     aitoday_queue_retrying                              deliveries waiting for their retry time
     aitoday_dead_letters                                deliveries given up on, kept for replay
     aitoday_subscriptions_scheduled                     subscriptions with a next send time
+    aitoday_llm_tokens_today                            LLM tokens taken today against the daily budget
+    aitoday_edition_cards{language,summarizer}          cards of the latest edition, by what made them
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -41,6 +45,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot import counters, keys
 from bot.app import Services
+from bot.i18n import LANGUAGES
 from bot.web.queue_figures import QueueFigures, read_queue_figures
 
 __all__ = ["MetricsExporter", "Snapshot", "read_snapshot", "routes"]
@@ -55,6 +60,8 @@ class Snapshot:
     articles_stored: int = 0
     subscriptions_scheduled: int = 0
     queue: QueueFigures = field(default_factory=QueueFigures)
+    llm_tokens_today: int = 0
+    edition_cards: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 async def read_snapshot(redis: aioredis.Redis, now: float | None = None) -> Snapshot:
@@ -66,11 +73,30 @@ async def read_snapshot(redis: aioredis.Redis, now: float | None = None) -> Snap
             for shard in range(keys.SHARDS):
                 pipe.zcard(keys.due_index(shard))
             sizes = await pipe.execute()
-        queue = await read_queue_figures(redis, time.time() if now is None else now)
+        at = time.time() if now is None else now
+        queue = await read_queue_figures(redis, at)
+        today = datetime.fromtimestamp(at, UTC).date().isoformat()
+        tokens = int(await redis.get(keys.llm_tokens(today)) or 0)
+        cards = await _edition_cards(redis)
     except (RedisError, OSError):
         return Snapshot(redis_up=False)
     return Snapshot(redis_up=True, counters=values, articles_stored=int(sizes[0]),
-                    subscriptions_scheduled=sum(int(n) for n in sizes[1:]), queue=queue)
+                    subscriptions_scheduled=sum(int(n) for n in sizes[1:]), queue=queue,
+                    llm_tokens_today=tokens, edition_cards=cards)
+
+
+async def _edition_cards(redis: aioredis.Redis) -> dict[tuple[str, str], int]:
+    """Cards of each language's latest edition by summarizer (shows the LLM falling back to offline)."""
+    found: dict[tuple[str, str], int] = {}
+    for language in LANGUAGES:
+        days = await redis.zrevrange(keys.edition_index(language), 0, 0)
+        raw = await redis.get(keys.edition(str(days[0]), language)) if days else None
+        if not raw:
+            continue
+        for story in json.loads(raw).get("stories", ()):
+            summarizer = str(story.get("card", {}).get("summarizer", "offline"))
+            found[(language, summarizer)] = found.get((language, summarizer), 0) + 1
+    return found
 
 
 class _SnapshotCollector:
@@ -102,6 +128,13 @@ class _SnapshotCollector:
                      q.pending_age_seconds)
         yield _gauge("aitoday_queue_retrying", "Deliveries waiting for their retry time (Retry-After, backoff).",
                      q.retrying)
+        yield _gauge("aitoday_llm_tokens_today", "LLM tokens taken today (UTC) against the daily budget.",
+                     snap.llm_tokens_today)
+        cards = GaugeMetricFamily("aitoday_edition_cards", "Cards of the latest edition, by summarizer.",
+                                  labels=["language", "summarizer"])
+        for (language, summarizer), count in sorted(snap.edition_cards.items()):
+            cards.add_metric([language, summarizer], float(count))
+        yield cards
         yield _gauge("aitoday_dead_letters", "Deliveries given up on, kept for `aitoday deliveries --replay`.",
                      q.dead_letters)
 

@@ -50,6 +50,7 @@ _SECURITY_HEADERS = {
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
+    "Vary": "Accept-Language, Cookie",  # the language follows both: a cache must not mix them
 }
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot import counters, keys
+from bot.editions import store_edition
 from bot.queue import GROUP
+from tests.sample_edition import sample_edition
 from tests.web.conftest import Site
 
 SERIES = {
@@ -27,6 +31,8 @@ SERIES = {
     "aitoday_queue_retrying": "gauge",
     "aitoday_dead_letters": "gauge",
     "aitoday_subscriptions_scheduled": "gauge",
+    "aitoday_llm_tokens_today": "gauge",
+    "aitoday_edition_cards": "gauge",
 }
 
 
@@ -68,6 +74,21 @@ async def test_counters_bumped_by_any_process_show_up_with_their_labels(site: Si
     assert found["aitoday_cards"] == {(("summarizer", "llm:gpt-x"),): 1.0}
     assert found["aitoday_articles"] == {(): 25.0}
     assert found["aitoday_webhook_rejections"] == {(("channel", "line"), ("reason", "signature")): 1.0}
+
+
+async def test_figures_other_parts_keep_are_read_where_they_live(site: Site) -> None:
+    redis = site.services.runtime.redis
+    today = datetime.now(UTC).date()
+    await redis.set(keys.llm_tokens(today.isoformat()), 1234)
+    edition = sample_edition("en", day=today)
+    mixed = replace(edition, stories=(replace(edition.stories[0], card=replace(edition.stories[0].card,
+                                                                               summarizer="llm:gpt-x")),
+                                      *edition.stories[1:]))
+    await store_edition(redis, mixed)
+    found = await _scrape(site)
+    assert found["aitoday_llm_tokens_today"] == {(): 1234.0}
+    assert found["aitoday_edition_cards"] == {(("language", "en"), ("summarizer", "llm:gpt-x")): 1.0,
+                                              (("language", "en"), ("summarizer", "offline")): 7.0}
 
 
 async def test_a_misspelt_counter_fails_loudly(site: Site) -> None:
