@@ -175,8 +175,7 @@ class LineWebhook:
             await self._services.store.update(identity, _japan_defaults(identity))
         reply = await self._services.commands.handle(identity, "subscribe", language_hint=language)
         welcome = f"{t(reply.language, 'line_welcome')}\n{reply.text}"
-        sub = await self._services.store.get(identity)
-        await self._reply(reply_token, [text_message(welcome, _quick_reply(reply.language, sub))])
+        await self._reply(reply_token, [text_message(welcome, _quick_reply(reply.language))])
 
     async def _command(self, identity: Identity, text: str, reply_token: str | None) -> None:
         if _is_now(text):
@@ -185,8 +184,7 @@ class LineWebhook:
                 await self._reply(reply_token, messages)
                 return
         reply = await self._services.commands.handle(identity, text)
-        sub = await self._services.store.get(identity)
-        await self._reply(reply_token, [text_message(reply.text, _quick_reply(reply.language, sub))])
+        await self._reply(reply_token, [text_message(reply.text, _quick_reply(reply.language))])
 
     async def _digest(self, identity: Identity) -> list[LineMessage]:
         """Today's digest for this reader, filtered by their preferences; empty when there is no edition."""
@@ -267,13 +265,12 @@ def _is_now(text: str) -> bool:
         return False
 
 
-def _quick_reply(language: str, sub: Subscription | None) -> dict[str, Any]:
+def _quick_reply(language: str) -> dict[str, Any]:
     """Buttons under every reply: delivery time (a native time picker), topics, the other language, today."""
-    initial = sub.delivery_time.strftime("%H:%M") if sub else "07:30"
     other = "en" if language == "ja" else "ja"
     return {"items": [
         {"type": "action", "action": {"type": "datetimepicker", "label": t(language, "line_qr_time")[:20],
-                                      "data": "cmd=time", "mode": "time", "initial": initial}},
+                                      "data": "cmd=time", "mode": "time"}},
         {"type": "action", "action": {"type": "message", "label": t(language, "line_qr_topics")[:20],
                                       "text": "topics" if language == "en" else "トピック"}},
         {"type": "action", "action": {"type": "postback", "label": t(language, "line_qr_language")[:20],
