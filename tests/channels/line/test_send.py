@@ -167,3 +167,12 @@ async def test_profile_and_reply(channel: LineChannel, stub: LineApiStub) -> Non
 def test_rate_limits_name_the_push_bucket(channel: LineChannel) -> None:
     [limit] = channel.rate_limits(Recipient("line", USER))
     assert limit.bucket == "line:push" and limit.rate > 0
+
+
+async def test_the_sdk_fixtures_401_reply_token_answer_is_handled(channel: LineChannel, stub: LineApiStub) -> None:
+    import json
+
+    fixture = json.loads((PAYLOADS / "line" / "error_401_invalid_reply_token_on_push.json").read_text())["response"]
+    stub.fail_next(401, endpoint="reply", body=fixture["body"], headers=fixture["headers"])
+    with pytest.raises(RecipientGone, match="reply token"):
+        await channel.reply("expired", [{"type": "text", "text": "hi"}])

@@ -158,3 +158,21 @@ async def test_today_before_any_edition_says_so(post: Post, stub: LineApiStub) -
     await post(event_body(make_event("postback", USER, "e1", postback={"data": "cmd=now"})))
     assert _reply_text(stub) == "There is no digest yet today; try again in a little while."
     assert stub.sent == []
+
+
+async def test_events_in_standby_mode_are_left_to_the_active_module(post: Post, services: Services,
+                                                                   stub: LineApiStub) -> None:
+    event = text_event(USER, "subscribe", "e1")
+    event["mode"] = "standby"
+    assert (await post(event_body(event))).status_code == 200
+    assert stub.replies == [] and await services.store.get(ME) is None
+
+
+async def test_a_group_subscribes_as_the_group(post: Post, services: Services, stub: LineApiStub) -> None:
+    event = text_event(USER, "subscribe", "e1")
+    event["source"] = {"type": "group", "groupId": "Cgroup0123456789", "userId": USER}
+    await post(event_body(event))
+    group = await services.store.get(Identity("line", ("Cgroup0123456789",)))
+    assert group is not None and group.active
+    assert await services.store.get(ME) is None
+    assert _reply_text(stub).startswith("Subscribed")
