@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 import feedparser
-from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -74,56 +73,93 @@ def _serve(count: int, fail_every: int, lat_min: float, lat_max: float, conn: Co
     asyncio.run(_serve_async(count, fail_every, lat_min, lat_max, conn))
 
 
+def _http(status: str, headers: dict[str, str], body: bytes = b"") -> bytes:
+    lines = [f"HTTP/1.1 {status}", *(f"{k}: {v}" for k, v in headers.items())]
+    if not status.startswith("304"):
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+class _Origin(asyncio.Protocol):
+    """One simulated site: a minimal HTTP/1.1 server (keep-alive, GET only) answering after a delay.
+
+    Deliberately small: the simulated internet must not eat the CPU that the client under test needs.
+    """
+
+    def __init__(self, answer: Any, delay: Any) -> None:
+        self._answer = answer
+        self._delay = delay
+        self._buffer = b""
+        self._transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        while b"\r\n\r\n" in self._buffer:
+            head, self._buffer = self._buffer.split(b"\r\n\r\n", 1)
+            lines = head.decode("latin-1").split("\r\n")
+            headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+            response = self._answer(headers)
+            close = headers.get("connection", "").lower() == "close"
+            asyncio.get_running_loop().call_later(self._delay(), self._send, response, close)
+
+    def _send(self, response: bytes, close: bool) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.write(response)
+            if close:
+                self._transport.close()
+
+
 async def _serve_async(count: int, fail_every: int, lat_min: float, lat_max: float, conn: Connection) -> None:
     docs = dict(corpus())
     layout = plan(count, fail_every)
     bomb = gzip.compress(b"\0" * (64 << 20), compresslevel=9)
     modified = formatdate(1_700_000_000, usegmt=True)
-    port_index: dict[int, int] = {}
     rng = random.Random(42)
+    loop = asyncio.get_running_loop()
 
-    async def handler(request: web.Request) -> web.StreamResponse:
-        sockname = request.transport.get_extra_info("sockname") if request.transport else None
-        index = port_index[int(sockname[1])]
-        await asyncio.sleep(rng.uniform(lat_min, lat_max))
-        kind, name = layout[index]
-        if kind == "http_500":
-            return web.Response(status=500, text="internal error")
-        if kind == "http_404":
-            return web.Response(status=404, text="not found")
-        if kind == "rate_limited":
-            return web.Response(status=429, text="slow down", headers={"Retry-After": "3600"})
-        if kind == "html":
-            page = "<!DOCTYPE html><html><body>Please enable JS</body></html>"
-            return web.Response(text=page, content_type="text/html")
-        if kind == "empty":
-            return web.Response(body=b"", content_type="application/rss+xml")
-        if kind == "redirect_loop":
-            return web.Response(status=302, headers={"Location": str(request.url)})
-        if kind == "gzip_bomb":
-            return web.Response(body=bomb, headers={"Content-Encoding": "gzip", "Content-Type": "application/xml"})
+    def delay() -> float:
+        return rng.uniform(lat_min, lat_max)
+
+    def answerer(kind: str, name: str, port: int) -> Any:
+        fixed = {
+            "http_500": _http("500 Internal Server Error", {"Content-Type": "text/plain"}, b"internal error"),
+            "http_404": _http("404 Not Found", {"Content-Type": "text/plain"}, b"not found"),
+            "rate_limited": _http("429 Too Many Requests", {"Retry-After": "3600"}, b"slow down"),
+            "html": _http("200 OK", {"Content-Type": "text/html"}, b"<!DOCTYPE html><html><body>JS!</body></html>"),
+            "empty": _http("200 OK", {"Content-Type": "application/rss+xml"}),
+            "redirect_loop": _http("302 Found", {"Location": f"http://127.0.0.1:{port}/{name}"}),
+            "gzip_bomb": _http("200 OK", {"Content-Type": "application/xml", "Content-Encoding": "gzip"}, bomb),
+        }.get(kind)
         body = docs[name]
         etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
-        if request.headers.get("If-None-Match") == etag or request.headers.get("If-Modified-Since") == modified:
-            return web.Response(status=304, headers={"ETag": etag, "Last-Modified": modified})
         ctype = "application/feed+json" if name.endswith(".json") else "application/xml"
-        return web.Response(body=body, headers={"Content-Type": ctype, "ETag": etag, "Last-Modified": modified})
+        full = _http("200 OK", {"Content-Type": ctype, "ETag": etag, "Last-Modified": modified}, body)
+        not_modified = _http("304 Not Modified", {"ETag": etag, "Last-Modified": modified})
 
-    app = web.Application()
-    app.router.add_route("GET", "/{tail:.*}", handler)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
+        def answer(headers: dict[str, str]) -> bytes:
+            if fixed is not None:
+                return fixed
+            if headers.get("if-none-match") == etag or headers.get("if-modified-since") == modified:
+                return not_modified
+            return full
+
+        return answer
+
     urls: list[str] = []
-    for index, (kind, name) in enumerate(layout):
-        if kind == "refused":
-            with socket.socket() as probe:  # a port that nothing listens on
-                probe.bind(("127.0.0.1", 0))
-                port = probe.getsockname()[1]
-        else:
-            site = web.TCPSite(runner, "127.0.0.1", 0, backlog=256)
-            await site.start()
-            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            port_index[port] = index
+    servers: list[asyncio.Server] = []
+    for kind, name in layout:
+        with socket.socket() as probe:  # a free port; for "refused" nothing will listen on it
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if kind != "refused":
+            answer = answerer(kind, name, port)
+            servers.append(
+                await loop.create_server(lambda a=answer: _Origin(a, delay), "127.0.0.1", port, backlog=256)
+            )
         urls.append(f"http://127.0.0.1:{port}/{name}")
     conn.send(urls)
     await asyncio.Event().wait()
