@@ -200,14 +200,22 @@ async def ingest_runs(urls: list[str], redis_url: str) -> dict[str, Any]:
     )
     sources = [make_source(url, name=f"bench {i}") for i, url in enumerate(urls)]
     async with open_runtime(settings) as runtime:
+        cpu = time.process_time()
         cold = await run_ingest(runtime, sources=sources)
-        warm_runs = [await run_ingest(runtime, sources=sources) for _ in range(3)]
+        cold_cpu = time.process_time() - cpu
+        warm_runs = []
+        warm_cpu = []
+        for _ in range(3):
+            cpu = time.process_time()
+            warm_runs.append(await run_ingest(runtime, sources=sources))
+            warm_cpu.append(time.process_time() - cpu)
         stored = await runtime.redis.zcard("aitoday:v1:{a}:articles")
     warm = sorted(warm_runs, key=lambda r: r.elapsed)[1]  # the median of three: other work shares the cores
     return {
         "cold_s": round(cold.elapsed, 3),
         "warm_s": round(warm.elapsed, 3),
         "warm_runs_s": [round(r.elapsed, 3) for r in warm_runs],
+        "cpu_s": {"cold": round(cold_cpu, 3), "warm": round(sorted(warm_cpu)[1], 3)},
         "articles": int(stored),
         "failures": dict(sorted(cold.failures.items())),
         "cold": {"ok": cold.count("ok"), "failed": cold.count("failed"), "bytes": cold.bytes},
@@ -254,6 +262,7 @@ def main() -> int:
         "cold": result["cold"],
         "warm": result["warm"],
         "warm_runs_s": result["warm_runs_s"],
+        "cpu_s": result["cpu_s"],
         "parse": parse_speeds(),
     }
     print(json.dumps(out))
