@@ -103,6 +103,11 @@ def _safe_url(url: str) -> str:
     return escape(quote(url, safe=":/?#[]@!$&'()*+,;=%~-._"))
 
 
+def _linkable(url: str) -> bool:
+    """Only web links become links: an empty or ``javascript:``/``slack:`` URL shows the title alone."""
+    return url.lower().startswith(("https://", "http://")) and len(url) <= 3000
+
+
 def _clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
@@ -134,7 +139,7 @@ def _section_text(story: Story, language: str) -> str:
     limits = [300, 600, 700, 700, 700]
     while True:
         title, gist, happened, matters, watch = (escape(_clip(p, n)) for p, n in zip(parts, limits, strict=True))
-        lines = [f"*<{_safe_url(story.url)}|{title}>*"]
+        lines = [f"*<{_safe_url(story.url)}|{title}>*" if _linkable(story.url) else f"*{title}*"]
         if gist and gist != happened:
             lines.append(gist)
         for key, point in (("what_happened", happened), ("why_it_matters", matters), ("what_to_watch", watch)):
@@ -225,8 +230,9 @@ def render_plain(edition: Edition, language: str) -> list[str]:
     head = escape(_w(language, "title", date=_date(edition, language)))
     lines = [f"*{head}*"]
     for story in edition.stories:
-        lines.append(f"• <{_safe_url(story.url)}|{escape(_clip(story.title, 300))}> — "
-                     f"{escape(_clip(story.card.gist, 400))}")
+        title = escape(_clip(story.title, 300))
+        link = f"<{_safe_url(story.url)}|{title}>" if _linkable(story.url) else title
+        lines.append(f"• {link} — {escape(_clip(story.card.gist, 400))}")
     posts: list[str] = []
     current = ""
     for line in lines:

@@ -78,6 +78,15 @@ def test_empty_digest_says_so() -> None:
     assert "No stories match your topics" in posts[0]["blocks"][1]["text"]["text"]
 
 
+def test_only_web_links_become_links() -> None:
+    base = sample_edition()
+    odd = replace(base, stories=(replace(base.stories[0], url="javascript:alert(1)"),
+                                 replace(base.stories[1], url="")))
+    sections = [b["text"]["text"] for b in render(odd, "en")[0]["blocks"] if b["type"] == "section"]
+    assert sections[0].startswith("*OpenAI releases GPT-6") and "javascript" not in sections[0]
+    assert sections[1].startswith("*&lt;!channel&gt; Boston Dynamics")
+
+
 def test_plain_fallback_is_text_only_and_escaped() -> None:
     posts = render_plain(sample_edition(), "en")
     assert len(posts) == 1 and "&lt;!channel&gt;" in posts[0] and "<!channel>" not in posts[0]
