@@ -10,17 +10,20 @@ with form-encoded parameters (JSON-valued where the API takes objects). It imple
 * counts the text after entity parsing in UTF-16 units and answers ``400 message is too long`` past 4,096;
 * enforces 30 messages/s for the bot, 1/s per chat and 20/min per group (negative ids) over sliding windows,
   answering ``429`` with ``retry_after`` and recording each violation (``time_scale`` compresses the clock;
-  ``tolerance`` is the share of a window allowed for loopback timing jitter);
+  ``tolerance`` is the share of a window allowed for loopback timing jitter; ``own_thread`` serves from a
+  thread with its own event loop, so that arrival times do not wait on the test's busy loop);
 * answers scripted failures with the real API's error bodies (tdlib/telegram-bot-api ``Client.cpp``):
   429 ``retry_after``, 403 blocked, 400 chat not found, 400 ``migrate_to_chat_id``, 5xx.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import math
 import re
+import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -91,7 +94,7 @@ def parse_telegram_html(text: str) -> str:
     i = 0
     while i < len(text):
         char = text[i]
-        offset = len(text[:i].encode("utf-8"))
+        offset = _ByteOffset(text, i)
         if char == "<":
             match = _TAG.match(text, i)
             if match is None:
@@ -123,7 +126,17 @@ def parse_telegram_html(text: str) -> str:
     return "".join(out)
 
 
-def _check_attributes(name: str, attrs: str, stack: list[str], offset: int) -> None:
+class _ByteOffset:
+    """The byte offset Telegram reports, computed only when an error message needs it."""
+
+    def __init__(self, text: str, index: int) -> None:
+        self._text, self._index = text, index
+
+    def __str__(self) -> str:
+        return str(len(self._text[: self._index].encode("utf-8")))
+
+
+def _check_attributes(name: str, attrs: str, stack: list[str], offset: _ByteOffset) -> None:
     values = {m.group(1).lower(): next((g for g in m.groups()[1:] if g is not None), "") for m in _ATTR.finditer(attrs)}
     if name == "a":
         if "a" in stack:
@@ -184,6 +197,7 @@ class TelegramApiStub:
         group_per_minute: int = 20,
         time_scale: float = 1.0,
         tolerance: float = 0.05,
+        own_thread: bool = False,
     ) -> None:
         self.token = token
         self.api_url = ""
@@ -194,6 +208,9 @@ class TelegramApiStub:
         self._group_limit = (group_per_minute, 60.0 / time_scale)
         self._chats: dict[str, _Window] = {}
         self._runner: web.AppRunner | None = None
+        self._own_thread = own_thread
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._next_id = 100
         # what happened
         self.sent: list[SentMessage] = []
@@ -215,6 +232,26 @@ class TelegramApiStub:
     # -------------------------------------------------------------------------------------- lifecycle
 
     async def __aenter__(self) -> TelegramApiStub:
+        if self._own_thread:
+            started = threading.Event()
+            self._thread = threading.Thread(target=self._serve_in_thread, args=(started,), daemon=True,
+                                            name="telegram-api-stub")
+            self._thread.start()
+            await asyncio.to_thread(started.wait, 10)
+        else:
+            await self._start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._thread is not None and self._loop is not None:
+            stop = asyncio.run_coroutine_threadsafe(self._stop(), self._loop)
+            await asyncio.wrap_future(stop)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            await asyncio.to_thread(self._thread.join, 10)
+        else:
+            await self._stop()
+
+    async def _start(self) -> None:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._dispatch)
         self._runner = web.AppRunner(app, access_log=None)
@@ -223,11 +260,21 @@ class TelegramApiStub:
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.api_url = f"http://127.0.0.1:{port}"
-        return self
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def _stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    def _serve_in_thread(self, started: threading.Event) -> None:
+        """Its own event loop: arrival times are taken when Telegram would see them, not when the test's busy
+        loop gets round to it."""
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(self._start())
+        started.set()
+        loop.run_forever()
+        loop.close()
 
     def script(self, chat_id: int, *responses: Canned | None) -> None:
         """Answer the next ``sendMessage`` calls to ``chat_id`` with these responses in order (``PASS``: normally)."""
