@@ -17,6 +17,7 @@ Rejections never answer ≥ 500. The route is mounted only when LINE is configur
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -136,16 +137,22 @@ class LineWebhook:
         """Handle ``event`` unless another request already took it. False when our side failed."""
         key = keys.line_event(_event_key(event))
         redis = self._services.runtime.redis
-        if not await redis.set(key, "claim", nx=True, ex=_CLAIM_SECONDS):
-            log.info("LINE event %s already taken; skipped", _event_key(event))
-            return True
+        try:
+            if not await redis.set(key, "claim", nx=True, ex=_CLAIM_SECONDS):
+                log.info("LINE event %s already taken; skipped", _event_key(event))
+                return True
+        except RedisError:
+            log.warning("LINE event not claimed: Redis unavailable")
+            return False
         try:
             await self._dispatch(event)
         except Exception:  # the webhook's boundary: log, release the claim for LINE's redelivery
             log.exception("LINE event %s failed", type(event).__name__)
-            await redis.delete(key)
+            with contextlib.suppress(RedisError):  # else the claim expires by itself after _CLAIM_SECONDS
+                await redis.delete(key)
             return False
-        await redis.set(key, "done", ex=_DONE_SECONDS)
+        with contextlib.suppress(RedisError):  # the claim alone still dedupes for _CLAIM_SECONDS
+            await redis.set(key, "done", ex=_DONE_SECONDS)
         return True
 
     # ------------------------------------------------------------------------------------ events

@@ -10,16 +10,21 @@ import base64
 import json
 import random
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import redis.asyncio as aioredis
 
-from bot.app import Services
+from bot.app import Services, open_services
+from bot.redis_server import EmbeddedRedis
+from bot.settings import load_settings
 from bot.subscriptions import Identity
+from bot.web.app import create_app
 from bot.web.line import MAX_BODY
-from tests.channels.line.conftest import Post, event_body, fixture, make_event, sign, text_event
+from tests.channels.line.conftest import SECRET, Post, event_body, fixture, make_event, sign, text_event
 from tests.stubs.line_api import LineApiStub
+from tests.stubs.loopback import serve
 
 USER = "U206d25c2ea6bd87c17655609a1c37cb8"
 
@@ -128,3 +133,26 @@ async def test_concurrent_replays_are_handled_once(post: Post, services: Service
     assert [r.to for r in stub.replies] == [["reply-follow-1"], ["reply-evt-concurrent"]]
     sub = await services.store.get(Identity("line", (USER,)))
     assert sub is not None and sub.items == 9
+
+
+async def test_with_redis_down_a_genuine_event_asks_line_to_retry_and_a_forged_one_is_still_refused(
+    stub: LineApiStub, api_url: str, tmp_path: Path
+) -> None:
+    server = EmbeddedRedis(tmp_path / "own-redis")
+    url = server.start()
+    settings = load_settings(env={
+        "AITODAY_REDIS_URL": url, "AITODAY_DATA_DIR": str(tmp_path / "data"), "AITODAY_SECRET_KEY": "k",
+        "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": stub.token, "AITODAY_LINE_API_URL": api_url,
+    })
+    try:
+        async with open_services(settings) as services, serve(create_app(services)) as app_url, \
+                httpx.AsyncClient(base_url=app_url) as client:
+            server.stop()
+            body = event_body(text_event(USER, "time 07:00", "while-down"))
+            genuine = await client.post("/line/webhook", content=body, headers={"x-line-signature": sign(body)})
+            forged = await client.post("/line/webhook", content=body, headers={"x-line-signature": sign(b"x")})
+    finally:
+        server.stop()
+    assert genuine.status_code == 503  # LINE redelivers a non-2xx answer
+    assert forged.status_code == 403
+    assert stub.replies == []
