@@ -172,8 +172,8 @@ def _button(text: str, action_id: str, value: str) -> dict[str, Any]:
     }
 
 
-def _story_blocks(story: Story, now: datetime, language: str) -> list[dict[str, Any]]:
-    block_id = f"story:{story.id}"[:MAX_BLOCK_ID - 2]
+def _story_blocks(story: Story, now: datetime, language: str, key: str) -> list[dict[str, Any]]:
+    block_id = f"story:{key}"[:MAX_BLOCK_ID - 2]
     buttons = []
     if story.topics:
         buttons.append(_button(_w(language, "more"), ACTION_MORE, story.topics[0]))
@@ -216,8 +216,11 @@ def render_posts(edition: Edition, language: str) -> list[dict[str, Any]]:
     posts = []
     for index, chunk in enumerate(chunks, start=1):
         blocks = [_header(edition, language, index, len(chunks))]
-        for story in chunk:
-            blocks.extend(_story_blocks(story, now, language))
+        used: set[str] = set()
+        for position, story in enumerate(chunk):
+            key = story.id[:200] if story.id[:200] not in used else f"{story.id[:200]}~{position}"
+            used.add(key)  # Slack rejects a whole message whose block_ids repeat
+            blocks.extend(_story_blocks(story, now, language, key))
         if blocks[-1]["type"] == "divider":
             blocks.pop()  # no trailing rule at the bottom of a post
         posts.append({"text": _fallback(edition, chunk, language), "blocks": blocks})

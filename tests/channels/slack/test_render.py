@@ -78,6 +78,12 @@ def test_empty_digest_says_so() -> None:
     assert "No stories match your topics" in posts[0]["blocks"][1]["text"]["text"]
 
 
+def test_the_same_story_twice_still_gives_valid_blocks() -> None:
+    base = sample_edition()
+    twice = replace(base, stories=(base.stories[0], base.stories[0]))
+    assert _block_problem(render(twice, "en")[0]["blocks"]) == ""
+
+
 def test_only_web_links_become_links() -> None:
     base = sample_edition()
     odd = replace(base, stories=(replace(base.stories[0], url="javascript:alert(1)"),
