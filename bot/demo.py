@@ -142,9 +142,13 @@ class SampleFeeds:
         if self._socket is not None:
             self._socket.close()
 
+    def opml(self) -> str:
+        """The demo's source list (OPML), pointing at this server."""
+        return render_sample("sources.opml", base_url=self.base_url, now=datetime.now(UTC))
+
     def sources(self) -> list[Source]:
         """The demo's sources, pointing at this server."""
-        return parse_opml(render_sample("sources.opml", base_url=self.base_url, now=datetime.now(UTC)))
+        return parse_opml(self.opml())
 
 
 def demo_settings(settings: Settings, data_dir: Path) -> Settings:
@@ -165,10 +169,16 @@ class DemoEditions:
     editions: dict[str, Edition]
 
 
-async def run_pipeline(runtime: Runtime, *, day: date | None = None) -> DemoEditions:
-    """Serve the samples, ingest them into ``runtime``'s Redis and build (and store) today's editions."""
-    async with SampleFeeds() as feeds:
-        report = await run_ingest(runtime, sources=feeds.sources(), force=True)
+async def run_pipeline(runtime: Runtime, *, feeds: SampleFeeds | None = None, day: date | None = None
+                       ) -> DemoEditions:
+    """Ingest the samples into ``runtime``'s Redis and build (and store) today's editions.
+
+    ``feeds`` is a running ``SampleFeeds``; without one, a server runs just for this ingest.
+    """
+    if feeds is None:
+        async with SampleFeeds() as own:
+            return await run_pipeline(runtime, feeds=own, day=day)
+    report = await run_ingest(runtime, sources=feeds.sources(), force=True)
     today = day or datetime.now(UTC).date()
     editions = {lang: await build_edition(runtime, today, lang) for lang in LANGUAGES}
     return DemoEditions(report=report, editions=editions)

@@ -1,7 +1,8 @@
 """``aitoday demo``: the whole pipeline offline on the bundled sample feeds, then the site, kept serving.
 
 The demo keeps its own data dir (``<data dir>/demo``) and its own embedded Redis, whatever
-``AITODAY_REDIS_URL`` says, so trying it can never write sample stories into a real deployment.
+``AITODAY_REDIS_URL`` says, so trying it can never write sample stories into a real deployment. While it
+serves, every role runs (web, scheduler, worker) with the sample feeds as its only sources.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from rich.table import Table
 
 from bot.app import open_services
 from bot.cli._types import Subparsers
-from bot.demo import DEMO_READERS, deliver_to_demo_readers, demo_settings, run_pipeline
+from bot.demo import DEMO_READERS, SampleFeeds, deliver_to_demo_readers, demo_settings, run_pipeline
 from bot.roles import serve_roles
 from bot.settings import Settings
 
@@ -35,11 +36,22 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
     started = time.monotonic()
     local = f"http://localhost:{args.port}"
-    public = settings.public_url if "AITODAY_PUBLIC_URL" in settings.model_fields_set else local
-    settings = demo_settings(settings, settings.data_dir / "demo").model_copy(update={"public_url": public})
+    public = settings.public_url if "public_url" in settings.model_fields_set else local
+    settings = demo_settings(settings, settings.data_dir / "demo")
     console.print(f"[bold]AIToday demo[/bold] · data in {settings.data_dir.resolve()} (its own embedded Redis)")
+    async with SampleFeeds() as feeds:
+        # while serving, the scheduler keeps ingesting the sample feeds (never the real sources)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        sources = settings.data_dir / "demo-sources.opml"
+        sources.write_text(feeds.opml(), encoding="utf-8")
+        settings = settings.model_copy(update={"public_url": public, "sources": sources})
+        return await _run(args, settings, feeds, console, started, local)
+
+
+async def _run(args: argparse.Namespace, settings: Settings, feeds: SampleFeeds, console: Console,
+               started: float, local: str) -> int:
     async with open_services(settings) as services:
-        made = await run_pipeline(services.runtime)
+        made = await run_pipeline(services.runtime, feeds=feeds)
         report = made.report
         table = Table(title="Ingest of the sample feeds", title_justify="left")
         for column in ("source", "status", "items", "new"):
@@ -65,5 +77,5 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
         if args.no_serve:
             return 0
         console.print("Serving; press Ctrl+C to stop.")
-        await serve_roles(services, web=True, scheduler=False, worker=True, host=args.host, port=args.port)
+        await serve_roles(services, web=True, scheduler=True, worker=True, host=args.host, port=args.port)
     return 0
