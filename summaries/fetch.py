@@ -194,6 +194,7 @@ class _PerOriginTransport(httpx.AsyncBaseTransport):
         pools, self._pools = list(self._pools.values()), {}
         for transport in pools:
             await transport.aclose()
+        self._backend.close()
 
 
 class Fetcher:
