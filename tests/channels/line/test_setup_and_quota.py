@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import struct
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -138,3 +142,16 @@ async def test_the_quota_check_reports_a_broken_token(services: Services, api_ur
             await allocate_quota(line, services.store, services.runtime.redis, await _subscribers(services, 1, clock))
     finally:
         await line.aclose()
+
+
+@pytest.mark.slow
+async def test_the_console_script_sets_up_the_menu(stub: LineApiStub, api_url: str, tmp_path: Path) -> None:
+    env = {**os.environ, "LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": stub.token,
+           "AITODAY_LINE_API_URL": api_url, "AITODAY_DATA_DIR": str(tmp_path / "data")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "line", "setup", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()
+    assert stub.default_rich_menu and stub.default_rich_menu in out.decode()
