@@ -1,0 +1,107 @@
+"""A fan-out of Telegram digests through the real delivery engine to the Bot API stand-in (test and bench).
+
+``run_fanout`` saves N due subscriptions in Redis, plans them with the engine's ``Planner`` and lets engine
+``Worker``s send through ``TelegramChannel`` to the stand-in, which enforces Telegram's limits. The clock is
+compressed by ``scale``: the stand-in's windows and the channel's declared limits shrink together, so 30
+messages/s for the bot and 1/s per chat keep their shape while the run takes seconds. The stand-in serves from
+its own thread, so arrival times are not skewed by the engine's busy event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import redis.asyncio as aioredis
+
+from bot import keys
+from bot.edition_source import FixedEditions
+from bot.planner import Planner
+from bot.queue import GROUP
+from bot.store import SubscriptionStore
+from bot.subscriptions import Identity, Subscription
+from bot.worker import Worker, WorkerConfig
+from channels.telegram import TelegramChannel, TelegramLimits
+from tests.sample_edition import sample_edition
+from tests.stubs.telegram_api import TelegramApiStub
+
+__all__ = ["FanoutResult", "run_fanout"]
+
+TOKEN = "7000001:FANOUT-token"
+
+
+@dataclass(frozen=True)
+class FanoutResult:
+    subscribers: int
+    messages: int
+    chats_served: int
+    duplicates: int
+    violations: int
+    parse_errors: int
+    pending: int
+    finish_seconds: float
+    bound_seconds: float
+
+    @property
+    def ratio(self) -> float:
+        return self.finish_seconds / self.bound_seconds if self.bound_seconds else 0.0
+
+
+async def run_fanout(redis: aioredis.Redis, *, subscribers: int, scale: float, groups: int = 0,
+                     workers: int = 2, concurrency: int = 8, timeout: float = 120.0) -> FanoutResult:
+    """Plan ``subscribers`` due digests and let ``workers`` engine workers deliver them to the stand-in."""
+    store = SubscriptionStore(redis)
+    addresses = [str(10_000 + n) for n in range(subscribers - groups)] + [str(-100_000 - n) for n in range(groups)]
+    past = datetime.now(UTC) - timedelta(seconds=30)
+    async with TelegramApiStub(TOKEN, time_scale=scale, own_thread=True) as stub:
+        for address in addresses:
+            sub = await store.save(Subscription(identity=Identity("telegram", (address,)), active=True))
+            await redis.zadd(keys.due_index(keys.shard_of(sub.sid)), {sub.sid: past.timestamp()})
+        editions = FixedEditions({"en": sample_edition("en")})
+        channels = [TelegramChannel(TOKEN, api_url=stub.api_url, limits=TelegramLimits(time_scale=scale))
+                    for _ in range(workers)]
+        config = {"concurrency": concurrency, "retry_seconds": 0.05, "retry_poll": 0.05, "idle_max": 0.05}
+        engines = [Worker(redis, store, {"telegram": channel}, editions, WorkerConfig(name=f"tg-w{n}", **config))
+                   for n, channel in enumerate(channels)]
+        tasks = [asyncio.create_task(engine.run()) for engine in engines]
+        try:
+            planned = (await Planner(redis, catch_up=timedelta(hours=6)).tick()).planned
+            assert planned == subscribers
+            deadline = time.monotonic() + timeout
+            while len(stub.sent) < subscribers and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            pending = await _pending(redis)
+            while pending and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+                pending = await _pending(redis)
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            for channel in channels:
+                await channel.aclose()
+        times = [m.at for m in stub.sent]
+        chats = [m.chat_id for m in stub.sent]
+        # one message each, to distinct chats: the bot-wide 30/s is the binding limit
+        bound = (len(addresses) - 1) / TelegramLimits().global_per_second / scale
+        return FanoutResult(
+            subscribers=subscribers, messages=len(stub.sent), chats_served=len(set(chats)),
+            duplicates=len(chats) - len(set(chats)), violations=len(stub.violations),
+            parse_errors=len(stub.parse_errors), pending=pending,
+            finish_seconds=(max(times) - min(times)) if times else 0.0, bound_seconds=bound,
+        )
+
+
+async def _pending(redis: aioredis.Redis) -> int:
+    total = 0
+    for shard in range(keys.SHARDS):
+        with contextlib.suppress(aioredis.ResponseError):
+            total += int((await redis.xpending(keys.shard_stream(shard), GROUP))["pending"])
+    return total
+
+
