@@ -9,9 +9,10 @@ The flow per source (all sources concurrently; the fetcher's global and per-orig
                                           ▼
         normalize (clean, sanitize, count) ─► full text for teasers (optional) ─► store.add (atomic dedupe)
 
-Failures are classified (``summaries.errors``) and recorded on the source; one failing source never stops
-the others (fan-out logs and continues). Backoff is decided here, in one place, from the failure type:
-exponential from ``backoff_base`` up to ``backoff_cap`` (24 h), or the server's ``Retry-After``.
+Failures are classified (``summaries.errors``; a bug met while handling one feed is logged with its traceback
+and counted as ``internal``) and recorded on the source; one failing source never stops the others. Backoff
+is decided here, in one place, from the failure type: exponential from ``backoff_base`` up to
+``backoff_cap`` (24 h), or the server's ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from summaries.errors import IngestError, RateLimited
@@ -207,10 +208,7 @@ class Ingestor:
             await self._states.save_state(source.id, new_state)
         except Exception:
             log.exception("could not save the state of %s", source.id)
-        return SourceOutcome(
-            outcome.source, outcome.status, outcome.kind, outcome.message, outcome.items, outcome.new,
-            outcome.bytes, time.perf_counter() - started, outcome.parser,
-        )  # fmt: skip
+        return replace(outcome, elapsed=time.perf_counter() - started)
 
     async def _fetch_and_store(
         self, source: Source, state: SourceState, claimed: set[str], report: IngestReport, now: datetime
