@@ -68,6 +68,17 @@ async def test_japanese_edition_page_shows_every_card_at_any_width(site: Site, b
     await page.screenshot(path=str(ARTIFACTS / f"edition-ja-{width}.png"), full_page=True)
 
 
+async def test_dark_mode_keeps_the_cards_readable(site: Site, browser: Any) -> None:
+    await store_sample_editions(site)
+    page = await _open(browser, site.url + "/", 375, color_scheme="dark")
+    background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+    ink = await page.evaluate("getComputedStyle(document.querySelector('.card dd')).color")
+    assert background != ink and background.startswith("rgb(13, 17, 26")
+    assert await _overflow(page) <= 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "landing-375-dark.png"), full_page=True)
+
+
 async def test_keyboard_reaches_the_content_and_every_field_has_a_label(site: Site, browser: Any) -> None:
     await store_sample_editions(site)
     page = await _open(browser, site.url + "/", 375, locale="ja-JP")
