@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from telegram import (
@@ -44,15 +46,18 @@ from telegram.ext import (
 )
 
 from bot.command_parser import CommandError, parse_command
+from bot.pacing import Pacer
 from bot.runtime import Runtime
 from bot.subscriptions import Identity, Subscription
+from channels.base import RateLimit
+from channels.telegram import Pacer as ChannelPacer
 from channels.telegram import TelegramChannel
 from summaries.topics import TOPICS
 
 if TYPE_CHECKING:  # bot.app builds the channel registry, which imports this module's factory
     from bot.app import Services
 
-__all__ = ["MalformedUpdate", "TelegramBot", "settings_keyboard", "telegram_channel"]
+__all__ = ["MalformedUpdate", "TelegramBot", "settings_keyboard", "shared_pacer", "telegram_channel"]
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +93,22 @@ def telegram_channel(runtime: Runtime) -> TelegramChannel | None:
     token = runtime.settings.telegram_bot_token
     if token is None:
         return None
-    return TelegramChannel(token.get_secret_value(), api_url=runtime.settings.telegram_api_url)
+    return TelegramChannel(token.get_secret_value(), api_url=runtime.settings.telegram_api_url,
+                           pacer=shared_pacer(Pacer(runtime.redis)))
+
+
+def shared_pacer(pacer: Pacer) -> ChannelPacer:
+    """The later parts of a long digest take their tokens from the worker's Redis buckets, so a digest split
+    in three still counts three against the bot's 30/s across every worker process."""
+
+    async def acquire(limits: Sequence[RateLimit]) -> None:
+        while True:
+            wait = await pacer.acquire(limits, time.time())
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)  # the wait Redis named for the next token; nothing is held meanwhile
+
+    return acquire
 
 
 def _text(language: str, key: str) -> str:

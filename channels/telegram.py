@@ -3,8 +3,8 @@
 Telegram's limits shape this adapter: ~30 messages/s for the whole bot, 1/s per chat, 20/min per group,
 4,096 characters per message (``channels.telegram_render``). ``rate_limits`` declares the buckets one message
 consumes; the worker waits for a token in each before calling ``send``. A digest that needs more than one
-message paces its later parts itself through the injected ``pacer`` (the same buckets), because a retry of the
-whole delivery would repeat the parts already shown.
+message paces its later parts itself, through the injected ``pacer`` (the same shared buckets) and a minimum
+spacing of arrivals in the chat, because a retry of the whole delivery would repeat the parts already shown.
 
 PTB's errors never leave this module; they become our tree (``channels.base``)::
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -142,6 +143,13 @@ class TelegramLimits:
             limits.append(RateLimit(f"telegram:group:{chat}", 1.0, 60.0 / self.group_per_minute / scale))
         return limits
 
+    def part_spacing(self, chat: str) -> float:
+        """Wall-clock seconds between two messages to ``chat`` (1 s in a private chat, 3 s in a group)."""
+        seconds = 1.0 / self.chat_per_second
+        if chat.startswith("-"):
+            seconds = max(seconds, 60.0 / self.group_per_minute)
+        return seconds / self.time_scale
+
 
 class TelegramChannel:
     """Sends digests with PTB's ``Bot``. Construction does no I/O; the bot initializes on first use."""
@@ -164,7 +172,7 @@ class TelegramChannel:
         self._bot = Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot", request=request)
         self._limits = limits or TelegramLimits()
         self._sleep = sleep
-        self._pacer = pacer or self._local_pacer
+        self._pacer = pacer or _no_shared_pacer
         self._max_inline_wait = max_inline_wait
         self._started = False
         self._start_lock = asyncio.Lock()
@@ -191,10 +199,16 @@ class TelegramChannel:
                                    plain=delivery.plain, late=delivery.late)
         await self._start()
         ids: list[str] = []
+        accepted = 0.0
         for index, message in enumerate(messages):
             if index:
                 await self._pacer(self.rate_limits(recipient))
+                # Tokens space the requests; this spaces the *arrivals* in this chat (a slow first answer must
+                # not bring the next part in early), measured from when Telegram accepted the previous part.
+                await asyncio.sleep(max(0.0, accepted + self._limits.part_spacing(recipient.address)
+                                        - time.monotonic()))
             ids.append(await self._send_part(chat_id, recipient.address, message, shown=index))
+            accepted = time.monotonic()
         return Receipt(provider_message_id=",".join(ids), accepted_at=datetime.now(UTC), messages=len(ids))
 
     async def aclose(self) -> None:
@@ -264,15 +278,8 @@ class TelegramChannel:
             except TelegramError as exc:
                 raise translate_error(exc, address) from None
 
-    async def _local_pacer(self, limits: Sequence[RateLimit]) -> None:
-        """Without a shared pacer: space this chat's parts by its own interval (per chat, per group).
-
-        The limits are already in wall-clock seconds (``TelegramLimits.time_scale`` applied), so this waits on
-        the real clock; ``sleep`` is for Telegram's own seconds (``retry_after``).
-        """
-        interval = max((limit.per_seconds / limit.rate for limit in limits if limit.bucket != "telegram:global"),
-                       default=0.0)
-        await asyncio.sleep(interval)
+async def _no_shared_pacer(limits: Sequence[RateLimit]) -> None:
+    """Without shared buckets, the per-chat spacing in ``send`` is the only pacing between parts."""
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

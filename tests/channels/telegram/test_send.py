@@ -8,7 +8,11 @@ import re
 from dataclasses import replace
 
 import pytest
+import redis.asyncio as aioredis
 
+from bot import keys
+from bot.pacing import Pacer
+from bot.telegram import shared_pacer
 from channels.base import (
     AmbiguousError,
     Delivery,
@@ -195,3 +199,18 @@ async def test_setup_registers_webhook_secret_and_menus(channel: TelegramChannel
     assert await channel.setup_commands() == ["default", "en", "ja"]
     assert {c["command"] for c in tg_stub.commands["ja"]} >= {"start", "stop", "settings", "time", "topics"}
     assert tg_stub.commands[""] == tg_stub.commands["en"]
+
+
+async def test_later_parts_take_tokens_from_the_shared_redis_buckets(tg_stub: TelegramApiStub,
+                                                                     redis_client: aioredis.Redis) -> None:
+    """A digest in several parts counts each part against the buckets every worker process shares."""
+    pace = shared_pacer(Pacer(redis_client))
+    channel = TelegramChannel(TOKEN, api_url=tg_stub.api_url, limits=TelegramLimits(time_scale=SCALE),
+                              sleep=compressed_sleep, pacer=pace)
+    delivery = _delivery("42", stories=20)
+    await pace(channel.rate_limits(delivery.recipient))  # the worker's token for the first part
+    receipt = await channel.send(delivery)
+    await channel.aclose()
+    assert receipt.messages == len(tg_stub.messages_to(42)) >= 3
+    assert tg_stub.violations == []
+    assert await redis_client.exists(keys.pacing_bucket("telegram:global"), keys.pacing_bucket("telegram:chat:42")) == 2
