@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="clock compression (1 = Telegram's real limits)")
     parser.add_argument("--groups", type=int, default=20, help="how many of the subscribers are groups")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=8, help="deliveries each worker holds at once")
+    parser.add_argument("--concurrency", type=int, default=4, help="deliveries each worker holds at once")
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--json", action="store_true", help="print one JSON object (the default output)")
     args = parser.parse_args(argv)

@@ -51,7 +51,7 @@ class FanoutResult:
 
 
 async def run_fanout(redis: aioredis.Redis, *, subscribers: int, scale: float, groups: int = 0,
-                     workers: int = 2, concurrency: int = 8, timeout: float = 120.0) -> FanoutResult:
+                     workers: int = 2, concurrency: int = 4, timeout: float = 120.0) -> FanoutResult:
     """Plan ``subscribers`` due digests and let ``workers`` engine workers deliver them to the stand-in."""
     store = SubscriptionStore(redis)
     addresses = [str(10_000 + n) for n in range(subscribers - groups)] + [str(-100_000 - n) for n in range(groups)]
