@@ -234,7 +234,8 @@ class Ingestor:
         return outcome, new_state
 
     async def _store_new(self, source: Source, feed: ParsedFeed, claimed: set[str], now: datetime) -> list[Article]:
-        found = candidates(feed, source)
+        # Items another source of this run has already taken need no store round trip at all.
+        found = [c for c in candidates(feed, source) if not claimed.intersection(c.cheap_aliases)]
         if not found:
             return []
         known = await self._articles.known([c.cheap_aliases for c in found])

@@ -75,7 +75,9 @@ def candidates(feed: ParsedFeed, source: Source) -> list[Candidate]:
     guids = Counter(item.guid for item in feed.items if item.guid)
     out: list[Candidate] = []
     for item in feed.items:
-        url = canonical_url(item.link, item.base or None)
+        link = item.link.strip()
+        absolute = link.startswith(("http://", "https://"))  # no base: one cache entry however it was reached
+        url = canonical_url(link, None if absolute else (item.base or None))
         if not url and item.guid.startswith(("http://", "https://")):
             url = canonical_url(item.guid)
         if not url:
