@@ -165,10 +165,11 @@ class TelegramChannel:
         pacer: Pacer | None = None,
         sleep: Sleep = asyncio.sleep,
         max_inline_wait: float = 30.0,
+        timeout: float = 10.0,
     ) -> None:
         base = api_url.rstrip("/")
-        request = HTTPXRequest(connection_pool_size=128, connect_timeout=5.0, read_timeout=10.0,
-                               write_timeout=10.0, pool_timeout=5.0)
+        request = HTTPXRequest(connection_pool_size=128, connect_timeout=min(5.0, timeout), read_timeout=timeout,
+                               write_timeout=timeout, pool_timeout=min(5.0, timeout))
         self._bot = Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot", request=request)
         self._limits = limits or TelegramLimits()
         self._sleep = sleep

@@ -228,6 +228,7 @@ class TelegramApiStub:
         self.migrations: dict[int, int] = {}
         self.reject_html: set[int] = set()
         self.members: dict[tuple[int, int], str] = {}
+        self.delay: dict[int, float] = {}  # chat id -> seconds to sit on a sendMessage after accepting it
 
     # -------------------------------------------------------------------------------------- lifecycle
 
@@ -295,6 +296,8 @@ class TelegramApiStub:
         if handler is None:
             return _json(404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"})
         status, body = handler(params)
+        if method.lower() == "sendmessage" and status == 200:
+            await asyncio.sleep(self.delay.get(int(params["chat_id"]), 0.0))  # accepted, answer late
         return _json(status, body)
 
     def _m_getme(self, params: dict[str, Any]) -> Canned:

@@ -214,3 +214,13 @@ async def test_later_parts_take_tokens_from_the_shared_redis_buckets(tg_stub: Te
     assert receipt.messages == len(tg_stub.messages_to(42)) >= 3
     assert tg_stub.violations == []
     assert await redis_client.exists(keys.pacing_bucket("telegram:global"), keys.pacing_bucket("telegram:chat:42")) == 2
+
+
+async def test_no_answer_after_sending_is_ambiguous(tg_stub: TelegramApiStub) -> None:
+    """Telegram took the message but the answer never came: a retry may show it twice, so the worker must know."""
+    tg_stub.delay[42] = 1.0
+    slow = TelegramChannel(TOKEN, api_url=tg_stub.api_url, limits=TelegramLimits(time_scale=SCALE), timeout=0.2)
+    with pytest.raises(AmbiguousError):
+        await slow.send(_delivery("42"))
+    await slow.aclose()
+    assert len(tg_stub.messages_to(42)) == 1  # it was in fact delivered
