@@ -223,6 +223,7 @@ class DeliveryQueue:
         self.consumer = consumer
         self._cursor: dict[int, str] = dict.fromkeys(range(keys.SHARDS), "0")  # own pending first
         self._reclaim_from: dict[int, str] = dict.fromkeys(range(keys.SHARDS), "0-0")
+        self._next_shard = 0
         self._renew = redis.register_script(_RENEW)
         self._promote = redis.register_script(_PROMOTE)
         self._trim = redis.register_script(_TRIM)
@@ -241,12 +242,18 @@ class DeliveryQueue:
     # ------------------------------------------------------------------------------------------ consuming
 
     async def read(self, count: int) -> list[Claimed]:
-        """Up to about ``count`` entries: this consumer's own pending ones first (after a restart), then new.
+        """At most ``count`` entries: this consumer's own pending ones first (after a restart), then new ones.
 
-        One pipelined round trip over the shards; non-blocking (the caller decides how long to idle).
+        One pipelined round trip over up to ``count`` shards (a rotating window when ``count`` is smaller than
+        the number of shards), asking each for its share, so a worker never holds more than it asked for.
+        Non-blocking: the caller decides how long to idle.
         """
-        per_shard = max(1, -(-count // keys.SHARDS))
-        shards = list(range(keys.SHARDS))
+        if count <= 0:
+            return []
+        width = min(keys.SHARDS, count)
+        shards = [(self._next_shard + i) % keys.SHARDS for i in range(width)]
+        self._next_shard = (self._next_shard + width) % keys.SHARDS
+        per_shard = count // width
         async with self._redis.pipeline(transaction=False) as pipe:
             for shard in shards:
                 pipe.xreadgroup(GROUP, self.consumer, {keys.shard_stream(shard): self._cursor[shard]},

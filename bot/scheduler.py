@@ -20,17 +20,20 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.exceptions import RedisError
 
 from bot import keys
-from bot.app import Services
 from bot.planner import Planner
 from bot.queue import DeliveryQueue
 
 __all__ = ["EDITION_LANGUAGES", "Lease", "PeriodicJob", "Scheduler", "due_tick", "lease_for", "periodic_jobs"]
+
+if TYPE_CHECKING:  # the composition root imports every channel SDK; a worker needs none of that
+    from bot.app import Services
 
 log = logging.getLogger(__name__)
 

@@ -34,13 +34,12 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from bot import counters, keys
-from bot.app import Services
 from bot.delivery_log import LogEntry, Outcome, delivery_key, sent_in, trim_index
 from bot.edition_source import CachedEditions, EditionSource, RuntimeEditions
 from bot.pacing import Pacer
@@ -66,6 +65,9 @@ from channels.base import (
 )
 
 __all__ = ["Worker", "WorkerConfig", "default_worker_name", "run_worker", "worker_config"]
+
+if TYPE_CHECKING:  # the composition root imports every channel SDK; a worker needs none of that
+    from bot.app import Services
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +147,7 @@ class Worker:
                     await helper
 
     async def _reader(self) -> None:
-        idle = 0.005
+        idle, empty_reads = 0.005, 0
         while True:
             room = self._config.concurrency - len(self._held)
             if room <= 0:
@@ -159,10 +161,13 @@ class Worker:
                 await asyncio.sleep(1.0)
                 continue
             if not claimed:
-                await asyncio.sleep(idle)
-                idle = min(self._config.idle_max, idle * 2)
+                empty_reads += 1
+                if empty_reads * min(room, keys.SHARDS) >= keys.SHARDS:  # every shard was looked at: idle
+                    await asyncio.sleep(idle)
+                    idle = min(self._config.idle_max, idle * 2)
+                    empty_reads = 0
                 continue
-            idle = 0.005
+            idle, empty_reads = 0.005, 0
             self._start(claimed)
 
     def _start(self, claimed: list[Claimed]) -> None:

@@ -48,6 +48,7 @@ class RecordingProvider:
     seed: int = 7
     honour_keys: bool = False
     hang_seconds: float = 30.0
+    delay: float = 0.0  # latency before every answer (keeps sends in flight long enough to kill a worker mid-send)
     record: bool = True
     limit_global: float = 0.0  # enforce a real limit: messages per second over all addresses (0: none)
     limit_per_address: float = 0.0
@@ -64,6 +65,7 @@ class RecordingProvider:
         self.statuses: Counter[int] = Counter()
         self.attempts: Counter[str] = Counter()  # address -> requests
         self.early = 0  # requests for an address before the Retry-After we gave it
+        self.repeated = 0  # requests whose Idempotency-Key was already accepted (would-be duplicates)
         self.first_at = 0.0
         self.last_at = 0.0
         self._paused_until: dict[str, float] = {}
@@ -145,6 +147,10 @@ class RecordingProvider:
         if address in self._paused_until and now < self._paused_until[address]:
             self.early += 1
         key = headers.get("idempotency-key", "")
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if key and key in self._keys:
+            self.repeated += 1
         if self.honour_keys and key and key in self._keys:
             return self._status(200), [], {"ok": True, "message_id": self._keys[key]}
         if address in self.wait:
@@ -209,6 +215,7 @@ class RecordingProvider:
 
     def stats(self) -> dict[str, object]:
         return {"requests": self.requests, "accepted": self.accepted_count, "early": self.early,
+                "repeated": self.repeated,
                 "first_at": self.first_at, "last_at": self.last_at,
                 "statuses": {str(k): v for k, v in self.statuses.items()}}
 
