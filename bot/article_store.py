@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -185,6 +185,14 @@ class RedisArticleStore:
     async def save_state(self, source_id: str, state: SourceState) -> None:
         async with self._slots:
             await self._redis.hset(keys.source_state(source_id), mapping=state.to_fields())  # type: ignore[arg-type]
+
+    async def save_states(self, states: Mapping[str, SourceState]) -> None:
+        if not states:
+            return
+        async with self._slots, self._redis.pipeline(transaction=False) as pipe:
+            for source_id, state in states.items():
+                pipe.hset(keys.source_state(source_id), mapping=state.to_fields())  # type: ignore[arg-type]
+            await pipe.execute()
 
     async def forget_state(self, source_id: str) -> None:
         await self._redis.delete(keys.source_state(source_id))

@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 Progress = Callable[["SourceOutcome"], None]
 
+#: Source records are written in batches of this size as sources finish (and the rest at the end).
+_STATE_BATCH = 64
+
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
@@ -176,23 +179,39 @@ class Ingestor:
         started = time.perf_counter()
         states = await self._states.load_states([s.id for s in enabled])
         claimed: set[str] = set()  # aliases taken by another source earlier in this run
+        unsaved: dict[str, SourceState] = {}
 
         async def one(source: Source) -> None:
-            outcome = await self._one(source, states.get(source.id, SourceState()), claimed, report)
+            outcome, new_state = await self._one(source, states.get(source.id, SourceState()), claimed, report)
             report.outcomes.append(outcome)
+            if new_state is not None:
+                unsaved[source.id] = new_state
+                if len(unsaved) >= _STATE_BATCH:
+                    await self._save(unsaved)
             if progress is not None:
                 progress(outcome)
 
         await asyncio.gather(*(one(s) for s in enabled))
+        await self._save(unsaved)
         report.elapsed = time.perf_counter() - started
         return report
 
+    async def _save(self, unsaved: dict[str, SourceState]) -> None:
+        """Write the finished sources' records in one round trip; a failure is logged, never fatal."""
+        batch = dict(unsaved)
+        unsaved.clear()
+        try:
+            await self._states.save_states(batch)
+        except Exception:
+            log.exception("could not save the state of %d sources", len(batch))
+
     async def _one(
         self, source: Source, state: SourceState, claimed: set[str], report: IngestReport
-    ) -> SourceOutcome:
+    ) -> tuple[SourceOutcome, SourceState | None]:
         now = self._clock()
         if not self._options.force and state.retry_at is not None and state.retry_at > now:
-            return SourceOutcome(source, "deferred", state.last_error_kind, f"backing off until {state.retry_at:%H:%M}")
+            message = f"backing off until {state.retry_at:%H:%M} UTC"
+            return SourceOutcome(source, "deferred", state.last_error_kind, message), None
         started = time.perf_counter()
         try:
             outcome, new_state = await self._fetch_and_store(source, state, claimed, report, now)
@@ -204,11 +223,7 @@ class Ingestor:
             error = IngestError(f"internal error: {type(exc).__name__}")
             new_state = next_state_after_failure(state, error, now=now, options=self._options)
             outcome = SourceOutcome(source, "failed", "internal", str(error))
-        try:
-            await self._states.save_state(source.id, new_state)
-        except Exception:
-            log.exception("could not save the state of %s", source.id)
-        return replace(outcome, elapsed=time.perf_counter() - started)
+        return replace(outcome, elapsed=time.perf_counter() - started), new_state
 
     async def _fetch_and_store(
         self, source: Source, state: SourceState, claimed: set[str], report: IngestReport, now: datetime

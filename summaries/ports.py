@@ -10,7 +10,7 @@ run against any implementation of the same contract:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -127,6 +127,10 @@ class SourceStateStore(Protocol):
         ...
 
     async def save_state(self, source_id: str, state: SourceState) -> None: ...
+
+    async def save_states(self, states: Mapping[str, SourceState]) -> None:
+        """Several records in one round trip (an ingest run writes them in batches as sources finish)."""
+        ...
 
 
 class FullTextCache(Protocol):

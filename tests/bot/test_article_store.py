@@ -126,3 +126,11 @@ async def test_full_text_cache(redis_client: aioredis.Redis) -> None:
     assert await store.get_text("https://news.example.com/a") == ""
     await store.put_text("https://news.example.com/b", "Main text.")
     assert await store.get_text("https://news.example.com/b") == "Main text."
+
+
+async def test_source_states_are_written_in_one_batch(redis_client: aioredis.Redis) -> None:
+    store = RedisArticleStore(redis_client)
+    batch = {"a": SourceState(status="ok", items=3), "b": SourceState(status="failing", failures=1)}
+    await store.save_states(batch)
+    await store.save_states({})
+    assert await store.load_states(["a", "b"]) == batch
