@@ -281,7 +281,7 @@ class TelegramBot:
         if change is None or change.new_chat_member.status not in _GONE_STATUSES:
             return
         private = change.chat.type == ChatType.PRIVATE
-        reason = "blocked by the user" if private else "removed from the chat"
+        reason = "recipient gone: " + ("blocked by the user" if private else "removed from the chat")
 
         def deactivate(current: Subscription | None) -> Subscription | None:
             if current is None or not current.active:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -28,7 +29,7 @@ from channels.telegram import TelegramChannel, TelegramLimits
 from tests.sample_edition import sample_edition
 from tests.stubs.telegram_api import TelegramApiStub
 
-__all__ = ["FanoutResult", "run_fanout"]
+__all__ = ["FanoutResult", "pending_total", "plan", "run_fanout", "running_engine", "subscribe_due"]
 
 TOKEN = "7000001:FANOUT-token"
 
@@ -50,41 +51,59 @@ class FanoutResult:
         return self.finish_seconds / self.bound_seconds if self.bound_seconds else 0.0
 
 
+async def subscribe_due(redis: aioredis.Redis, addresses: list[str]) -> SubscriptionStore:
+    """Active Telegram subscriptions for ``addresses``, all due 30 seconds ago."""
+    store = SubscriptionStore(redis)
+    past = (datetime.now(UTC) - timedelta(seconds=30)).timestamp()
+    for address in addresses:
+        sub = await store.save(Subscription(identity=Identity("telegram", (address,)), active=True))
+        await redis.zadd(keys.due_index(keys.shard_of(sub.sid)), {sub.sid: past})
+    return store
+
+
+@contextlib.asynccontextmanager
+async def running_engine(redis: aioredis.Redis, api_url: str, *, scale: float, workers: int = 2,
+                         concurrency: int = 4) -> AsyncIterator[SubscriptionStore]:
+    """Engine workers sending through ``TelegramChannel`` to ``api_url`` until the block ends."""
+    store = SubscriptionStore(redis)
+    editions = FixedEditions({"en": sample_edition("en")})
+    channels = [TelegramChannel(TOKEN, api_url=api_url, limits=TelegramLimits(time_scale=scale))
+                for _ in range(workers)]
+    config = {"concurrency": concurrency, "retry_seconds": 0.05, "retry_poll": 0.05, "idle_max": 0.05}
+    engines = [Worker(redis, store, {"telegram": channel}, editions, WorkerConfig(name=f"tg-w{n}", **config))
+               for n, channel in enumerate(channels)]
+    tasks = [asyncio.create_task(engine.run()) for engine in engines]
+    try:
+        yield store
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for channel in channels:
+            await channel.aclose()
+
+
+async def plan(redis: aioredis.Redis) -> int:
+    return (await Planner(redis, catch_up=timedelta(hours=6)).tick()).planned
+
+
 async def run_fanout(redis: aioredis.Redis, *, subscribers: int, scale: float, groups: int = 0,
                      workers: int = 2, concurrency: int = 4, timeout: float = 120.0) -> FanoutResult:
     """Plan ``subscribers`` due digests and let ``workers`` engine workers deliver them to the stand-in."""
-    store = SubscriptionStore(redis)
     addresses = [str(10_000 + n) for n in range(subscribers - groups)] + [str(-100_000 - n) for n in range(groups)]
-    past = datetime.now(UTC) - timedelta(seconds=30)
     async with TelegramApiStub(TOKEN, time_scale=scale, own_thread=True) as stub:
-        for address in addresses:
-            sub = await store.save(Subscription(identity=Identity("telegram", (address,)), active=True))
-            await redis.zadd(keys.due_index(keys.shard_of(sub.sid)), {sub.sid: past.timestamp()})
-        editions = FixedEditions({"en": sample_edition("en")})
-        channels = [TelegramChannel(TOKEN, api_url=stub.api_url, limits=TelegramLimits(time_scale=scale))
-                    for _ in range(workers)]
-        config = {"concurrency": concurrency, "retry_seconds": 0.05, "retry_poll": 0.05, "idle_max": 0.05}
-        engines = [Worker(redis, store, {"telegram": channel}, editions, WorkerConfig(name=f"tg-w{n}", **config))
-                   for n, channel in enumerate(channels)]
-        tasks = [asyncio.create_task(engine.run()) for engine in engines]
-        try:
-            planned = (await Planner(redis, catch_up=timedelta(hours=6)).tick()).planned
-            assert planned == subscribers
+        await subscribe_due(redis, addresses)
+        async with running_engine(redis, stub.api_url, scale=scale, workers=workers, concurrency=concurrency):
+            assert await plan(redis) == subscribers
             deadline = time.monotonic() + timeout
             while len(stub.sent) < subscribers and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
-            pending = await _pending(redis)
+            pending = await pending_total(redis)
             while pending and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
-                pending = await _pending(redis)
-        finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            for channel in channels:
-                await channel.aclose()
+                pending = await pending_total(redis)
         times = [m.at for m in stub.sent]
         chats = [m.chat_id for m in stub.sent]
         # one message each, to distinct chats: the bot-wide 30/s is the binding limit
@@ -97,7 +116,7 @@ async def run_fanout(redis: aioredis.Redis, *, subscribers: int, scale: float, g
         )
 
 
-async def _pending(redis: aioredis.Redis) -> int:
+async def pending_total(redis: aioredis.Redis) -> int:
     total = 0
     for shard in range(keys.SHARDS):
         with contextlib.suppress(aioredis.ResponseError):

@@ -131,7 +131,7 @@ async def test_blocking_the_bot_stops_the_digest_and_start_brings_it_back(chat: 
     }}
     assert (await chat.post(blocked)).status_code == 200
     sub = await chat.sub()
-    assert sub is not None and not sub.active and sub.deactivated_reason == "blocked by the user"
+    assert sub is not None and not sub.active and sub.deactivated_reason == "recipient gone: blocked by the user"
     assert await chat.services.store.next_send_of(sub.identity) is None
     [back] = await chat.say("/start")
     assert "Subscribed" in back
