@@ -177,8 +177,8 @@ class TelegramBot:
         await self._start()
         try:
             update = Update.de_json(data, self._app.bot)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise MalformedUpdate(str(exc)[:200]) from None
+        except Exception as exc:  # untrusted JSON: any failure to read it (TypeError, AttributeError, Overflow…)
+            raise MalformedUpdate(f"{exc.__class__.__name__}: {str(exc)[:200]}") from None
         await self._app.process_update(update)
 
     async def aclose(self) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
+from typing import Any
 
 import httpx
 
@@ -81,3 +83,41 @@ async def test_without_a_configured_secret_everything_is_refused(redis_client: o
                                        headers={"X-Telegram-Bot-Api-Secret-Token": secret})
             assert response.status_code == 403
     await services.aclose()
+
+
+_ODD_VALUES: list[object] = [None, "", "x", "<b>", -1, 0, 10**20, 1.5, True, [], {}, [1, "a"], {"id": "abc"}]
+
+
+def _mutate(node: Any, rng: random.Random) -> Any:
+    """A copy of ``node`` with one leaf or subtree replaced, or one key dropped."""
+    if isinstance(node, dict) and node:
+        key = rng.choice(sorted(node))
+        copy = dict(node)
+        roll = rng.random()
+        if roll < 0.2:
+            del copy[key]
+        elif roll < 0.5:
+            copy[key] = rng.choice(_ODD_VALUES)
+        else:
+            copy[key] = _mutate(node[key], rng)
+        return copy
+    if isinstance(node, list) and node:
+        index = rng.randrange(len(node))
+        return [*node[:index], _mutate(node[index], rng), *node[index + 1:]]
+    return rng.choice(_ODD_VALUES)
+
+
+async def test_mangled_updates_with_the_right_secret_never_cost_a_5xx(chat: Chat) -> None:
+    """300 mutations of real updates (messages, commands, buttons, membership): 200 or 400, never 5xx."""
+    rng = random.Random(8)
+    seeds = [chat.message_update("/time 07:30"), chat.message_update("hello", chat_id=-100123),
+             chat.callback_update("t:robotics"), chat.message_update("/settings")]
+    statuses = []
+    for n in range(300):
+        body = _mutate(rng.choice(seeds), rng)
+        if isinstance(body, dict):
+            body["update_id"] = 50_000 + n
+        statuses.append((await chat.post(body)).status_code)
+    assert all(status in (200, 400) for status in statuses), sorted(set(statuses))
+    [greeting] = await chat.say("/start")  # and the bot still answers
+    assert greeting.startswith("Welcome to AIToday")
