@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 GROUP = "workers"
+_PER_SHARD_READ = 8
 
 
 def slot_delivery_id(sid: str, local_date: date, slot: time) -> str:
@@ -244,13 +245,14 @@ class DeliveryQueue:
     async def read(self, count: int) -> list[Claimed]:
         """At most ``count`` entries: this consumer's own pending ones first (after a restart), then new ones.
 
-        One pipelined round trip over up to ``count`` shards (a rotating window when ``count`` is smaller than
-        the number of shards), asking each for its share, so a worker never holds more than it asked for.
-        Non-blocking: the caller decides how long to idle.
+        One pipelined round trip over a rotating window of shards, asking each for its share (about
+        ``_PER_SHARD_READ`` entries: one command brings several, and entries of one shard finish together, so
+        they settle in one transaction). A worker never holds more than it asked for. Non-blocking: the caller
+        decides how long to idle.
         """
         if count <= 0:
             return []
-        width = min(keys.SHARDS, count)
+        width = max(1, min(keys.SHARDS, count // _PER_SHARD_READ))
         shards = [(self._next_shard + i) % keys.SHARDS for i in range(width)]
         self._next_shard = (self._next_shard + width) % keys.SHARDS
         per_shard = count // width
@@ -308,12 +310,19 @@ class DeliveryQueue:
         return lost
 
     async def promote_due(self, now: float, limit: int = 500) -> int:
-        """Queue every re-scheduled unit whose time has come; returns how many moved."""
+        """Queue every re-scheduled unit whose time has come; returns how many moved.
+
+        One pipelined look at each shard's earliest retry; the moving script runs only where one is due.
+        """
         async with self._redis.pipeline(transaction=False) as pipe:
             for shard in range(keys.SHARDS):
-                await self._promote(keys=[keys.shard_retry(shard), keys.shard_stream(shard)], args=[now, limit],
-                                    client=pipe)
-            return sum(int(n) for n in await pipe.execute())
+                pipe.zrangebyscore(keys.shard_retry(shard), "-inf", now, start=0, num=1)
+            due = [shard for shard, rows in zip(range(keys.SHARDS), await pipe.execute(), strict=True) if rows]
+        moved = 0
+        for shard in due:
+            moved += int(await self._promote(keys=[keys.shard_retry(shard), keys.shard_stream(shard)],
+                                             args=[now, limit]))
+        return moved
 
     async def settle(self, settlements: Sequence[Settlement]) -> None:
         """Let go of entries: per shard, one MULTI/EXEC with every log line, retry, dead letter and one XACK."""

@@ -98,7 +98,9 @@ class WorkerConfig:
     late_after: timedelta = timedelta(minutes=10)
     max_hold: float = 5.0  # longest pacing wait spent holding an entry; longer ones are re-scheduled
     idle_max: float = 0.2  # longest pause between reads of an empty queue
-    retry_poll: float = 0.25  # how often due retries are moved back onto the streams
+    retry_poll: float = 1.0  # how often due retries are moved back onto the streams
+    commit_linger: float = 0.01  # longest a settlement waits for others of its shard (group commit)
+    commit_batch: int = 8  # a shard's settlements go at once when this many have gathered
 
 
 @dataclass
@@ -111,6 +113,7 @@ class _Held:
 @dataclass
 class _Stats:
     outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)
+    flushed: float = 0.0
 
 
 class Worker:
@@ -128,6 +131,7 @@ class Worker:
         self._held: dict[tuple[int, str], _Held] = {}
         self._settle_q: asyncio.Queue[Settlement] = asyncio.Queue()
         self._room = asyncio.Event()
+        self._refill = max(1, min(16, config.concurrency // 4))
         self._stats = _Stats()
 
     # ------------------------------------------------------------------------------------------ the loops
@@ -150,7 +154,7 @@ class Worker:
         idle, empty_reads = 0.005, 0
         while True:
             room = self._config.concurrency - len(self._held)
-            if room <= 0:
+            if room < self._refill and self._held:  # refill in batches: fewer, fuller reads
                 self._room.clear()
                 await self._room.wait()
                 continue
@@ -191,26 +195,53 @@ class Worker:
             self._room.set()
 
     async def _committer(self) -> None:
-        """Group commit: whatever finished while the previous batch was in flight goes in the next one."""
+        """Group commit per shard: a shard's settlements go in one transaction once ``commit_batch`` have
+        gathered or the oldest has waited ``commit_linger`` (so a quiet worker still settles promptly)."""
+        loop = asyncio.get_running_loop()
+        buffers: dict[int, list[Settlement]] = {}
+        deadlines: dict[int, float] = {}
         while True:
-            batch = [await self._settle_q.get()]
+            timeout = max(0.0, min(deadlines.values()) - loop.time()) if deadlines else None
+            try:
+                items = [await asyncio.wait_for(self._settle_q.get(), timeout)]
+            except TimeoutError:
+                items = []
             while not self._settle_q.empty():
-                batch.append(self._settle_q.get_nowait())
-            delay = 0.05
-            while True:
-                try:
-                    await self._queue.settle(batch)
-                    break
-                except (RedisError, OSError) as exc:
-                    log.warning("settling %d deliveries failed (%s); retrying", len(batch), exc.__class__.__name__)
-                    await asyncio.sleep(delay)
-                    delay = min(2.0, delay * 2)
-            for item in batch:
-                if item.done is not None and not item.done.done():
-                    item.done.set_result(None)
-            await self._flush_counters()
+                items.append(self._settle_q.get_nowait())
+            for item in items:
+                shard = item.claimed.shard
+                buffers.setdefault(shard, []).append(item)
+                deadlines.setdefault(shard, loop.time() + self._config.commit_linger)
+            now = loop.time()
+            ready = [s for s in buffers if len(buffers[s]) >= self._config.commit_batch or deadlines[s] <= now]
+            if not ready:
+                continue
+            batch = [item for shard in ready for item in buffers.pop(shard)]
+            for shard in ready:
+                deadlines.pop(shard, None)
+            await self._commit(batch)
+
+    async def _commit(self, batch: list[Settlement]) -> None:
+        delay = 0.05
+        while True:
+            try:
+                await self._queue.settle(batch)
+                break
+            except (RedisError, OSError) as exc:
+                log.warning("settling %d deliveries failed (%s); retrying", len(batch), exc.__class__.__name__)
+                await asyncio.sleep(delay)
+                delay = min(2.0, delay * 2)
+        for item in batch:
+            if item.done is not None and not item.done.done():
+                item.done.set_result(None)
+        await self._flush_counters()
 
     async def _flush_counters(self) -> None:
+        """Operational counters (``bot.counters``), batched: at most one flush a second per worker."""
+        now = time.monotonic()
+        if now - self._stats.flushed < 1.0:
+            return
+        self._stats.flushed = now
         outcomes, self._stats.outcomes = self._stats.outcomes, Counter()
         try:
             for (channel, outcome), n in outcomes.items():
@@ -242,6 +273,7 @@ class Worker:
             await asyncio.sleep(self._config.retry_poll)
             try:
                 await self._queue.promote_due(time.time())
+                await self._flush_counters()
             except (RedisError, OSError) as exc:
                 log.warning("moving due retries failed (%s); retrying", exc.__class__.__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.cli import chat, demo, edition, ingest, line, preview, serve, sources, telegram
+from bot.cli import chat, deliveries, demo, edition, ingest, line, preview, serve, sources, telegram
 from bot.cli._types import Subparsers
 
 Registrar = Callable[[Subparsers], None]
@@ -24,6 +24,7 @@ REGISTRARS: tuple[Registrar, ...] = (
     telegram.register,
     demo.register,
     preview.register,
+    deliveries.register,
 )
 
 __all__ = ["REGISTRARS", "Registrar"]
