@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 import uvicorn
@@ -49,7 +48,20 @@ async def serve_roles(services: Services, *, web: bool, scheduler: bool, worker:
     finally:
         if sched is not None:
             sched.shutdown()
-        for task in tasks:
+        await _stop(tasks)
+
+
+async def _stop(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel the background roles and wait until they end (SIGTERM, Ctrl+C).
+
+    A cancel can be lost inside redis-py's asyncio client when it lands mid-command (a known race there), and
+    a task that swallowed it would keep the process alive; so the cancel is repeated until every task ends.
+    """
+    pending = set(tasks)
+    while pending:
+        for task in pending:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        _, pending = await asyncio.wait(pending, timeout=0.5)
+    for task in tasks:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a role stopped with an error", exc_info=task.exception())

@@ -12,6 +12,7 @@ their own modules. ``periodic_jobs`` lists them with their intervals.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import os
@@ -158,6 +159,8 @@ class Scheduler:
                 if self._lease is not None and not await self._lease.hold():
                     return
                 await job.run()
+            except asyncio.CancelledError:  # shutdown (SIGTERM, Ctrl+C): every job is idempotent, so it reruns
+                log.info("scheduled job %s stopped by shutdown; it runs again at the next start", job.name)
             except Exception:
                 log.exception("scheduled job %s failed; it runs again at its next interval", job.name)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -43,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(settings, verbose=args.verbose)
     handler = args.handler
+    previous = signal.signal(signal.SIGTERM, _sigterm_as_sigint)
     try:
         if not getattr(args, "needs_runtime", True):
             return int(asyncio.run(handler(args, settings)))
@@ -58,6 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.debug("command failed", exc_info=True)
         print(f"aitoday: {exc.__class__.__name__}: {exc}", file=sys.stderr)
         return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _sigterm_as_sigint(signum: int, frame: object) -> None:
+    """SIGTERM (``docker stop``, systemd) stops a role the way Ctrl+C does: uvicorn drains the web server when
+    it is serving, otherwise asyncio cancels the main task, so every ``finally`` runs — a worker cancels its
+    in-flight sends (their entries stay pending and are reclaimed), the scheduler stops, Redis closes."""
+    signal.raise_signal(signal.SIGINT)
 
 
 if __name__ == "__main__":  # pragma: no cover
