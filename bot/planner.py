@@ -38,6 +38,8 @@ __all__ = ["NowRequests", "PlanReport", "Planner"]
 
 log = logging.getLogger(__name__)
 
+_MAX_CONFLICTS = 100  # per tick; beyond it the shard waits for the next tick instead of spinning
+
 # Reads the batch's hashes in one round trip while the connection is WATCHing them.
 _READ = """
 local out = {}
@@ -113,8 +115,11 @@ class Planner:
                     pipe.multi()  # type: ignore[no-untyped-call]
                     self._write(pipe, shard, decisions)
                     await pipe.execute()
-                except WatchError:
+                except WatchError:  # a subscriber changed something meanwhile: read the batch again
                     report.conflicts += 1
+                    if report.conflicts > _MAX_CONFLICTS:
+                        log.warning("shard %d kept changing during planning; the next tick retries", shard)
+                        return 0
                     continue
                 for decision in decisions:
                     if decision.unit is not None:

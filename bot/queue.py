@@ -165,7 +165,7 @@ end
 return #due
 """
 
-# Cut acknowledged entries: below the oldest pending entry, or up to the last one handed out when none is pending.
+# Cut acknowledged entries: below the oldest pending entry, or through the last one handed out when none is.
 _TRIM = """
 local ok, groups = pcall(redis.call, 'XINFO', 'GROUPS', KEYS[1])
 if not ok then return 0 end
@@ -179,8 +179,13 @@ for _, g in ipairs(groups) do
 end
 if not last or last == '0-0' then return 0 end
 local pending = redis.call('XPENDING', KEYS[1], ARGV[1])
-local minid = last
-if tonumber(pending[1]) > 0 then minid = pending[2] end
+local minid
+if tonumber(pending[1]) > 0 then
+  minid = pending[2]
+else
+  local ms, seq = string.match(last, '^(%d+)-(%d+)$')
+  minid = ms .. '-' .. tostring(tonumber(seq) + 1)
+end
 return redis.call('XTRIM', KEYS[1], 'MINID', minid)
 """
 

@@ -12,9 +12,9 @@ from bot.commands import CommandHandler
 from bot.delivery_log import DeliveryLog, Outcome
 from bot.edition_source import FixedEditions
 from bot.planner import NowRequests
-from bot.queue import Unit
+from bot.queue import Claimed, DeliveryQueue, Unit
 from bot.subscriptions import Identity
-from tests.delivery.conftest import add_subscribers, make_due, pending_total, wait_until
+from tests.delivery.conftest import add_subscribers, make_due, pending_total, stream_units, wait_until
 from tests.delivery.engine import running_worker
 from tests.sample_edition import sample_edition
 from tests.stubs.recording_provider import RecordingProvider
@@ -80,3 +80,27 @@ async def _zero(value: object) -> bool:
 
 async def _log_has(redis: aioredis.Redis, sid: str, outcome: Outcome) -> bool:
     return any(e.outcome is outcome for e in await DeliveryLog(redis).read(sid))
+
+
+async def test_trimming_keeps_every_pending_and_unread_entry(
+    redis_client: aioredis.Redis, provider: RecordingProvider
+) -> None:
+    async with running_worker(redis_client, provider.url) as engine:
+        subs = await add_subscribers(engine.store, [str(n) for n in range(20)])
+        await make_due(redis_client, subs, datetime.now(UTC) - timedelta(seconds=5))
+        await engine.planner.tick()
+        await provider.wait_accepted(20)
+        await wait_until(lambda: _zero(pending_total(redis_client)), what="acknowledged")
+    queue = DeliveryQueue(redis_client, "stalled")
+    late = await add_subscribers(engine.store, ["late1", "late2"])
+    await make_due(redis_client, late, datetime.now(UTC) - timedelta(seconds=5))
+    await engine.planner.tick()
+    held: list[Claimed] = []
+    for _ in range(2 * keys.SHARDS):  # the window rotates over the shards, one at a time here
+        held = held or await queue.read(1)  # one entry read by a worker that then stalls: pending, not acked
+    await queue.trim()
+    remaining = await stream_units(redis_client)
+    assert len(held) == 1 and held[0].unit is not None
+    assert held[0].unit.delivery_id in remaining  # the pending entry stays
+    assert {u.split(":")[0] for u in remaining} >= {late[0].sid, late[1].sid}  # so does the unread one
+    assert not {s.sid for s in subs} & {u.split(":")[0] for u in remaining}  # acknowledged ones are gone
