@@ -167,3 +167,22 @@ async def test_a_render_bug_gets_one_plain_fallback_then_a_dead_letter_and_a_mov
     assert letter.reason == "render bug: can't parse entities"
     assert moved is not None and moved.active and moved.last_slot_date == datetime.now(UTC).date()
     assert old is not None and not old.active and old.deactivated_reason == "moved to telegram:-100777"
+
+
+async def test_an_answer_lost_past_the_timeout_is_retried_and_the_idempotency_key_makes_it_one_message(
+    redis_client: aioredis.Redis, provider: RecordingProvider
+) -> None:
+    provider.hang = {"slow"}  # the stand-in accepts the message, then never answers
+    provider.honour_keys = True
+    channel = HttpTestChannel(provider.url, timeout=0.3)
+    async with running_worker(redis_client, provider.url, channel=channel) as engine:
+        await _plan(engine.store, redis_client, engine.planner, ["slow"])
+        await wait_until(lambda: _has_sent(redis_client, "slow"), what="sent after the retry")
+        await wait_until(lambda: _settled(redis_client), what="settled")
+    assert provider.attempts["slow"] == 2
+    assert len(provider.accepted) == 1  # the reader sees one message
+    assert await _outcomes(redis_client, "slow") == [Outcome.SENT, Outcome.AMBIGUOUS]
+
+
+async def _has_sent(redis: aioredis.Redis, address: str) -> bool:
+    return Outcome.SENT in await _outcomes(redis, address)
