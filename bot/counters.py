@@ -24,8 +24,18 @@ from urllib.parse import parse_qsl, urlencode
 import redis.asyncio as aioredis
 
 from bot import keys
+from summaries.ingest import IngestReport
 
-__all__ = ["COUNTERS", "CounterSpec", "UnknownCounter", "decode_labels", "encode_labels", "incr", "read"]
+__all__ = [
+    "COUNTERS",
+    "CounterSpec",
+    "UnknownCounter",
+    "decode_labels",
+    "encode_labels",
+    "incr",
+    "read",
+    "record_ingest",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +92,18 @@ async def read(redis: aioredis.Redis) -> dict[str, dict[str, int]]:
             pipe.hgetall(keys.counter(name))
         results = await pipe.execute()
     return {name: {str(k): int(v) for k, v in result.items()} for name, result in zip(COUNTERS, results, strict=True)}
+
+
+async def record_ingest(redis: aioredis.Redis, report: IngestReport) -> None:
+    """Count one ingest run: each source's fetch by outcome (``ok``, ``not_modified``, ``deferred``, or the
+    failure class such as ``timeout``), and the new articles. One pipelined round trip."""
+    outcomes: dict[str, int] = {}
+    for outcome in report.outcomes:
+        label = (outcome.kind or "failed") if outcome.status == "failed" else outcome.status
+        outcomes[label] = outcomes.get(label, 0) + 1
+    async with redis.pipeline(transaction=False) as pipe:
+        for label, count in sorted(outcomes.items()):
+            pipe.hincrby(keys.counter("fetches"), encode_labels({"outcome": label}), count)
+        if report.new:
+            pipe.hincrby(keys.counter("articles"), encode_labels({}), report.new)
+        await pipe.execute()

@@ -5,14 +5,19 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot import counters, keys
+from bot.demo import SampleFeeds, demo_settings
 from bot.editions import store_edition
+from bot.ingest import run_ingest
 from bot.queue import GROUP
+from bot.runtime import open_runtime
+from summaries.sources import make_source
 from tests.sample_edition import sample_edition
 from tests.web.conftest import Site
 
@@ -140,3 +145,17 @@ async def test_healthz_reports_lease_and_lag_and_degrades_without_failing(site: 
         stuck = (await client.get("/healthz")).json()
     assert stuck["status"] == "degraded"
     assert stuck["queue"]["pending"] == 1 and stuck["queue"]["length"] == 3
+
+
+async def test_an_ingest_run_counts_fetches_by_outcome_and_new_articles(site: Site, tmp_path: Path) -> None:
+    settings = demo_settings(site.services.settings, tmp_path / "d").model_copy(
+        update={"redis_url": site.services.runtime.redis_url})
+    async with SampleFeeds() as feeds, open_runtime(settings) as runtime:
+        broken = make_source(f"{feeds.base_url}/missing.xml", name="Broken feed")
+        report = await run_ingest(runtime, sources=[*feeds.sources(), broken], force=True)
+        await counters.record_ingest(runtime.redis, report)
+    found = await _scrape(site)
+    fetches = {dict(labels)["outcome"]: value for labels, value in found["aitoday_fetches"].items()}
+    assert fetches.pop("ok") == 6.0
+    assert list(fetches.values()) == [1.0], fetches  # the broken feed, by its failure class
+    assert found["aitoday_articles"] == {(): 25.0}
