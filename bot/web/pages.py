@@ -13,7 +13,7 @@ so a page view costs one Redis GET however many sources there are.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -21,6 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot import keys
 from bot.app import Services
 from bot.demo import load_sample_edition
 from bot.editions import latest_edition, load_edition
@@ -66,11 +67,12 @@ def routes(services: Services) -> list[BaseRoute]:
             return pages.render(request, "not_found.html", {"message": text["not_found_edition"]}, status_code=404)
         summarizers = ", ".join(sorted({s.card.summarizer for s in edition.stories}))
         other = "ja" if lang == "en" else "en"
+        previous, following = (None, None) if sample else await _neighbours(runtime, edition.date, lang)
         return pages.render(
             request,
             "edition.html",
             {"edition": edition, "summarizers": summarizers, "other_language": other, "sample": sample,
-             "slug": SAMPLE if sample else edition.date.isoformat()},
+             "slug": SAMPLE if sample else edition.date.isoformat(), "previous": previous, "next": following},
             language=lang,
         )
 
@@ -109,6 +111,15 @@ def _parse_day(text: str) -> date | None:
     except ValueError:
         return None
 
+
+
+async def _neighbours(runtime: Runtime, day: date, language: str) -> tuple[str | None, str | None]:
+    """The days of the editions just before and just after ``day`` in ``language`` (for the page's links)."""
+    index = keys.edition_index(language)
+    epoch = datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
+    before = await runtime.redis.zrevrangebyscore(index, f"({epoch}", "-inf", start=0, num=1)
+    after = await runtime.redis.zrangebyscore(index, f"({epoch}", "+inf", start=0, num=1)
+    return (str(before[0]) if before else None, str(after[0]) if after else None)
 
 
 async def _front_page_edition(runtime: Runtime, language: str) -> tuple[Edition | None, bool]:

@@ -31,7 +31,7 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         ),
         "skip": "Skip to content",
         "language_switch": "Language",
-        "top_stories": "Today's top stories",
+        "top_stories": "Top stories",
         "full_edition": "Read the full edition",
         "no_edition": "No edition has been built yet. It appears here after the first ingest.",
         "sample_note": (
@@ -65,6 +65,7 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "generated": "Built",
         "summarizer": "Summary",
         "share": "Link to this edition",
+        "other_editions": "Other editions",
         "other_language": "日本語で読む",
         "not_found_title": "Page not found",
         "not_found_text": "This page does not exist, or the link has expired.",
@@ -84,7 +85,7 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         ),
         "skip": "本文へ移動",
         "language_switch": "言語",
-        "top_stories": "今日のトップニュース",
+        "top_stories": "トップニュース",
         "full_edition": "全文を読む",
         "no_edition": "まだ号がありません。最初の取り込みの後にここに表示されます。",
         "sample_note": (
@@ -118,6 +119,7 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "generated": "作成",
         "summarizer": "要約",
         "share": "この号へのリンク",
+        "other_editions": "ほかの号",
         "other_language": "Read in English",
         "not_found_title": "ページが見つかりません",
         "not_found_text": "このページは存在しないか、リンクの有効期限が切れています。",

@@ -40,7 +40,7 @@ async def test_accept_language_picks_japanese_and_the_switch_overrides_and_stick
     await store_sample_editions(site)
     ja = await _get(site, "/", **{"Accept-Language": "ja-JP,ja;q=0.9,en;q=0.5"})
     assert '<html lang="ja">' in ja.text
-    assert "今日のトップニュース" in ja.text
+    assert "トップニュース" in ja.text
     async with httpx.AsyncClient(base_url=site.url) as client:
         switched = await client.get("/?lang=en", headers={"Accept-Language": "ja"})
         assert '<html lang="en">' in switched.text
@@ -74,6 +74,22 @@ async def test_only_http_links_reach_a_page(site: Site) -> None:
     assert response.status_code == 200
     assert "javascript:" not in response.text
     assert "OpenAI releases GPT-6" in response.text
+
+
+async def test_an_edition_links_the_editions_before_and_after_it(site: Site) -> None:
+    from datetime import timedelta
+
+    from bot.editions import store_edition
+
+    today = datetime.now(UTC).date()
+    for back in (0, 1, 3):
+        await store_edition(site.services.runtime.redis, sample_edition("en", day=today - timedelta(days=back)))
+    middle = (today - timedelta(days=1)).isoformat()
+    page = (await _get(site, f"/editions/{middle}/en")).text
+    assert f'href="/editions/{(today - timedelta(days=3)).isoformat()}/en" rel="prev"' in page
+    assert f'href="/editions/{today.isoformat()}/en" rel="next"' in page
+    newest = (await _get(site, f"/editions/{today.isoformat()}/en")).text
+    assert 'rel="next"' not in newest and 'rel="prev"' in newest
 
 
 async def test_missing_edition_and_unknown_paths_get_the_friendly_404(site: Site) -> None:
