@@ -339,11 +339,10 @@ class DeliveryQueue:
     async def _settle_shard(self, shard: int, items: list[Settlement]) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
             for item in items:
-                log_key = keys.delivery_log(item.sid)
                 if item.trim_log_to is not None:
-                    pipe.ltrim(log_key, 0, item.trim_log_to - 1)
+                    pipe.ltrim(keys.delivery_log(item.sid), 0, item.trim_log_to - 1)
                 if item.log_line is not None:
-                    pipe.lpush(log_key, item.log_line)
+                    pipe.lpush(keys.delivery_log(item.sid), item.log_line)
                 if item.retry_unit is not None and item.retry_at is not None:
                     pipe.zadd(keys.shard_retry(shard), {item.retry_unit.encode(): item.retry_at})
                 if item.dead_unit is not None:

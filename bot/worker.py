@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import random
 import socket
 import time
 from collections import Counter
@@ -72,6 +73,7 @@ if TYPE_CHECKING:  # the composition root imports every channel SDK; a worker ne
 log = logging.getLogger(__name__)
 
 _QUOTA_PAUSE = 3600.0
+_NOT_READY_WAIT = 300.0  # no edition yet, or this worker lacks the channel: look again in five minutes
 _MAX_BACKOFF = 3600.0
 
 
@@ -132,6 +134,7 @@ class Worker:
         self._settle_q: asyncio.Queue[Settlement] = asyncio.Queue()
         self._room = asyncio.Event()
         self._refill = max(1, min(16, config.concurrency // 4))
+        self._pacing_waiters = 0
         self._stats = _Stats()
 
     # ------------------------------------------------------------------------------------------ the loops
@@ -325,9 +328,11 @@ class Worker:
         late = not unit.on_demand and lateness > self._config.late_after.total_seconds()
         channel = self._channels.get(sub.identity.channel)
         edition = await self._editions.latest(sub.effective_language)
-        if channel is None or edition is None:
+        if channel is None or edition is None:  # not an attempt: wait (the catch-up window ends the wait)
             why = "channel not enabled on this worker" if channel is None else "no edition yet"
-            await self._settle(self._transient(record, unit, TransientError(why), now))
+            item = record(Outcome.TRANSIENT, late=late, detail=f"{why}; waiting")
+            item.retry_unit, item.retry_at = unit, time.time() + _NOT_READY_WAIT
+            await self._settle(item)
             return
         digest = edition.for_subscriber(topics=set(sub.topics), muted_sources=set(sub.muted_sources),
                                         items=sub.items)
@@ -336,10 +341,8 @@ class Worker:
         limits = list(channel.rate_limits(recipient))
         wait = await self._pace(limits)
         if wait > 0:  # a paused bucket or a long queue for it: give the place back, come back then
-            retry_at = time.time() + wait
-            item = record(Outcome.RATE_LIMITED, late=late, detail=f"paced {wait:.1f}s")
-            item.retry_unit, item.retry_at = unit, retry_at
-            await self._settle(item)
+            await self._settle(Settlement(claimed=claimed, sid=unit.sid, retry_unit=unit,
+                                          retry_at=time.time() + wait))  # not an attempt: nothing logged
             return
         if held.lost:
             return  # another worker took this entry over while we waited: it sends, not us
@@ -359,16 +362,29 @@ class Worker:
         return sub.active and not sub.is_paused(now)
 
     async def _pace(self, limits: list[RateLimit]) -> float:
-        """0 once a token of every bucket is ours; otherwise the wait, when it is longer than ``max_hold``."""
+        """0 once a token of every bucket is ours; otherwise the wait, when it is longer than ``max_hold``.
+
+        The bucket answers "one token in ``wait`` seconds"; when many of our entries wait for the same
+        buckets, asking again after ``wait`` would be a stampede, so each waiter spaces its next question by
+        how many wait here (with jitter). The entry's lease is renewed meanwhile: this is legitimate waiting.
+        """
+        if not limits:
+            return 0.0
         waited = 0.0
-        while True:
-            wait = await self._pacer.acquire(limits, time.time())
-            if wait <= 0:
-                return 0.0
-            if wait > self._config.max_hold or waited + wait > self._config.max_hold:
-                return wait
-            await asyncio.sleep(wait)  # the entry's lease is renewed meanwhile: this is legitimate waiting
-            waited += wait
+        self._pacing_waiters += 1
+        try:
+            while True:
+                wait = await self._pacer.acquire(limits, time.time())
+                if wait <= 0:
+                    return 0.0
+                if wait > self._config.max_hold or waited + wait > self._config.max_hold:
+                    return wait
+                pause = min(self._config.max_hold - waited,
+                            wait * max(1.0, self._pacing_waiters / 2) * random.uniform(0.5, 1.5))
+                await asyncio.sleep(pause)
+                waited += pause
+        finally:
+            self._pacing_waiters -= 1
 
     async def _settle(self, item: Settlement) -> None:
         item.done = asyncio.get_running_loop().create_future()
