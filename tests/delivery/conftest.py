@@ -47,6 +47,19 @@ async def add_subscribers(store: SubscriptionStore, addresses: Iterable[str], *,
     return subs
 
 
+async def seed_subscribers(redis: aioredis.Redis, addresses: Iterable[str], due: datetime) -> list[Subscription]:
+    """Many active subscriptions at once, already due at ``due`` (pipelined; what ``store.save`` would write)."""
+    now = datetime.now(UTC)
+    subs = [Subscription(identity=Identity.parse(f"telegram:{a}"), active=True, language="en", created_at=now,
+                         updated_at=now) for a in addresses]
+    async with redis.pipeline(transaction=False) as pipe:
+        for sub in subs:
+            pipe.hset(keys.subscription(sub.sid), mapping=sub.to_hash())  # type: ignore[arg-type]
+            pipe.zadd(keys.due_index(keys.shard_of(sub.sid)), {sub.sid: due.timestamp()})
+        await pipe.execute()
+    return subs
+
+
 async def make_due(redis: aioredis.Redis, subs: Iterable[Subscription], at: datetime | float) -> None:
     """Move the subscriptions' next send to ``at`` (as if their slot came round)."""
     epoch = at.timestamp() if isinstance(at, datetime) else at

@@ -52,7 +52,7 @@ def main() -> None:
     worker.add_argument("--provider", required=True)
     worker.add_argument("--name", required=True)
     worker.add_argument("--concurrency", type=int, default=8)
-    worker.add_argument("--lease", type=float, default=1.5)
+    worker.add_argument("--lease", type=float, default=5.0)
     worker.add_argument("--timeout", type=float, default=2.0)
     worker.add_argument("--idempotency", type=int, default=1)
     scheduler = sub.add_parser("scheduler")
