@@ -151,11 +151,17 @@ async def _serve_async(count: int, fail_every: int, lat_min: float, lat_max: flo
 
     urls: list[str] = []
     servers: list[asyncio.Server] = []
+    refusing: list[socket.socket] = []  # bound, never listening: connections are refused, the port stays ours
     for kind, name in layout:
-        with socket.socket() as probe:  # a free port; for "refused" nothing will listen on it
+        if kind == "refused":
+            probe = socket.socket()
             probe.bind(("127.0.0.1", 0))
+            refusing.append(probe)
             port = probe.getsockname()[1]
-        if kind != "refused":
+        else:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
             answer = answerer(kind, name, port)
             servers.append(
                 await loop.create_server(lambda a=answer: _Origin(a, delay), "127.0.0.1", port, backlog=256)

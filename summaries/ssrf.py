@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import httpcore
 
 from summaries.errors import BlockedAddress, ConnectFailed
+from summaries.netstream import open_tcp
 
 __all__ = ["AddressPolicy", "GuardedBackend", "embedded_ipv4", "is_public"]
 
@@ -116,11 +117,8 @@ def _getaddrinfo(host: str, port: int) -> list[str]:
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """httpcore network backend that vets the address of every TCP connection before opening it."""
 
-    def __init__(
-        self, policy: AddressPolicy, inner: httpcore.AsyncNetworkBackend | None = None, *, resolvers: int = 32
-    ) -> None:
+    def __init__(self, policy: AddressPolicy, *, resolvers: int = 32) -> None:
         self._policy = policy
-        self._inner = inner if inner is not None else httpcore.AnyIOBackend()
         # Lookups get their own threads (the default executor has cpu+4 and parsing uses it) and are shared
         # for the backend's life, one ingest run: 45 of the bundled sources live on one host.
         self._resolver = ThreadPoolExecutor(max_workers=resolvers, thread_name_prefix="aitoday-dns")
@@ -164,7 +162,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         last: Exception | None = None
         for address in addresses:
             try:
-                return await self._inner.connect_tcp(
+                return await open_tcp(
                     address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
@@ -181,4 +179,4 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         raise BlockedAddress("unix sockets are never fetched")
 
     async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+        await asyncio.sleep(seconds)
