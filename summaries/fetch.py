@@ -161,10 +161,10 @@ class _PerOriginTransport(httpx.AsyncBaseTransport):
     A ``Fetcher`` lives for one ingest run, so the number of pools is bounded by the origins of that run.
     """
 
-    def __init__(self, policy: AddressPolicy, limits: FetchLimits) -> None:
+    def __init__(self, policy: AddressPolicy, limits: FetchLimits, ssl_context: ssl.SSLContext | None) -> None:
         self._limits = limits
         self._backend = GuardedBackend(policy)
-        self._ssl: ssl.SSLContext | None = None  # loading the CA bundle costs ~30 ms: only when needed
+        self._ssl = ssl_context  # default: certifi's bundle, loaded (~30 ms) only when an https origin comes
         self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = {}
 
     def _transport(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
@@ -200,11 +200,14 @@ class _PerOriginTransport(httpx.AsyncBaseTransport):
 class Fetcher:
     """One shared client with global and per-origin limits. Use as ``async with Fetcher(policy) as f``."""
 
-    def __init__(self, policy: AddressPolicy, limits: FetchLimits | None = None) -> None:
+    def __init__(
+        self, policy: AddressPolicy, limits: FetchLimits | None = None, *, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
+        """``ssl_context`` replaces the default trust store (a private CA; the tests' own certificate)."""
         self.limits = limits or FetchLimits()
         self._policy = policy
         self._client = httpx.AsyncClient(
-            transport=_PerOriginTransport(policy, self.limits),
+            transport=_PerOriginTransport(policy, self.limits, ssl_context),
             timeout=httpx.Timeout(
                 connect=self.limits.connect_timeout,
                 read=self.limits.read_timeout,
