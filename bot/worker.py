@@ -145,13 +145,9 @@ class Worker:
         try:
             await self._reader()
         finally:
-            for task in [h.task for h in self._held.values() if h.task is not None]:
-                task.cancel()
-            for helper in helpers:
-                helper.cancel()
-            for helper in helpers:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await helper
+            held = [h.task for h in self._held.values() if h.task is not None]
+            await _cancel_until_done([*helpers, *held])
+
 
     async def _reader(self) -> None:
         idle, empty_reads = 0.005, 0
@@ -485,6 +481,19 @@ class Worker:
             return current.with_changes(active=False, deactivated_reason=reason[:200])
 
         await self._store.update(identity, change)
+
+
+async def _cancel_until_done(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel ``tasks`` and wait for them; repeat the cancel, because redis-py's asyncio client can swallow
+    one that lands mid-command (the task would otherwise keep running after the worker stopped)."""
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.5)
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            task.exception()
 
 
 def worker_config(settings: Settings, name: str | None = None) -> WorkerConfig:

@@ -42,7 +42,9 @@ async def running_worker(redis: aioredis.Redis, provider_url: str, *, name: str 
     try:
         yield Engine(store=store, planner=Planner(redis, catch_up=timedelta(hours=6)), channel=channel)
     finally:
-        task.cancel()
+        while not task.done():  # repeated: redis-py can swallow a cancel that lands mid-command
+            task.cancel()
+            await asyncio.wait({task}, timeout=0.5)
         with contextlib.suppress(asyncio.CancelledError):
-            await task
+            task.exception()
         await channel.aclose()
