@@ -10,9 +10,19 @@ import redis.asyncio as aioredis
 
 from bot import keys
 from bot.delivery_log import DeliveryLog, Outcome
+from bot.pacing import Pacer
 from bot.queue import DeliveryQueue
 from bot.subscriptions import Identity
-from channels.base import Delivery, RateLimit, Receipt, Recipient, RecipientMoved, RenderBug
+from channels.base import (
+    Delivery,
+    InstallBroken,
+    QuotaExceeded,
+    RateLimit,
+    Receipt,
+    Recipient,
+    RecipientMoved,
+    RenderBug,
+)
 from tests.delivery.conftest import add_subscribers, make_due, pending_total, wait_until
 from tests.delivery.engine import running_worker
 from tests.delivery.http_channel import HttpTestChannel
@@ -186,3 +196,45 @@ async def test_an_answer_lost_past_the_timeout_is_retried_and_the_idempotency_ke
 
 async def _has_sent(redis: aioredis.Redis, address: str) -> bool:
     return Outcome.SENT in await _outcomes(redis, address)
+
+
+class _Provider:
+    """An adapter whose provider says: this install's token is revoked, or this month's quota is spent."""
+
+    name = "telegram"
+
+    def render(self, edition: object, language: str) -> str:
+        return ""
+
+    def rate_limits(self, recipient: Recipient) -> Sequence[RateLimit]:
+        return (RateLimit("telegram:global", 30), RateLimit(f"telegram:chat:{recipient.address}", 1))
+
+    async def send(self, delivery: Delivery) -> Receipt:
+        if delivery.recipient.address == "revoked":
+            raise InstallBroken("token revoked")
+        raise QuotaExceeded("monthly messages spent")
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_a_broken_install_deactivates_and_a_spent_quota_pauses_the_channel_for_an_hour(
+    redis_client: aioredis.Redis, provider: RecordingProvider
+) -> None:
+    async with running_worker(redis_client, provider.url, channel=_Provider()) as engine:  # type: ignore[arg-type]
+        await _plan(engine.store, redis_client, engine.planner, ["revoked", "quota"])
+        await wait_until(lambda: _settled(redis_client), what="settled")
+        await wait_until(lambda: _logged(redis_client, "quota"), what="quota logged")
+        revoked = await engine.store.get(Identity.parse("telegram:revoked"))
+        assert revoked is not None and not revoked.active
+        assert revoked.deactivated_reason == "install broken: token revoked"
+        wait = await Pacer(redis_client).acquire([RateLimit("telegram:global", 30)], time.time())
+    assert 3500 < wait <= 3600  # the whole channel waits, not just this reader
+    assert await _outcomes(redis_client, "quota") == [Outcome.QUOTA]
+    quota_sid = Identity.parse("telegram:quota").sid
+    retry = await redis_client.zrange(keys.shard_retry(keys.shard_of(quota_sid)), 0, -1, withscores=True)
+    assert [m.split(":")[0] for m, _ in retry] == [quota_sid] and retry[0][1] - time.time() > 3500
+
+
+async def _logged(redis: aioredis.Redis, address: str) -> bool:
+    return bool(await _outcomes(redis, address))
