@@ -222,8 +222,9 @@ async def test_a_broken_install_deactivates_and_a_spent_quota_pauses_the_channel
     redis_client: aioredis.Redis, provider: RecordingProvider
 ) -> None:
     async with running_worker(redis_client, provider.url, channel=_Provider()) as engine:  # type: ignore[arg-type]
-        await _plan(engine.store, redis_client, engine.planner, ["revoked", "quota"])
-        await wait_until(lambda: _settled(redis_client), what="settled")
+        await _plan(engine.store, redis_client, engine.planner, ["revoked"])
+        await wait_until(lambda: _logged(redis_client, "revoked"), what="install broken logged")
+        await _plan(engine.store, redis_client, engine.planner, ["quota"])
         await wait_until(lambda: _logged(redis_client, "quota"), what="quota logged")
         revoked = await engine.store.get(Identity.parse("telegram:revoked"))
         assert revoked is not None and not revoked.active
