@@ -28,8 +28,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.exceptions import RedisError
 
 from bot import keys
+from bot.line import line_quota_job
 from bot.planner import Planner
 from bot.queue import DeliveryQueue
+from channels.line import LineChannel
 
 __all__ = ["EDITION_LANGUAGES", "Lease", "PeriodicJob", "Scheduler", "due_tick", "lease_for", "periodic_jobs"]
 
@@ -101,15 +103,24 @@ def _ingest(services: Services) -> Callable[[], Awaitable[object]]:
     return run
 
 
+_LINE_QUOTA_SECONDS = 900.0
+
+
 def periodic_jobs(services: Services) -> list[PeriodicJob]:
     """The jobs every scheduler process runs (in the lease holder). Each must be idempotent."""
     settings = services.settings
     ingest_every = settings.ingest_interval_minutes * 60.0
-    return [
+    jobs = [
         PeriodicJob("due-tick", settings.due_tick_seconds, due_tick(services)),
         PeriodicJob("ingest", ingest_every, _ingest(services)),
         PeriodicJob("editions", ingest_every, _build_editions(services)),
     ]
+    line = services.channels.get("line")
+    if isinstance(line, LineChannel):
+        # Fit the next fan-out into LINE's monthly quota before it starts; readers it cannot cover go to "pull".
+        jobs.append(PeriodicJob("line-quota", _LINE_QUOTA_SECONDS,
+                                line_quota_job(line, services.store, services.runtime.redis)))
+    return jobs
 
 
 def default_holder() -> str:
