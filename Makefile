@@ -19,11 +19,11 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/aitoday demo
 
-# Headless Chromium for the browser tests, from Debian's packages (root only; skipped elsewhere).
+# Headless Chromium and a Japanese font for the browser tests, from Debian's packages (root only; skipped elsewhere).
 browser:
-	@if command -v chromium >/dev/null 2>&1; then :; \
+	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=ja 2>/dev/null | grep -q .; then :; \
 	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
 		|| echo "chromium could not be installed: browser tests will be skipped"; \
 	else echo "not root: browser tests will be skipped unless chromium is on PATH"; fi
 
