@@ -68,7 +68,7 @@ class Source:
 class Article:
     """A normalised feed item: clean text, sanitised HTML, canonical URL, UTC times.
 
-    ``fingerprint`` is the dedupe key (GUID → canonical URL → title+content hash, see ``summaries.parse``).
+    ``fingerprint`` is the dedupe key (GUID → canonical URL → title+content hash, see ``summaries.normalize``).
     """
 
     fingerprint: str
