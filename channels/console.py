@@ -13,20 +13,19 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from channels.base import Delivery, RateLimit, Receipt, Recipient
+from channels.labels import role_labels
 from summaries.models import Edition
 
 __all__ = ["ConsoleChannel", "render_text"]
 
-_HEADINGS = {
-    "en": ("AIToday", "What happened", "Why it matters", "What to watch", "late"),
-    "ja": ("AIToday", "何が起きた", "なぜ重要か", "今後の注目点", "遅配"),
-}
+#: The console's own word for a late delivery; the digest's words come from ``channels.labels``.
+_LATE = {"en": "late", "ja": "遅配"}
 
 
 def render_text(edition: Edition, language: str) -> str:
     """The digest as plain text: a title line, then each story with its three key points and link."""
-    title, happened, matters, watch, _late = _HEADINGS.get(language, _HEADINGS["en"])
-    lines = [f"{title} — {edition.date.isoformat()}", ""]
+    happened, matters, watch = role_labels(language)
+    lines = [f"AIToday — {edition.date.isoformat()}", ""]
     for number, story in enumerate(edition.stories, start=1):
         lines.append(f"{number}. {story.title} ({story.source_name})")
         lines.append(f"   {happened}: {story.card.what_happened}")
@@ -54,7 +53,7 @@ class ConsoleChannel:
 
     async def send(self, delivery: Delivery) -> Receipt:
         stream = self._stream or sys.stdout
-        late = f" [{_HEADINGS.get(delivery.recipient.language, _HEADINGS['en'])[4]}]" if delivery.late else ""
+        late = f" [{_LATE.get(delivery.recipient.language, _LATE['en'])}]" if delivery.late else ""
         stream.write(f"--- to console:{delivery.recipient.address}{late} ({delivery.delivery_id})\n")
         stream.write(self.render(delivery.edition, delivery.recipient.language))
         stream.flush()

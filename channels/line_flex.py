@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from channels import labels
 from summaries.models import KEY_POINT_ROLES, Edition, Story
 
 __all__ = [
@@ -53,44 +54,26 @@ _SOURCE_CHARS = 60
 #: A LINE message object as the API's JSON (``{"type": "flex", ...}``).
 LineMessage = dict[str, Any]
 
+#: What a LINE notification shows of a carousel, in every language.
+_ALT_TEXT = "AIToday {date}: {titles}"
+
+#: LINE's own words (the button, the topics hint); the digest's shared words are in ``channels.labels``,
+#: so that LINE reads like every other channel.
 _LABELS: dict[str, dict[str, str]] = {
     "en": {
-        "what_happened": "What happened",
-        "why_it_matters": "Why it matters",
-        "what_to_watch": "What to watch",
         "read": "Read the article",
-        "minutes": "{n} min read",
-        "just_now": "just now",
-        "minutes_ago": "{n}m ago",
-        "hours_ago": "{n}h ago",
-        "days_ago": "{n}d ago",
-        "more_sources": "+{n} sources",
-        "alt": "AIToday {date}: {titles}",
-        "heading": "AIToday · {date}",
-        "empty": "AIToday {date}: no stories matched your topics today. Send “topics” to see or change them.",
+        "empty_hint": "Send “topics” to see or change them.",
     },
     "ja": {
-        "what_happened": "何が起きた",
-        "why_it_matters": "なぜ重要か",
-        "what_to_watch": "今後の注目点",
         "read": "記事を読む",
-        "minutes": "{n}分で読めます",
-        "just_now": "たった今",
-        "minutes_ago": "{n}分前",
-        "hours_ago": "{n}時間前",
-        "days_ago": "{n}日前",
-        "more_sources": "他{n}件の報道",
-        "alt": "AIToday {date}: {titles}",
-        "heading": "AIToday · {date}",
-        "empty": "AIToday {date}: 今日はあなたのトピックに合う記事がありません。「トピック」で確認・変更できます。",
+        "empty_hint": "「トピック」で確認・変更できます。",
     },
 }
 
 
 def label(language: str, key: str, **params: object) -> str:
-    """A fixed label of the digest in ``language`` (English when the language is unknown)."""
-    table = _LABELS.get(language, _LABELS["en"])
-    return table[key].format(**params)
+    """A LINE-only label in ``language`` (English when the language is unknown)."""
+    return labels.channel_word(_LABELS, language, key, **params)
 
 
 def json_size(obj: Any) -> int:
@@ -103,23 +86,11 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _age(story: Story, edition: Edition, language: str) -> str:
-    minutes = int((edition.generated_at - story.published).total_seconds() // 60)
-    if minutes < 1:
-        return label(language, "just_now")
-    if minutes < 60:
-        return label(language, "minutes_ago", n=minutes)
-    if minutes < 48 * 60:
-        return label(language, "hours_ago", n=minutes // 60)
-    return label(language, "days_ago", n=minutes // (24 * 60))
-
-
 def _meta(story: Story, edition: Edition, language: str) -> str:
-    parts = [_cut(story.source_name, _SOURCE_CHARS), _age(story, edition, language),
-             label(language, "minutes", n=max(1, story.reading_minutes))]
-    if story.source_count > 1:
-        parts.append(label(language, "more_sources", n=story.source_count - 1))
-    return " · ".join(parts)
+    parts = [_cut(story.source_name, _SOURCE_CHARS), labels.age(story.published, edition.generated_at, language),
+             labels.reading_time(story.reading_minutes, language),
+             labels.more_sources(story.source_count - 1, language)]
+    return " · ".join(part for part in parts if part)
 
 
 def _safe_uri(url: str) -> str | None:
@@ -144,7 +115,7 @@ def _bubble(story: Story, edition: Edition, language: str) -> dict[str, Any]:
         body.append({
             "type": "box", "layout": "vertical", "margin": "md", "spacing": "xs",
             "contents": [
-                {"type": "text", "text": label(language, role), "size": "xs", "weight": "bold",
+                {"type": "text", "text": labels.role_label(role, language), "size": "xs", "weight": "bold",
                  "color": "#0B7A55"},
                 {"type": "text", "text": _cut(point, _POINT_CHARS), "size": "sm", "wrap": True},
             ],
@@ -167,7 +138,7 @@ def _bubble(story: Story, edition: Edition, language: str) -> dict[str, Any]:
 
 def _alt_text(edition: Edition, stories: Sequence[Story], language: str) -> str:
     titles = " · ".join(_cut(s.title, 80) for s in stories)
-    return _cut(label(language, "alt", date=edition.date.isoformat(), titles=titles), 400)
+    return _cut(_ALT_TEXT.format(date=edition.date.isoformat(), titles=titles), 400)
 
 
 def _carousels(bubbles: list[tuple[Story, dict[str, Any]]]) -> list[list[tuple[Story, dict[str, Any]]]]:
@@ -209,10 +180,14 @@ def _cut_keep_lines(text: str, limit: int) -> str:
     return "".join(kept) + "…"
 
 
+def _empty(edition: Edition, language: str) -> str:
+    return f"AIToday {edition.date.isoformat()}: {labels.no_stories(language, label(language, 'empty_hint'))}"
+
+
 def render_digest(edition: Edition, language: str) -> list[LineMessage]:
     """The digest as ≤ 5 Flex carousel messages (or one text message when no story is left)."""
     if not edition.stories:
-        return [text_message(label(language, "empty", date=edition.date.isoformat()))]
+        return [text_message(_empty(edition, language))]
     bubbles = []
     for story in edition.stories:
         bubble = _bubble(story, edition, language)
@@ -231,17 +206,17 @@ def render_digest(edition: Edition, language: str) -> list[LineMessage]:
 def render_plain(edition: Edition, language: str) -> list[LineMessage]:
     """The one plain-text fallback after a ``RenderBug``: the same stories as ≤ 5 text messages."""
     if not edition.stories:
-        return [text_message(label(language, "empty", date=edition.date.isoformat()))]
+        return [text_message(_empty(edition, language))]
     blocks = []
     for story in edition.stories:
         lines = [_cut(story.title, _TITLE_CHARS), _meta(story, edition, language)]
         for role, point in zip(KEY_POINT_ROLES, story.card.key_points, strict=True):
             if point.strip():
-                lines.append(f"{label(language, role)}: {_cut(point, _POINT_CHARS)}")
+                lines.append(f"{labels.role_label(role, language)}: {_cut(point, _POINT_CHARS)}")
         if _safe_uri(story.url):
             lines.append(story.url.strip())
         blocks.append("\n".join(lines))
-    heading = label(language, "heading", date=edition.date.isoformat())
+    heading = labels.digest_title(edition.date.isoformat())
     texts: list[str] = [heading]
     for block in blocks:
         candidate = f"{texts[-1]}\n\n{block}"

@@ -24,30 +24,24 @@ import css_inline
 import jinja2
 import nh3
 
+from channels.labels import age, more_sources, no_stories, reading_time, role_labels
 from summaries.models import Edition, Story
 
 __all__ = ["MailLinks", "RenderedMail", "plain_text", "render_confirmation", "render_digest", "safe_url"]
 
 _SUBJECT_TITLE_MAX = 90
 
+#: The mail's own words (masthead, footer, confirmation). Key-point labels, age, reading time, coverage and
+#: the empty digest's sentence are shared with every channel in ``channels.labels``.
 _LABELS: dict[str, dict[str, str]] = {
     "en": {
         "brand": "AIToday",
         "tagline": "Your morning AI briefing",
-        "what_happened": "What happened",
-        "why_it_matters": "Why it matters",
-        "what_to_watch": "What to watch",
-        "sources_one": "+1 source",
-        "sources_many": "+{n} sources",
-        "min_read": "{n} min read",
-        "ago_m": "{n} min ago",
-        "ago_h": "{n} h ago",
-        "ago_d": "{n} d ago",
         "view": "View in browser",
         "preferences": "Preferences",
         "unsubscribe": "Unsubscribe",
         "why_you_get_this": "You get this because you subscribed to the AIToday digest.",
-        "empty": "No stories matched your topics today. Change your topics in your preferences.",
+        "empty_hint": "Change your topics in your preferences.",
         "stories": "{n} stories",
         "confirm_subject": "Confirm your AIToday subscription",
         "confirm_intro": "Someone (hopefully you) asked to get the AIToday morning digest at this address.",
@@ -57,20 +51,11 @@ _LABELS: dict[str, dict[str, str]] = {
     "ja": {
         "brand": "AIToday",
         "tagline": "毎朝のAIニュース要約",
-        "what_happened": "何が起きたか",
-        "why_it_matters": "なぜ重要か",
-        "what_to_watch": "今後の注目点",
-        "sources_one": "+1 ソース",
-        "sources_many": "+{n} ソース",
-        "min_read": "{n}分で読めます",
-        "ago_m": "{n}分前",
-        "ago_h": "{n}時間前",
-        "ago_d": "{n}日前",
         "view": "ブラウザで表示",
         "preferences": "配信設定",
         "unsubscribe": "配信停止",
         "why_you_get_this": "AIToday のダイジェストを購読しているため、このメールをお送りしています。",
-        "empty": "今日はトピックに合う記事がありませんでした。配信設定でトピックを変更できます。",
+        "empty_hint": "配信設定でトピックを変更できます。",
         "stories": "{n}件",
         "confirm_subject": "AIToday の購読を確認してください",
         "confirm_intro": "このアドレスで AIToday の朝のダイジェストを受け取る申し込みがありました。",
@@ -126,7 +111,7 @@ def safe_url(value: str) -> str:
 def render_digest(edition: Edition, language: str, links: MailLinks) -> RenderedMail:
     """Subject, plain text and HTML of one digest for one recipient."""
     labels = _labels(language)
-    cards = [_card(story, edition.generated_at, labels) for story in edition.stories]
+    cards = [_card(story, edition.generated_at, language) for story in edition.stories]
     context: dict[str, Any] = {
         "lang": language if language in _LABELS else "en",
         "l": labels,
@@ -160,12 +145,11 @@ def render_confirmation(confirm_url: str, language: str) -> RenderedMail:
 
 
 def _labels(language: str) -> dict[str, str]:
-    return _LABELS["en"] | _LABELS.get(language, {})
+    table = _LABELS["en"] | _LABELS.get(language, {})
+    return table | {"empty": no_stories(language, table["empty_hint"])}
 
 
-def _card(story: Story, now: datetime, labels: dict[str, str]) -> dict[str, Any]:
-    extra = story.source_count - 1
-    more = "" if extra <= 0 else labels["sources_one"] if extra == 1 else labels["sources_many"].format(n=extra)
+def _card(story: Story, now: datetime, language: str) -> dict[str, Any]:
     card = story.card
     return {
         "title": plain_text(story.title) or "—",
@@ -174,28 +158,15 @@ def _card(story: Story, now: datetime, labels: dict[str, str]) -> dict[str, Any]
             part
             for part in (
                 plain_text(story.source_name),
-                _age(story.published, now, labels),
-                labels["min_read"].format(n=max(1, story.reading_minutes)),
+                age(story.published, now, language),
+                reading_time(story.reading_minutes, language),
             )
             if part
         ),
         "gist": "" if plain_text(card.gist) == plain_text(card.what_happened) else plain_text(card.gist),
-        "points": [
-            (labels["what_happened"], plain_text(card.what_happened)),
-            (labels["why_it_matters"], plain_text(card.why_it_matters)),
-            (labels["what_to_watch"], plain_text(card.what_to_watch)),
-        ],
-        "more": more,
+        "points": list(zip(role_labels(language), (plain_text(point) for point in card.key_points), strict=True)),
+        "more": more_sources(story.source_count - 1, language),
     }
-
-
-def _age(published: datetime, now: datetime, labels: dict[str, str]) -> str:
-    minutes = max(0, int((now - published).total_seconds() // 60))
-    if minutes < 60:
-        return labels["ago_m"].format(n=max(1, minutes))
-    if minutes < 48 * 60:
-        return labels["ago_h"].format(n=minutes // 60)
-    return labels["ago_d"].format(n=minutes // (24 * 60))
 
 
 def _long_date(day: date, language: str) -> str:

@@ -20,7 +20,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from summaries.models import Edition, Story
+from channels import labels
+from summaries.models import KEY_POINT_ROLES, Edition, Story
 
 __all__ = [
     "ACTION_MORE",
@@ -49,47 +50,28 @@ ACTION_MUTE = "aitoday_mute_source"
 
 _BLOCKS_PER_STORY = 4  # section, context, actions, divider
 
+#: What notifications and screen readers show of a post, in every language.
+_FALLBACK = "AIToday {date}: {titles}"
+
+#: Words only Slack shows (part numbers, buttons, the ``/aitoday`` hint); the digest's words are ``channels.labels``.
 _WORDS: dict[str, dict[str, str]] = {
     "en": {
-        "title": "AIToday · {date}",
         "part": " ({n}/{total})",
-        "what_happened": "What happened",
-        "why_it_matters": "Why it matters",
-        "what_to_watch": "What to watch",
         "more": "👍 More like this",
         "mute": "Mute this source",
-        "min": "{n} min read",
-        "sources": "+{n} sources",
-        "source": "+1 source",
-        "minutes_ago": "{n}m ago",
-        "hours_ago": "{n}h ago",
-        "days_ago": "{n}d ago",
-        "empty": "No stories match your topics today. Send `/aitoday topics` to widen them.",
-        "fallback": "AIToday {date}: {titles}",
+        "empty_hint": "Send `/aitoday topics` to widen them.",
     },
     "ja": {
-        "title": "AIToday · {date}",
         "part": "（{n}/{total}）",
-        "what_happened": "何が起きたか",
-        "why_it_matters": "なぜ重要か",
-        "what_to_watch": "今後の注目点",
         "more": "👍 似た記事をもっと",
         "mute": "このソースをミュート",
-        "min": "{n}分で読めます",
-        "sources": "他{n}件のソース",
-        "source": "他1件のソース",
-        "minutes_ago": "{n}分前",
-        "hours_ago": "{n}時間前",
-        "days_ago": "{n}日前",
-        "empty": "今日はあなたのトピックに合う記事がありません。`/aitoday topics` で広げられます。",
-        "fallback": "AIToday {date}: {titles}",
+        "empty_hint": "`/aitoday topics` で広げられます。",
     },
 }
 
 
 def _w(language: str, key: str, **params: object) -> str:
-    words = _WORDS.get(language, _WORDS["en"])
-    return words[key].format(**params)
+    return labels.channel_word(_WORDS, language, key, **params)
 
 
 def escape(text: str) -> str:
@@ -113,15 +95,6 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
 
 
-def _age(published: datetime, now: datetime, language: str) -> str:
-    minutes = max(0, int((now - published).total_seconds() // 60))
-    if minutes < 60:
-        return _w(language, "minutes_ago", n=minutes)
-    if minutes < 48 * 60:
-        return _w(language, "hours_ago", n=minutes // 60)
-    return _w(language, "days_ago", n=minutes // (24 * 60))
-
-
 def _date(edition: Edition, language: str) -> str:
     if language == "ja":
         return f"{edition.date.year}年{edition.date.month}月{edition.date.day}日"
@@ -142,9 +115,9 @@ def _section_text(story: Story, language: str) -> str:
         lines = [f"*<{_safe_url(story.url)}|{title}>*" if _linkable(story.url) else f"*{title}*"]
         if gist and gist != happened:
             lines.append(gist)
-        for key, point in (("what_happened", happened), ("why_it_matters", matters), ("what_to_watch", watch)):
+        for role, point in zip(KEY_POINT_ROLES, (happened, matters, watch), strict=True):
             if point:
-                lines.append(f"*{_w(language, key)}:* {point}")
+                lines.append(f"*{labels.role_label(role, language)}:* {point}")
         text = "\n".join(lines)
         if len(text) <= MAX_SECTION:
             return text
@@ -153,14 +126,10 @@ def _section_text(story: Story, language: str) -> str:
 
 
 def _context_text(story: Story, now: datetime, language: str) -> str:
-    bits = [escape(_clip(story.source_name, 200)), _age(story.published, now, language),
-            _w(language, "min", n=max(1, story.reading_minutes))]
-    others = story.source_count - 1
-    if others == 1:
-        bits.append(_w(language, "source"))
-    elif others > 1:
-        bits.append(_w(language, "sources", n=others))
-    return " · ".join(bits)
+    bits = [escape(_clip(story.source_name, 200)), labels.age(story.published, now, language),
+            labels.reading_time(story.reading_minutes, language),
+            labels.more_sources(story.source_count - 1, language)]
+    return " · ".join(bit for bit in bits if bit)
 
 
 def _button(text: str, action_id: str, value: str) -> dict[str, Any]:
@@ -189,7 +158,7 @@ def _story_blocks(story: Story, now: datetime, language: str, key: str) -> list[
 
 
 def _header(edition: Edition, language: str, part: int, total: int) -> dict[str, Any]:
-    text = _w(language, "title", date=_date(edition, language))
+    text = labels.digest_title(_date(edition, language))
     if total > 1:
         text += _w(language, "part", n=part, total=total)
     return {"type": "header", "text": {"type": "plain_text", "text": _clip(text, MAX_HEADER), "emoji": True}}
@@ -197,7 +166,7 @@ def _header(edition: Edition, language: str, part: int, total: int) -> dict[str,
 
 def _fallback(edition: Edition, stories: tuple[Story, ...] | list[Story], language: str) -> str:
     titles = "; ".join(_clip(s.title, 120) for s in stories)
-    return escape(_clip(_w(language, "fallback", date=_date(edition, language), titles=titles), MAX_FALLBACK))
+    return escape(_clip(_FALLBACK.format(date=_date(edition, language), titles=titles), MAX_FALLBACK))
 
 
 def render_posts(edition: Edition, language: str) -> list[dict[str, Any]]:
@@ -207,10 +176,11 @@ def render_posts(edition: Edition, language: str) -> list[dict[str, Any]]:
     per_post = (MAX_BLOCKS - 1) // _BLOCKS_PER_STORY  # one block is the header
     stories = list(edition.stories)
     if not stories:
+        empty = labels.no_stories(language, _w(language, "empty_hint"))
         return [{
             "text": _fallback(edition, [], language),
             "blocks": [_header(edition, language, 1, 1),
-                       {"type": "section", "text": {"type": "mrkdwn", "text": _w(language, "empty")}}],
+                       {"type": "section", "text": {"type": "mrkdwn", "text": empty}}],
         }]
     chunks = [stories[i:i + per_post] for i in range(0, len(stories), per_post)]
     posts = []
@@ -230,7 +200,7 @@ def render_posts(edition: Edition, language: str) -> list[dict[str, Any]]:
 def render_plain(edition: Edition, language: str) -> list[str]:
     """Text-only posts (no blocks): the one fallback after Slack rejected our blocks as ``invalid_blocks``."""
     language = language if language in _WORDS else "en"
-    head = escape(_w(language, "title", date=_date(edition, language)))
+    head = escape(labels.digest_title(_date(edition, language)))
     lines = [f"*{head}*"]
     for story in edition.stories:
         title = escape(_clip(story.title, 300))

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from channels.labels import also_covered, digest_title, no_stories, reading_time, role_labels
 from summaries.models import Edition, Story
 
 __all__ = ["MAX_MESSAGE", "TelegramMessage", "render_messages", "utf16_len"]
@@ -36,32 +37,22 @@ _MAX_URL = 1000
 _MAX_ALSO = 3
 _SEPARATOR = "\n\n"
 
+#: Telegram's header, footer and command hints. Key-point labels, reading time, other coverage and the empty
+#: digest's sentence are shared with every channel in ``channels.labels``.
 _LABELS: dict[str, dict[str, str]] = {
     "en": {
-        "title": "AIToday · {date}",
         "count": "{n} stories for you",
         "count_one": "1 story for you",
         "late": "Sent late: we could not deliver at your usual time.",
-        "happened": "What happened",
-        "matters": "Why it matters",
-        "watch": "What to watch",
-        "minutes": "{n} min read",
-        "also": "Also: {names}",
-        "empty": "No stories matched your topics today. Send /topics to see or widen them.",
+        "empty_hint": "Send /topics to see or widen them.",
         "footer": "/settings to change topics, time or language · /stop to unsubscribe",
         "date": "%A, %d %B %Y",
     },
     "ja": {
-        "title": "AIToday · {date}",
         "count": "今日のニュース {n}本",
         "count_one": "今日のニュース 1本",
         "late": "いつもの時刻に届けられなかったため、遅れて送っています。",
-        "happened": "何が起きたか",
-        "matters": "なぜ重要か",
-        "watch": "今後の注目点",
-        "minutes": "{n}分で読めます",
-        "also": "関連: {names}",
-        "empty": "今日はあなたのトピックに合うニュースがありませんでした。/topics で確認・追加できます。",
+        "empty_hint": "/topics で確認・追加できます。",
         "footer": "/settings でトピック・時刻・言語を変更 · /stop で配信停止",
         "date": "%Y年%m月%d日",
     },
@@ -143,9 +134,9 @@ def render_messages(
     labels = _LABELS.get(language, _LABELS["en"])
     writer = _Writer(plain)
     head = [_header(writer, edition, labels, late)]
-    stories = [_story(writer, index, story, labels) for index, story in enumerate(edition.stories, start=1)]
+    stories = [_story(writer, index, story, language) for index, story in enumerate(edition.stories, start=1)]
     if not stories:
-        stories = [writer.text(labels["empty"])]
+        stories = [writer.text(no_stories(language, labels["empty_hint"]))]
     footer = writer.italic(writer.text(labels["footer"]))
     chunks = _pack([head[0] + writer.text(_SEPARATOR) + stories[0], *stories[1:], footer])
     top = edition.stories[0].url if edition.stories and _safe_url(edition.stories[0].url) else ""
@@ -175,7 +166,7 @@ def _pack(blocks: Sequence[_Frag]) -> list[str]:
 
 
 def _header(writer: _Writer, edition: Edition, labels: dict[str, str], late: bool) -> _Frag:
-    title = writer.bold(writer.text(labels["title"].format(date=edition.date.strftime(labels["date"]))))
+    title = writer.bold(writer.text(digest_title(edition.date.strftime(labels["date"]))))
     count = len(edition.stories)
     lines = [title]
     if count:
@@ -185,21 +176,19 @@ def _header(writer: _Writer, edition: Edition, labels: dict[str, str], late: boo
     return writer.join(lines)
 
 
-def _story(writer: _Writer, index: int, story: Story, labels: dict[str, str]) -> _Frag:
+def _story(writer: _Writer, index: int, story: Story, language: str) -> _Frag:
     """One story: numbered linked title, source line, the gist when it adds something, three key points."""
     title = writer.bold(writer.text(f"{index}. ") + writer.link(writer.text(story.title, _MAX_TITLE), story.url))
-    meta_parts = [_cut(story.source_name, _MAX_SOURCE), labels["minutes"].format(n=max(1, story.reading_minutes))]
     names = [_cut(c.source_name, _MAX_SOURCE) for c in story.also_covered_by[:_MAX_ALSO]]
-    if names:
-        meta_parts.append(labels["also"].format(names=", ".join(names)))
-    lines = [title, writer.italic(writer.text(" · ".join(meta_parts)))]
+    meta_parts = [_cut(story.source_name, _MAX_SOURCE), reading_time(story.reading_minutes, language),
+                  also_covered(names, language)]
+    lines = [title, writer.italic(writer.text(" · ".join(part for part in meta_parts if part)))]
     card = story.card
     if card.gist.strip() and card.gist.strip() != card.what_happened.strip():
         lines.append(writer.text(card.gist, _MAX_POINT))
-    for key, point in (("happened", card.what_happened), ("matters", card.why_it_matters),
-                       ("watch", card.what_to_watch)):
+    for label, point in zip(role_labels(language), card.key_points, strict=True):
         if point.strip():
-            lines.append(writer.text("• ") + writer.bold(writer.text(labels[key] + ":")) + writer.text(" ")
+            lines.append(writer.text("• ") + writer.bold(writer.text(label + ":")) + writer.text(" ")
                          + writer.text(point, _MAX_POINT))
     return writer.join(lines)
 

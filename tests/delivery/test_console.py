@@ -23,7 +23,7 @@ async def test_console_prints_each_story_with_its_three_key_points() -> None:
     receipt = await channel.send(Delivery("sid:now:1", Recipient("console", "me", "ja"), edition, late=True))
     text = out.getvalue()
     assert text.startswith("--- to console:me [遅配] (sid:now:1)\nAIToday — 2026-11-27")
-    assert text.count("何が起きた:") == 2 and text.count("なぜ重要か:") == 2 and text.count("今後の注目点:") == 2
+    assert text.count("何が起きたか:") == 2 and text.count("なぜ重要か:") == 2 and text.count("今後の注目点:") == 2
     assert receipt.provider_message_id == "console-1"
     assert channel.rate_limits(Recipient("console", "me")) == ()
 

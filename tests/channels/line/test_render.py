@@ -77,12 +77,12 @@ def test_other_coverage_and_hostile_text_are_shown_as_plain_text() -> None:
     bubbles = _bubbles(render_digest(edition, "en"))
     robots = _texts(bubbles[1])
     assert robots[0] == edition.stories[1].title  # Flex has no markup: "<!channel>" and "<script>" are just text
-    assert robots[1].endswith("· +1 sources")
+    assert robots[1].endswith("· +1 source")
 
 
 def test_japanese_readers_get_japanese_labels() -> None:
     texts = _texts(_bubbles(render_digest(sample_edition("ja"), "ja"))[4])
-    assert "何が起きた" in texts and "なぜ重要か" in texts and "今後の注目点" in texts
+    assert "何が起きたか" in texts and "なぜ重要か" in texts and "今後の注目点" in texts
     assert texts[1] == "日経クロステック · 14時間前 · 7分で読めます"
 
 
@@ -95,7 +95,7 @@ def test_an_empty_digest_is_one_text_message_saying_why() -> None:
     edition = replace(sample_edition(), stories=())
     messages = render_digest(edition, "en")
     assert [m["type"] for m in messages] == ["text"]
-    assert "no stories matched your topics" in messages[0]["text"]
+    assert "No stories matched your topics" in messages[0]["text"]
 
 
 def test_a_link_line_would_refuse_gets_no_button() -> None:

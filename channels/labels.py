@@ -1,0 +1,120 @@
+"""The fixed words of the digest, in English and Japanese, shared by every channel's renderer.
+
+Why one module: the same story should read the same on Email, LINE, Slack, Telegram and the console. When each
+renderer kept its own table the copies drifted ("何が起きた" on one channel, "何が起きたか" on another; "+1 sources"
+next to "+1 source"). The words every channel shows live here once: the three key-point labels, the reading
+time, the other-coverage note, the relative age, the title line and the "nothing matched your topics" sentence.
+
+Words that only make sense on one platform stay in that renderer: button labels, LINE's alt text, command hints
+such as ``/aitoday topics`` or ``/topics``, mail footers. Unknown languages fall back to English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Final
+
+from summaries.edition import relative_age
+from summaries.models import KEY_POINT_ROLES
+
+__all__ = [
+    "LANGUAGES",
+    "age",
+    "also_covered",
+    "channel_word",
+    "digest_title",
+    "known_language",
+    "more_sources",
+    "no_stories",
+    "reading_time",
+    "role_label",
+    "role_labels",
+]
+
+#: The languages the digest is written in; anything else reads the English words.
+LANGUAGES: Final = ("en", "ja")
+
+_ROLES: Final[dict[str, tuple[str, str, str]]] = {
+    "en": ("What happened", "Why it matters", "What to watch"),
+    "ja": ("何が起きたか", "なぜ重要か", "今後の注目点"),
+}
+
+_WORDS: Final[dict[str, dict[str, str]]] = {
+    "en": {
+        "reading": "{n} min read",
+        "source": "+1 source",
+        "sources": "+{n} sources",
+        "also": "Also: {names}",
+        "no_stories": "No stories matched your topics today.",
+    },
+    "ja": {
+        "reading": "{n}分で読めます",
+        "source": "他1件のソース",
+        "sources": "他{n}件のソース",
+        "also": "関連: {names}",
+        "no_stories": "今日はあなたのトピックに合う記事がありませんでした。",
+    },
+}
+
+
+def known_language(language: str) -> str:
+    """``language`` when the digest has words for it, else ``"en"``."""
+    return language if language in LANGUAGES else "en"
+
+
+def _word(language: str, key: str) -> str:
+    return _WORDS[known_language(language)][key]
+
+
+def digest_title(day: str) -> str:
+    """ "AIToday · 2026-11-27": the digest's title line, the same in every language (``day`` already formatted)."""
+    return f"AIToday · {day}"
+
+
+def role_labels(language: str) -> tuple[str, str, str]:
+    """The three key-point labels in ``KEY_POINT_ROLES`` order (what happened, why it matters, what to watch)."""
+    return _ROLES[known_language(language)]
+
+
+def role_label(role: str, language: str) -> str:
+    """The label of one key-point role (one of ``summaries.models.KEY_POINT_ROLES``)."""
+    return role_labels(language)[KEY_POINT_ROLES.index(role)]
+
+
+def reading_time(minutes: int, language: str) -> str:
+    """ "3 min read" / "3分で読めます"; a story is never shown as taking less than a minute."""
+    return _word(language, "reading").format(n=max(1, minutes))
+
+
+def more_sources(others: int, language: str) -> str:
+    """ "+3 sources" / "他3件のソース" for ``others`` further outlets covering the story; "" when there are none."""
+    if others <= 0:
+        return ""
+    if others == 1:
+        return _word(language, "source")
+    return _word(language, "sources").format(n=others)
+
+
+def also_covered(names: Sequence[str], language: str) -> str:
+    """ "Also: A, B" / "関連: A, B", naming the other outlets; "" when there are none."""
+    return _word(language, "also").format(names=", ".join(names)) if names else ""
+
+
+def age(published: datetime, now: datetime, language: str) -> str:
+    """ "11h ago" / "11時間前": the story's age when the edition was made (``summaries.edition.relative_age``)."""
+    return relative_age(published, now, known_language(language))
+
+
+def channel_word(table: Mapping[str, Mapping[str, str]], language: str, key: str, **params: object) -> str:
+    """A word from a channel's own per-language ``table`` (button labels, command hints), filled in with
+    ``params``; it falls back to English exactly as the shared words do."""
+    return table[known_language(language)][key].format(**params)
+
+
+def no_stories(language: str, hint: str = "") -> str:
+    """The sentence an empty digest shows, then the channel's own ``hint`` on how to change topics."""
+    sentence = _word(language, "no_stories")
+    if not hint:
+        return sentence
+    return f"{sentence}{hint}" if known_language(language) == "ja" else f"{sentence} {hint}"
