@@ -39,7 +39,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot import counters, keys
+from bot import keys
 from bot.app import Services
 from bot.article_store import RedisArticleStore
 from bot.delivery_log import DeliveryLog, LogEntry
@@ -179,7 +179,6 @@ async def run_pipeline(runtime: Runtime, *, feeds: SampleFeeds | None = None, da
         async with SampleFeeds() as own:
             return await run_pipeline(runtime, feeds=own, day=day)
     report = await run_ingest(runtime, sources=feeds.sources(), force=True)
-    await counters.record_ingest(runtime.redis, report)
     today = day or datetime.now(UTC).date()
     editions = {lang: await build_edition(runtime, today, lang) for lang in LANGUAGES}
     return DemoEditions(report=report, editions=editions)

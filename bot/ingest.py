@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot import counters
 from bot.article_store import RedisArticleStore
 from bot.runtime import Runtime
 from bot.source_list import SourceList
@@ -42,4 +43,6 @@ async def run_ingest(
     async with Fetcher(policy, limits) as fetcher:
         fulltext = FullTextExtractor(fetcher, store) if settings.full_text else None
         ingestor = Ingestor(fetcher, store, store, options=options, fulltext=fulltext)
-        return await ingestor.run(sources, progress=progress)
+        report = await ingestor.run(sources, progress=progress)
+    await counters.record_ingest(runtime.redis, report)  # what /metrics shows for fetches and articles
+    return report

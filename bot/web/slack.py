@@ -162,7 +162,7 @@ class SlackWebhook:
             "signing_secret": signing.get_secret_value(),
             "request_verification_enabled": False,  # done above, on the raw bytes
             "process_before_response": True,
-            "name": "aitoday",
+            "name": "aitoday.slack",  # bolt pins its logger's level: never let that be our root "aitoday" logger
         }
         if settings.slack_bot_token is not None:
             token = settings.slack_bot_token.get_secret_value()
