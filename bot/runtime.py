@@ -46,13 +46,10 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     else:
         embedded = EmbeddedRedis(settings.data_dir)
         url = await asyncio.to_thread(embedded.start)
-    # A blocking pool queues callers when every connection is busy, instead of failing them at once under load.
-    pool = aioredis.BlockingConnectionPool.from_url(url, decode_responses=True, max_connections=200, timeout=10)
-    client = aioredis.Redis(connection_pool=pool)
+    client = aioredis.Redis.from_url(url, decode_responses=True)
     try:
         yield Runtime(settings=settings, redis=client, redis_url=url, embedded=embedded)
     finally:
         await client.aclose()
-        await pool.aclose()
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)

@@ -146,7 +146,7 @@ class Scheduler:
             self._scheduler.add_job(
                 self._guarded(job), "interval", seconds=job.seconds, id=job.name, name=job.name,
                 max_instances=1, coalesce=True, misfire_grace_time=None,
-                **({"next_run_time": datetime.now(UTC)} if job.name in ("due-tick", "ingest") else {}),
+                **({"next_run_time": datetime.now(UTC)} if job.name == "due-tick" else {}),
             )
         if self._lease is not None and self._lease_ttl > 0:
             self._scheduler.add_job(self._renew, "interval", seconds=self._lease_ttl / 3, id="lease", name="lease",
