@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import shutil
-import socket
 import subprocess
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -15,13 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 
 from bot.app import Services, open_services
 from bot.settings import load_settings
 from bot.web.app import create_app
 from channels.mail import MailChannel, MailConfig, SmtpConfig
+from tests.stubs.loopback import loopback_socket, serve_on, url_of
 from tests.stubs.smtp import ScriptedSmtp, scripted_smtp
 
 SECRET = "test-secret-key-0123456789abcdef"
@@ -93,30 +91,6 @@ class EmailSite:
         return sorted(self.outbox.glob("*.eml")) if self.outbox.exists() else []
 
 
-def _loopback_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    sock.setblocking(False)
-    return sock
-
-
-@contextlib.asynccontextmanager
-async def _serve(app: Starlette, sock: socket.socket) -> AsyncIterator[None]:
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", access_log=False, log_level="warning"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        await task
-
-
 AppFactory = Callable[[Services], Starlette]
 
 
@@ -124,8 +98,8 @@ AppFactory = Callable[[Services], Starlette]
 async def email_site(redis_url: str, data_dir: Path, make_app: AppFactory = create_app, **env: str) \
         -> AsyncIterator[EmailSite]:
     """The web app on a real loopback port with the outbox as the mail transport (no SMTP settings)."""
-    sock = _loopback_socket()
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    sock = loopback_socket()
+    url = url_of(sock)
     settings = load_settings(env={
         "AITODAY_REDIS_URL": redis_url,
         "AITODAY_DATA_DIR": str(data_dir),
@@ -133,7 +107,7 @@ async def email_site(redis_url: str, data_dir: Path, make_app: AppFactory = crea
         "AITODAY_SECRET_KEY": SECRET,
         **env,
     })
-    async with open_services(settings) as services, _serve(make_app(services), sock), \
+    async with open_services(settings) as services, serve_on(make_app(services), sock), \
             httpx.AsyncClient(base_url=url, follow_redirects=False, timeout=10) as client:
         yield EmailSite(url=url, services=services, client=client, outbox=settings.outbox_dir)
 
