@@ -5,7 +5,7 @@
 
 What runs, all on loopback: a Redis server (the embedded one, AOF everysec, as in production); the recording
 provider stand-in (``tests/stubs/recording_provider.py``) as its own process, answering at once; ``--workers``
-worker processes (the real ``bot.worker.Worker`` with ``--concurrency`` places each) sending through an httpx
+worker processes (the real ``bot.delivery.worker.Worker`` with ``--concurrency`` places each) sending through an httpx
 channel. Subscribers are seeded, made due, and the clock starts when the due-tick starts planning; it stops when
 the stand-in has accepted the last digest (planning, pacing, sending, logging and acknowledging included).
 
@@ -45,14 +45,14 @@ import psutil  # noqa: E402
 import redis.asyncio as aioredis  # noqa: E402
 
 from bot import keys  # noqa: E402
-from bot.edition_source import FixedEditions  # noqa: E402
-from bot.planner import Planner  # noqa: E402
+from bot.content.edition_source import FixedEditions  # noqa: E402
+from bot.delivery.planner import Planner  # noqa: E402
+from bot.delivery.worker import Worker, WorkerConfig  # noqa: E402
 from bot.redis_server import EmbeddedRedis  # noqa: E402
-from bot.store import SubscriptionStore  # noqa: E402
-from bot.subscriptions import Identity, Subscription  # noqa: E402
-from bot.worker import Worker, WorkerConfig  # noqa: E402
+from bot.store.models import Identity, Subscription  # noqa: E402
+from bot.store.subscriptions import SubscriptionStore  # noqa: E402
 from channels.base import Delivery, Recipient  # noqa: E402
-from tests.delivery.http_channel import HttpTestChannel  # noqa: E402
+from tests.bot.delivery.http_channel import HttpTestChannel  # noqa: E402
 from tests.sample_edition import sample_edition  # noqa: E402
 
 TELEGRAM_GLOBAL_RATE = 30.0

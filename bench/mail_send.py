@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from channels.base import Delivery, Recipient  # noqa: E402
-from channels.mail import MailChannel, MailConfig, SmtpConfig  # noqa: E402
-from channels.mail_message import DkimKey, MailIdentity, build_digest  # noqa: E402
-from channels.mail_render import MailLinks, render_digest  # noqa: E402
+from channels.mail.channel import MailChannel, MailConfig, SmtpConfig  # noqa: E402
+from channels.mail.message import DkimKey, MailIdentity, build_digest  # noqa: E402
+from channels.mail.render import MailLinks, render_digest  # noqa: E402
 from tests.sample_edition import sample_edition  # noqa: E402
 from tests.stubs.smtp import scripted_smtp  # noqa: E402
 

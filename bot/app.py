@@ -10,14 +10,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from bot.channel_registry import build_channels
-from bot.commands import CommandHandler, NowOutcome, NowRequester
-from bot.edition_source import EditionSource, RuntimeEditions
-from bot.planner import NowRequests
+from bot.content.edition_source import EditionSource, RuntimeEditions
+from bot.conversation.commands import CommandHandler, NowOutcome, NowRequester
+from bot.delivery.planner import NowRequests
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
-from bot.store import Clock, SubscriptionStore, utc_now
-from bot.subscriptions import Subscription
+from bot.store.models import Subscription
+from bot.store.subscriptions import Clock, SubscriptionStore, utc_now
+from bot.wiring.registry import build_channels
 from channels.base import Channel
 
 __all__ = ["Services", "build_services", "now_requester", "open_services"]
@@ -31,7 +31,7 @@ class Services:
     store: SubscriptionStore
     commands: CommandHandler
     channels: dict[str, Channel] = field(default_factory=dict)
-    editions: EditionSource | None = None  # the latest edition per language (bot.edition_source)
+    editions: EditionSource | None = None  # the latest edition per language (bot.content.edition_source)
 
     @property
     def settings(self) -> Settings:

@@ -41,15 +41,15 @@ from starlette.routing import Route
 
 from bot import keys
 from bot.app import Services
-from bot.article_store import RedisArticleStore
-from bot.delivery_log import DeliveryLog, LogEntry
-from bot.editions import build_edition, latest_edition
-from bot.i18n import LANGUAGES
-from bot.ingest import run_ingest
+from bot.content.editions import build_edition, latest_edition
+from bot.content.ingest import run_ingest
+from bot.conversation.i18n import LANGUAGES
+from bot.delivery.worker import run_worker
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
-from bot.subscriptions import Identity
-from bot.worker import run_worker
+from bot.store.articles import RedisArticleStore
+from bot.store.delivery_log import DeliveryLog, LogEntry
+from bot.store.models import Identity
 from summaries.ingest import IngestReport
 from summaries.models import Edition, Source
 from summaries.sources import parse_opml

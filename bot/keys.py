@@ -10,16 +10,16 @@ Grammar::
     aitoday:v1:{s<NN>}:retry              zset   delivery unit -> epoch it may go again (Retry-After, backoff)
     aitoday:v1:{s<NN>}:dead               stream dead letters of shard NN (unit, reason, attempts)
     aitoday:v1:{s<NN>}:now:<sid>          string "now" cooldown of one subscriber (TTL = the cooldown)
-    aitoday:v1:{p}:tb:<bucket>            string token bucket "<tokens> <epoch ms> <paused until ms>" (bot.pacing)
+    aitoday:v1:{p}:tb:<bucket>            string token bucket "<tokens> <epoch ms> <paused until ms>" (delivery.pacing)
     aitoday:v1:{g}:<name>                 global singletons (leases, streams, counters) share one slot
-    aitoday:v1:{g}:counter:<name>         hash   label set (sorted query string) -> count (bot.counters)
+    aitoday:v1:{g}:counter:<name>         hash   label set (sorted query string) -> count (bot.store.counters)
     aitoday:v1:{g}:lease:scheduler        string the scheduler lease "<holder> <renewed epoch s>", TTL = lease
     aitoday:v1:{a}:article:<fp>           string one article (JSON), expires 14 days after it was stored
     aitoday:v1:{a}:articles               zset   fingerprint -> published epoch (recent_articles)
     aitoday:v1:{a}:seen                   hash   dedupe alias (g:/u:/t:<hash>) -> fingerprint
     aitoday:v1:{a}:seen-at                zset   dedupe alias -> last sighting epoch (aliases expire with it)
     aitoday:v1:{a}:fulltext:<urlhash>     string extracted page text of a teaser, 14 days
-    aitoday:v1:{e}:edition:<day>:<lang>   string one edition (JSON), 90 days (bot.editions)
+    aitoday:v1:{e}:edition:<day>:<lang>   string one edition (JSON), 90 days (bot.content.editions)
     aitoday:v1:{e}:editions:<lang>        zset   day (YYYY-MM-DD) -> its UTC midnight epoch (latest_edition)
     aitoday:v1:{e}:sample-edition:<lang>  string the demo's sample edition (JSON), until a real one has stories
     aitoday:v1:{c}:card:<fp>:<lang>       string the card of one article in one language (JSON), 15 days, SET NX
@@ -139,7 +139,7 @@ def global_key(name: str) -> str:
 
 
 def counter(name: str) -> str:
-    """hash: one operational counter of ``bot.counters``, a field per label set, read by ``GET /metrics``."""
+    """hash: one operational counter of ``bot.store.counters``, a field per label set, read by ``GET /metrics``."""
     return global_key(f"counter:{name}")
 
 
@@ -214,7 +214,7 @@ def llm_tokens(day: str) -> str:
     return global_key(f"llm-tokens:{day}")
 
 
-# ------------------------------------------------------------------ email (bot.mail_setup, bot.web.email)
+# ------------------------------------------------------------------ email (bot.wiring.mail, bot.web.signup)
 
 
 def mail_full_streak(sid: str) -> str:
@@ -271,7 +271,7 @@ def line_event(event_id: str) -> str:
     return f"{PREFIX}:{{line}}:event:{event_id}"
 
 
-# ------------------------------------------------------------------ delivery engine (bot.planner, queue, worker)
+# ---------------------------------------------------------- delivery engine (bot.delivery.planner, queue, worker)
 # Streams are per shard: planning (due index -> stream + last slot) and settling (log + XACK) each touch one
 # slot only, so each is one MULTI/EXEC or Lua script on Redis Cluster too.
 

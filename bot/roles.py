@@ -8,7 +8,7 @@ import logging
 import uvicorn
 
 from bot.app import Services
-from bot.scheduler import Scheduler, lease_for, periodic_jobs
+from bot.delivery.scheduler import Scheduler, lease_for, periodic_jobs
 from bot.web.app import create_app
 
 __all__ = ["serve_roles"]
@@ -33,7 +33,7 @@ async def serve_roles(services: Services, *, web: bool, scheduler: bool, worker:
         log.info("scheduler started")
     tasks: list[asyncio.Task[None]] = []
     if worker:
-        from bot import worker as worker_module
+        from bot.delivery import worker as worker_module
 
         tasks.append(asyncio.create_task(worker_module.run_worker(services)))
         log.info("worker started")

@@ -1,7 +1,7 @@
 """The one small interface every channel adapter implements, and the one error tree they all raise.
 
 A channel *translates*; it never decides. It renders an edition for its platform, sends it, and turns the
-platform's inbound events into our commands. What to do about a failure is decided once, in ``bot.worker``,
+platform's inbound events into our commands. What to do about a failure is decided once, in ``bot.delivery.worker``,
 by the exception's type::
 
     ChannelError                      anything a send can raise; nothing above channels/ sees an SDK error

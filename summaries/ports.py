@@ -1,4 +1,4 @@
-"""The storage ports of the ingest path. ``summaries`` defines them; ``bot.article_store`` implements them on Redis.
+"""The storage ports of the ingest path. ``summaries`` defines them; ``bot.store.articles`` implements them on Redis.
 
 Three small interfaces, so that the summary core never imports a database client and tests of the core can
 run against any implementation of the same contract:

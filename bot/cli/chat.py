@@ -8,7 +8,7 @@ import sys
 from bot.app import build_services
 from bot.cli._types import Subparsers
 from bot.runtime import Runtime
-from bot.subscriptions import Identity, IdentityError
+from bot.store.models import Identity, IdentityError
 
 __all__ = ["register"]
 

@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 
 from bot import keys
 from bot.cli._types import Subparsers
-from bot.delivery_log import DeliveryLog
-from bot.queue import GROUP, DeadLetter, DeliveryQueue
+from bot.delivery.queue import GROUP, DeadLetter, DeliveryQueue
 from bot.runtime import Runtime
-from bot.store import SubscriptionStore
-from bot.subscriptions import Identity, IdentityError
+from bot.store.delivery_log import DeliveryLog
+from bot.store.models import Identity, IdentityError
+from bot.store.subscriptions import SubscriptionStore
 
 __all__ = ["register"]
 

@@ -1,6 +1,6 @@
 """``aitoday edition [--date D] [--lang L] [--json]``: build the day's edition from stored articles and print it.
 
-The edition is built and stored exactly as the scheduler does it (``bot.editions.build_edition``), so what
+The edition is built and stored exactly as the scheduler does it (``bot.content.editions.build_edition``), so what
 this prints is what every channel and the web view will show for that day.
 """
 
@@ -11,7 +11,7 @@ import json
 from datetime import UTC, date, datetime
 
 from bot.cli._types import Subparsers
-from bot.editions import build_edition
+from bot.content.editions import build_edition
 from bot.runtime import Runtime
 from summaries.edition import relative_age
 from summaries.models import Edition, Story

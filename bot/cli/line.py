@@ -13,8 +13,8 @@ import sys
 from bot.cli._types import Subparsers
 from bot.settings import Settings
 from channels.base import ChannelError
-from channels.line import LineChannel
-from channels.line_menu import rich_menu, rich_menu_png
+from channels.line.channel import LineChannel
+from channels.line.menu import rich_menu, rich_menu_png
 
 __all__ = ["register"]
 

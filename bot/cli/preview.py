@@ -19,15 +19,15 @@ from typing import Any
 
 from bot.app import build_services
 from bot.cli._types import Subparsers
-from bot.editions import latest_edition, load_edition
-from bot.i18n import LANGUAGES
-from bot.mail_setup import mail_channel
+from bot.content.editions import latest_edition, load_edition
+from bot.conversation.i18n import LANGUAGES
 from bot.runtime import Runtime
+from bot.wiring.mail import mail_channel
 from channels.base import Channel
 from channels.console import ConsoleChannel
-from channels.line import LineChannel
-from channels.slack import SlackChannel
-from channels.telegram import TelegramChannel
+from channels.line.channel import LineChannel
+from channels.slack.channel import SlackChannel
+from channels.telegram.channel import TelegramChannel
 from summaries.models import Edition
 
 __all__ = ["PREVIEW_CHANNELS", "register", "write_email_preview"]

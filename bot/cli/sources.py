@@ -11,10 +11,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bot.article_store import RedisArticleStore
 from bot.cli._types import Subparsers
 from bot.runtime import Runtime
-from bot.source_list import SourceList
+from bot.store.articles import RedisArticleStore
+from bot.store.sources import SourceList
 from summaries.sources import OPMLError, make_source, to_opml
 
 __all__ = ["register"]

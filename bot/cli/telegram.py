@@ -15,7 +15,7 @@ import sys
 from bot.cli._types import Subparsers
 from bot.settings import Settings
 from channels.base import ChannelError
-from channels.telegram import TelegramChannel
+from channels.telegram.channel import TelegramChannel
 
 __all__ = ["register"]
 

@@ -12,7 +12,8 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from bot.app import Services
-from bot.web import email, health, line, metrics, pages, slack, telegram
+from bot.web import health, line, metrics, pages, slack, telegram
+from bot.web import signup as email
 
 __all__ = ["create_app"]
 

@@ -4,11 +4,11 @@ Our receiving mail server (or an inbound-mail service) posts each message to us 
 body), with the shared secret in ``X-AIToday-Inbound-Secret``. The route is off unless
 ``AITODAY_MAIL_INBOUND_SECRET`` is set; a wrong secret gets 401 before the body is read.
 
-What happens to a mail (``channels.mail_inbound`` reads it):
+What happens to a mail (``channels.mail.inbound`` reads it):
 
 * subject ``unsubscribe <token>`` (our List-Unsubscribe mailto): the signed token is the proof; unsubscribe.
 * sender authenticated (aligned DKIM, or SPF/DKIM pass from our own server's Authentication-Results) and
-  already a subscriber: run the command line through ``bot.commands`` and mail the reply back, threaded.
+  already a subscriber: run the command line through ``bot.conversation.commands`` and mail the reply back, threaded.
 * anything else is skipped and the JSON answer says why; nothing is mailed to an unproven sender (that would
   be backscatter), and no one becomes a subscriber this way (sign-up is double opt-in only).
 
@@ -26,11 +26,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import Services
-from bot.subscriptions import Identity, IdentityError
-from bot.tokens import LinkTokens, Purpose, TokenError
+from bot.store.models import Identity, IdentityError
+from bot.store.tokens import LinkTokens, Purpose, TokenError
 from channels.base import ChannelError
-from channels.mail import MailChannel, mask_address
-from channels.mail_inbound import DnsLookup, InboundMail, read_inbound
+from channels.mail.channel import MailChannel, mask_address
+from channels.mail.inbound import DnsLookup, InboundMail, read_inbound
 
 __all__ = ["SECRET_HEADER", "routes"]
 

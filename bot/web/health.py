@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot import keys
 from bot.app import Services
-from bot.web.queue_figures import read_queue_figures
+from bot.delivery.queue_figures import read_queue_figures
 
 __all__ = ["PENDING_AGE_LIMIT", "SCHEDULER_STALE_AFTER", "routes"]
 

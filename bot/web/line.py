@@ -9,7 +9,7 @@ Order of work for each request, so that a forged or replayed request changes not
    replay finds the claim and is skipped; a claim whose handling failed is released, so LINE's redelivery
    can succeed later;
 4. follow → subscribe (reactivates after a block) and a welcome in the profile's language with quick-reply
-   buttons; unfollow → deactivate; text and postbacks → ``bot.commands``; "today"/"now" → the digest itself
+   buttons; unfollow → deactivate; text and postbacks → ``bot.conversation.commands``; "today"/"now" → the digest itself
    as a free reply. Replies use the event's reply token (replies cost no quota).
 
 Rejections never answer ≥ 500. The route is mounted only when LINE is configured.
@@ -39,14 +39,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from bot import counters, keys
+from bot import keys
 from bot.app import Services
-from bot.command_parser import CommandError, parse_command
-from bot.i18n import t
-from bot.subscriptions import Identity, Subscription
+from bot.conversation.i18n import t
+from bot.conversation.parser import CommandError, parse_command
+from bot.store import counters
+from bot.store.models import Identity, Subscription
 from channels.base import ChannelError
-from channels.line import LineChannel
-from channels.line_flex import LineMessage, render_digest, text_message
+from channels.line.channel import LineChannel
+from channels.line.render import LineMessage, render_digest, text_message
 from summaries.models import Edition
 
 __all__ = ["MAX_BODY", "EditionLookup", "LineWebhook", "routes"]

@@ -1,6 +1,6 @@
 """``GET /metrics``: the service's figures in the Prometheus text format, read from Redis at scrape time.
 
-Every role keeps its figures in Redis (``bot.counters`` and the queue's own stream), so any web process
+Every role keeps its figures in Redis (``bot.store.counters`` and the queue's own stream), so any web process
 answers for the whole deployment and a scrape sees work done by workers on other machines. Nothing is kept
 in process memory: each app owns its ``CollectorRegistry`` (never the global one) holding one collector that
 yields the snapshot read just before rendering.
@@ -43,10 +43,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot import counters, keys
+from bot import keys
 from bot.app import Services
-from bot.i18n import LANGUAGES
-from bot.web.queue_figures import QueueFigures, read_queue_figures
+from bot.conversation.i18n import LANGUAGES
+from bot.delivery.queue_figures import QueueFigures, read_queue_figures
+from bot.store import counters
 
 __all__ = ["MetricsExporter", "Snapshot", "read_snapshot", "routes"]
 

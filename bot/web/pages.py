@@ -6,7 +6,7 @@
 ``GET /editions/sample/{lang}``  the demo's sample edition, while no real edition has stories (``bot.demo``)
 ``GET /static/…``             the stylesheet and icon
 
-Pages only read: an edition is built by ``bot.editions`` and stored in Redis; this module never builds one,
+Pages only read: an edition is built by ``bot.content.editions`` and stored in Redis; this module never builds one,
 so a page view costs one Redis GET however many sources there are.
 """
 
@@ -23,9 +23,9 @@ from starlette.staticfiles import StaticFiles
 
 from bot import keys
 from bot.app import Services
+from bot.content.editions import latest_edition, load_edition
+from bot.conversation.i18n import LANGUAGES
 from bot.demo import load_sample_edition
-from bot.editions import latest_edition, load_edition
-from bot.i18n import LANGUAGES
 from bot.runtime import Runtime
 from bot.web.templating import STATIC_DIR, PageRenderer
 from bot.web.wording import page_text, pick_language

@@ -1,7 +1,7 @@
 """``POST /slack/events`` (events, slash commands, buttons) and the OAuth install routes, on slack-bolt.
 
 The route is an adapter: it verifies, translates a Slack request into ``(identity, text)`` for
-``bot.commands``, and turns the ``Reply`` back into a Slack message. In order, for every POST:
+``bot.conversation.commands``, and turns the ``Reply`` back into a Slack message. In order, for every POST:
 
 1. the body is read up to ``MAX_BODY`` bytes (more → 413) and its v0 signature checked on the raw bytes
    (``bot.web.slack_verify``; forged, stale or unsigned → 401), before anything parses it;
@@ -41,12 +41,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot import counters, keys
+from bot import keys
 from bot.app import Services
-from bot.slack_install import RedisInstallationStore, RedisOAuthStateStore, deactivate_workspace, remember_subscriber
-from bot.subscriptions import Identity
+from bot.store import counters
+from bot.store.models import Identity
 from bot.web.slack_verify import WINDOW_SECONDS, SlackSignature
-from channels.slack_blocks import ACTION_MORE, ACTION_MUTE, escape
+from bot.wiring.slack_install import (
+    RedisInstallationStore,
+    RedisOAuthStateStore,
+    deactivate_workspace,
+    remember_subscriber,
+)
+from channels.slack.render import ACTION_MORE, ACTION_MUTE, escape
 
 __all__ = ["BOT_SCOPES", "MAX_BODY", "SlackWebhook", "routes"]
 

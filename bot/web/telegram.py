@@ -9,7 +9,7 @@ Order of work for each request, so that a forged or replayed request changes not
    replay finds the claim and answers 200 without running anything; after handling, the claim becomes "done"
    for a day (Telegram gives up on an update after 24 hours); a claim whose handling failed is released so
    Telegram's own retry can succeed;
-4. ``TelegramBot.process`` runs the handlers (``bot.telegram``).
+4. ``TelegramBot.process`` runs the handlers (``bot.wiring.telegram``).
 
 Rejections never answer ≥ 500. The route is mounted only when ``TELEGRAM_BOT_TOKEN`` is set.
 """
@@ -25,9 +25,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from bot import counters, keys
+from bot import keys
 from bot.app import Services
-from bot.telegram import MalformedUpdate, TelegramBot
+from bot.store import counters
+from bot.wiring.telegram import MalformedUpdate, TelegramBot
 
 __all__ = ["MAX_BODY", "SECRET_HEADER", "TelegramWebhook", "routes"]
 

@@ -28,7 +28,7 @@ from starlette.responses import HTMLResponse
 
 from bot.settings import Settings
 from bot.web.wording import LANGUAGE_COOKIE, page_text, pick_language
-from channels.mail_render import plain_text, safe_url
+from channels.mail.render import plain_text, safe_url
 
 __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "TZ_SCRIPT", "ChatLinks", "PageRenderer", "chat_links"]
 

@@ -1,6 +1,7 @@
 """Every sentence the web pages show, in English and Japanese, and how a request picks its language.
 
-The bot's replies live in ``bot.i18n``; page copy is longer-lived prose with a different audience (a visitor,
+The bot's replies live in ``bot.conversation.i18n``; page copy is longer-lived prose with a different audience
+(a visitor,
 not a subscriber), so it is kept here. Templates receive the chosen language's dict as ``t``; a key missing
 in Japanese falls back to English so that a page never renders a hole.
 
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 
 from starlette.requests import Request
 
-from bot.i18n import LANGUAGES
+from bot.conversation.i18n import LANGUAGES
 
 __all__ = ["LANGUAGE_COOKIE", "PAGE_TEXT", "page_text", "pick_language", "preferred_language"]
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 import redis.asyncio as aioredis
 
-from bot.commands import CommandHandler, Reply
-from bot.store import SubscriptionStore
-from bot.subscriptions import Identity
+from bot.conversation.commands import CommandHandler, Reply
+from bot.store.models import Identity
+from bot.store.subscriptions import SubscriptionStore
 
 
 class FakeClock:

@@ -21,7 +21,7 @@ import pytest
 import redis.asyncio as aioredis
 from aiohttp import web
 
-from bot.article_store import RedisArticleStore
+from bot.store.articles import RedisArticleStore
 from summaries.fetch import Fetcher
 from summaries.ingest import IngestOptions, Ingestor, IngestReport
 from summaries.models import Source

@@ -7,7 +7,7 @@ import re
 import pytest
 import redis.asyncio as aioredis
 
-from bot.article_store import RedisArticleStore
+from bot.store.articles import RedisArticleStore
 from summaries.errors import ParseTimeout
 from summaries.fetch import Fetcher
 from summaries.ingest import Ingestor, SourceOutcome

@@ -21,7 +21,7 @@ import pytest
 from bot.app import Services, open_services
 from bot.settings import Settings, load_settings
 from bot.web.app import create_app
-from channels.line import LineChannel
+from channels.line.channel import LineChannel
 from tests.conftest import PAYLOADS
 from tests.stubs.line_api import LineApiStub
 from tests.stubs.loopback import serve

@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.app import Services
-from bot.delivery_log import DeliveryLog
-from bot.edition_source import FixedEditions
-from bot.planner import Planner
-from bot.subscriptions import Identity
-from bot.worker import Worker, WorkerConfig
+from bot.content.edition_source import FixedEditions
+from bot.delivery.planner import Planner
+from bot.delivery.worker import Worker, WorkerConfig
+from bot.store.delivery_log import DeliveryLog
+from bot.store.models import Identity
 from tests.channels.line.conftest import Clock, Post, event_body, make_event, text_event
 from tests.sample_edition import sample_edition
 from tests.stubs.line_api import LineApiStub

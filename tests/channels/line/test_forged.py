@@ -19,7 +19,7 @@ import redis.asyncio as aioredis
 from bot.app import Services, open_services
 from bot.redis_server import EmbeddedRedis
 from bot.settings import load_settings
-from bot.subscriptions import Identity
+from bot.store.models import Identity
 from bot.web.app import create_app
 from bot.web.line import MAX_BODY
 from tests.channels.line.conftest import SECRET, Post, event_body, fixture, make_event, sign, text_event

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from linebot.v3.messaging import FlexMessage, TextMessage
 
-from channels.line_flex import (
+from channels.line.render import (
     MAX_ALT_TEXT,
     MAX_BUBBLE_BYTES,
     MAX_BUBBLES,
@@ -147,7 +147,7 @@ def test_twenty_long_stories_split_into_several_carousels_in_one_push() -> None:
 
 
 def test_a_long_text_message_is_cut_as_line_counts_characters() -> None:
-    from channels.line_flex import MAX_TEXT_MESSAGE, text_message
+    from channels.line.render import MAX_TEXT_MESSAGE, text_message
 
     message = text_message("😀" * 4000)  # 8,000 UTF-16 units
     assert len(message["text"].encode("utf-16-le")) // 2 <= MAX_TEXT_MESSAGE

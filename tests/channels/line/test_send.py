@@ -17,7 +17,7 @@ from channels.base import (
     RenderBug,
     TransientError,
 )
-from channels.line import LineChannel, retry_key
+from channels.line.channel import LineChannel, retry_key
 from tests.conftest import PAYLOADS
 from tests.sample_edition import sample_edition
 from tests.stubs.line_api import LineApiStub

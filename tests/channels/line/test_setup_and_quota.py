@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from bot import counters
 from bot.app import Services
 from bot.cli import build_parser
-from bot.line import allocate_quota, is_pull, line_quota_job, quota_month_end
-from bot.planner import Planner
+from bot.delivery.planner import Planner
 from bot.settings import Settings, load_settings
-from bot.subscriptions import Identity, Subscription
+from bot.store import counters
+from bot.store.models import Identity, Subscription
+from bot.wiring.line import allocate_quota, is_pull, line_quota_job, quota_month_end
 from channels.base import InstallBroken
-from channels.line import LineChannel
+from channels.line.channel import LineChannel
 from tests.channels.line.conftest import Clock
 from tests.stubs.line_api import LineApiStub
 
@@ -46,7 +46,7 @@ async def test_setup_creates_one_default_rich_menu_with_its_image(
 
 
 def test_the_menu_image_is_a_png_of_the_menu_size() -> None:
-    from channels.line_menu import MENU_HEIGHT, MENU_WIDTH, rich_menu_png
+    from channels.line.menu import MENU_HEIGHT, MENU_WIDTH, rich_menu_png
 
     png = rich_menu_png()
     assert png.startswith(b"\x89PNG\r\n\x1a\n")

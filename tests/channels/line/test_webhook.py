@@ -8,8 +8,8 @@ from datetime import time
 from linebot.v3.webhook import SignatureValidator
 
 from bot.app import Services
-from bot.editions import store_edition
-from bot.subscriptions import Identity
+from bot.content.editions import store_edition
+from bot.store.models import Identity
 from tests.channels.line.conftest import Post, event_body, fixture, make_event, sign, text_event
 from tests.sample_edition import sample_edition
 from tests.stubs.line_api import LineApiStub

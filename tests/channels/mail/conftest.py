@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from bot.app import Services, open_services
 from bot.settings import load_settings
 from bot.web.app import create_app
-from channels.mail import MailChannel, MailConfig, SmtpConfig
+from channels.mail.channel import MailChannel, MailConfig, SmtpConfig
 from tests.stubs.loopback import loopback_socket, serve_on, url_of
 from tests.stubs.smtp import ScriptedSmtp, scripted_smtp
 

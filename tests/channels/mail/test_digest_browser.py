@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from channels.base import Delivery, Recipient
-from channels.mail import MailChannel, MailConfig
+from channels.mail.channel import MailChannel, MailConfig
 from tests.browser import ARTIFACTS, horizontal_overflow
 from tests.sample_edition import sample_edition
 

@@ -13,11 +13,11 @@ import pytest
 from starlette.applications import Starlette
 
 from bot.app import Services
-from bot.subscriptions import Identity
-from bot.tokens import LinkTokens, Purpose
+from bot.store.models import Identity
+from bot.store.tokens import LinkTokens, Purpose
 from bot.web import email_inbound
 from bot.web.email_inbound import SECRET_HEADER
-from channels.mail_inbound import read_inbound
+from channels.mail.inbound import read_inbound
 
 from .conftest import DkimPair, EmailSite, email_site
 

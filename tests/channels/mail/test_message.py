@@ -14,9 +14,9 @@ import dkim
 import pytest
 
 from channels.base import Delivery, Recipient, TransientError
-from channels.mail import MailChannel, MailConfig, SmtpConfig
-from channels.mail_message import DkimKey
-from channels.mail_render import MailLinks, render_digest
+from channels.mail.channel import MailChannel, MailConfig, SmtpConfig
+from channels.mail.message import DkimKey
+from channels.mail.render import MailLinks, render_digest
 from tests.sample_edition import sample_edition
 from tests.stubs.smtp import ScriptedSmtp
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot.subscriptions import Identity
-from bot.tokens import LinkTokens, Purpose
+from bot.store.models import Identity
+from bot.store.tokens import LinkTokens, Purpose
 from tests.browser import ARTIFACTS, horizontal_overflow
 
 from .conftest import EmailSite

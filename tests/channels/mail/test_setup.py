@@ -8,10 +8,10 @@ import dkim
 import pytest
 
 from bot.app import open_services
-from bot.mail_setup import mail_config
 from bot.settings import SettingsError, load_settings
+from bot.wiring.mail import mail_config
 from channels.base import Delivery, Recipient
-from channels.mail import MailChannel
+from channels.mail.channel import MailChannel
 from tests.sample_edition import sample_edition
 
 from .conftest import DkimPair

@@ -1,6 +1,6 @@
 """Sending through a real SMTP server on loopback that answers each recipient as scripted.
 
-Every reply class maps to one documented action (channels.mail_smtp.classify); these tests send real digests
+Every reply class maps to one documented action (channels.mail.smtp.classify); these tests send real digests
 and check what the worker would see (the exception type) and what the server received.
 """
 
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from channels.base import AmbiguousError, Delivery, Receipt, Recipient, RecipientGone, RenderBug, TransientError
-from channels.mail import MAILBOX_FULL_LIMIT, MailChannel, MailConfig, MailRejected, SmtpConfig
-from channels.mail_smtp import ReplyAction, SmtpReply, classify
+from channels.mail.channel import MAILBOX_FULL_LIMIT, MailChannel, MailConfig, MailRejected, SmtpConfig
+from channels.mail.smtp import ReplyAction, SmtpReply, classify
 from tests.sample_edition import sample_edition
 from tests.stubs.smtp import ScriptedSmtp
 

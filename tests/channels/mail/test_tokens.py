@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.settings import load_settings
-from bot.tokens import LinkTokens, Purpose, TokenExpired, TokenInvalid
+from bot.store.tokens import LinkTokens, Purpose, TokenExpired, TokenInvalid
 
 NOW = 1_800_000_000.0
 

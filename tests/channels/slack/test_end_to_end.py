@@ -18,13 +18,13 @@ import httpx
 import pytest
 
 from bot.app import Services, open_services
-from bot.delivery_log import DeliveryLog
-from bot.edition_source import FixedEditions
-from bot.planner import Planner
+from bot.content.edition_source import FixedEditions
+from bot.delivery.planner import Planner
+from bot.delivery.worker import Worker, WorkerConfig
 from bot.settings import load_settings
-from bot.subscriptions import Identity
+from bot.store.delivery_log import DeliveryLog
+from bot.store.models import Identity
 from bot.web.app import create_app
-from bot.worker import Worker, WorkerConfig
 from tests.channels.slack.conftest import TEAM, event_body, post_signed, slash
 from tests.sample_edition import sample_edition
 from tests.stubs.slack_api import SlackApiStub

@@ -12,8 +12,8 @@ import redis.asyncio as aioredis
 
 from bot.app import Services, open_services
 from bot.settings import load_settings
-from bot.slack_install import RedisInstallationStore, RedisOAuthStateStore
 from bot.web.app import create_app
+from bot.wiring.slack_install import RedisInstallationStore, RedisOAuthStateStore
 from channels.base import Delivery, Recipient
 from tests.channels.slack.conftest import post_signed, slash
 from tests.sample_edition import sample_edition

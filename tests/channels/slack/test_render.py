@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from channels.slack import render
-from channels.slack_blocks import ACTION_MORE, ACTION_MUTE, MAX_BLOCKS, render_plain
+from channels.slack.channel import render
+from channels.slack.render import ACTION_MORE, ACTION_MUTE, MAX_BLOCKS, render_plain
 from summaries.models import Card, Edition, Story
 from tests.sample_edition import sample_edition
 from tests.stubs.slack_api import _block_problem

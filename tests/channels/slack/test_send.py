@@ -17,7 +17,7 @@ from channels.base import (
     RenderBug,
     TransientError,
 )
-from channels.slack import SlackChannel
+from channels.slack.channel import SlackChannel
 from tests.channels.slack.conftest import BOT_TOKEN
 from tests.sample_edition import sample_edition
 from tests.stubs.slack_api import SlackApiStub

@@ -11,7 +11,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.app import Services
-from bot.subscriptions import Identity
+from bot.store.models import Identity
 from tests.channels.slack.conftest import TEAM, event_body, post_signed, slash
 from tests.conftest import PAYLOADS
 from tests.stubs.slack_api import SlackApiStub

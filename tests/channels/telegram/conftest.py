@@ -21,10 +21,10 @@ from starlette.routing import Route
 from bot.app import Services, build_services
 from bot.runtime import Runtime
 from bot.settings import load_settings
-from bot.subscriptions import Identity, Subscription
-from bot.telegram import TelegramBot
+from bot.store.models import Identity, Subscription
 from bot.web.telegram import TelegramWebhook
-from channels.telegram import TelegramChannel, TelegramLimits
+from bot.wiring.telegram import TelegramBot
+from channels.telegram.channel import TelegramChannel, TelegramLimits
 from tests.stubs.loopback import serve
 from tests.stubs.telegram_api import TelegramApiStub
 

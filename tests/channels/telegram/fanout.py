@@ -19,13 +19,13 @@ from datetime import UTC, datetime, timedelta
 import redis.asyncio as aioredis
 
 from bot import keys
-from bot.edition_source import FixedEditions
-from bot.planner import Planner
-from bot.queue import GROUP
-from bot.store import SubscriptionStore
-from bot.subscriptions import Identity, Subscription
-from bot.worker import Worker, WorkerConfig
-from channels.telegram import TelegramChannel, TelegramLimits
+from bot.content.edition_source import FixedEditions
+from bot.delivery.planner import Planner
+from bot.delivery.queue import GROUP
+from bot.delivery.worker import Worker, WorkerConfig
+from bot.store.models import Identity, Subscription
+from bot.store.subscriptions import SubscriptionStore
+from channels.telegram.channel import TelegramChannel, TelegramLimits
 from tests.sample_edition import sample_edition
 from tests.stubs.telegram_api import TelegramApiStub
 

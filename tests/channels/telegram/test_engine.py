@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 import redis.asyncio as aioredis
 
-from bot.subscriptions import Identity
+from bot.store.models import Identity
 from tests.channels.telegram.fanout import TOKEN, pending_total, plan, running_engine, subscribe_due
 from tests.stubs.telegram_api import TelegramApiStub, retry_after
 

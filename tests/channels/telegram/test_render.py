@@ -9,8 +9,8 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from channels.telegram import TelegramChannel
-from channels.telegram_render import MAX_MESSAGE, render_messages, utf16_len
+from channels.telegram.channel import TelegramChannel
+from channels.telegram.render import MAX_MESSAGE, render_messages, utf16_len
 from summaries.models import Card, Edition, Story
 from tests.sample_edition import sample_edition
 from tests.stubs.telegram_api import HtmlError, parse_telegram_html

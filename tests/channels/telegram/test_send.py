@@ -11,8 +11,8 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot import keys
-from bot.pacing import Pacer
-from bot.telegram import shared_pacer
+from bot.delivery.pacing import Pacer
+from bot.wiring.telegram import shared_pacer
 from channels.base import (
     AmbiguousError,
     Delivery,
@@ -24,7 +24,7 @@ from channels.base import (
     RenderBug,
     TransientError,
 )
-from channels.telegram import TelegramChannel, TelegramLimits
+from channels.telegram.channel import TelegramChannel, TelegramLimits
 from summaries.models import Card
 from tests.channels.telegram.conftest import SCALE, TOKEN, compressed_sleep
 from tests.conftest import PAYLOADS

@@ -1,0 +1,321 @@
+"""The command language's one handler, shared by every channel (DESIGN.md §5).
+
+Channels translate a platform event into ``(identity, text)`` and a ``Reply`` back into a platform message;
+this module decides. Guarantees a user can rely on:
+
+* every input gets exactly one reply, at most ``MAX_REPLY`` characters, in the reader's language;
+* a malformed or unknown command gets one line saying what was wrong and a correct example;
+* no exception escapes (an internal failure answers with an apology and changes nothing);
+* a command only ever changes the subscription of the identity it came from.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from bot.conversation.i18n import t
+from bot.conversation.parser import Command, CommandError, looks_japanese, parse_command
+from bot.store.models import Identity, Subscription
+from bot.store.subscriptions import SubscriptionStore
+from summaries.topics import TOPICS
+
+__all__ = ["MAX_REPLY", "CommandHandler", "NowOutcome", "NowRequester", "Reply", "SourceNames"]
+
+log = logging.getLogger(__name__)
+
+MAX_REPLY = 4000
+_OPEN_ENDED_PAUSE = timedelta(days=3000)
+
+
+class NowOutcome(Enum):
+    QUEUED = "now_queued"
+    TOO_SOON = "now_too_soon"
+    NO_EDITION = "now_no_edition"
+
+
+NowRequester = Callable[[Subscription], Awaitable[NowOutcome]]
+#: Returns ``(id, display name)`` of every known source, for ``sources mute``.
+SourceNames = Callable[[], Awaitable[Sequence[tuple[str, str]]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    language: str
+    changed: bool = False
+    command: str = ""
+    ok: bool = True
+
+
+class CommandHandler:
+    """Runs one command for one identity against the store."""
+
+    def __init__(
+        self,
+        store: SubscriptionStore,
+        *,
+        request_now: NowRequester | None = None,
+        source_names: SourceNames | None = None,
+    ) -> None:
+        self._store = store
+        self._request_now = request_now
+        self._source_names = source_names
+
+    async def handle(self, identity: Identity, text: str, *, language_hint: str = "") -> Reply:
+        """Parse and run ``text`` for ``identity``. Never raises; always one reply."""
+        language = language_hint if language_hint in ("en", "ja") else ""
+        try:
+            current = await self._store.get(identity)
+            if current is not None and current.language:
+                language = current.language
+            elif looks_japanese(text):
+                language = "ja"
+            language = language or "en"
+            try:
+                command = parse_command(text)
+            except CommandError as error:
+                reason = t(language, error.message, **error.params)
+                return self._reply(t(language, "error_line", reason=reason, example=error.example), language,
+                                   ok=False)
+            return await self._run(identity, command, language)
+        except Exception:
+            log.exception("command failed for %s", identity.channel)
+            language = language or "en"
+            return self._reply(t(language, "internal"), language, ok=False)
+
+    # ------------------------------------------------------------------------------------------ running
+
+    async def _run(self, identity: Identity, command: Command, language: str) -> Reply:
+        run = getattr(self, f"_cmd_{command.name}")
+        reply: Reply = await run(identity, command, language)
+        return reply
+
+    def _reply(self, text: str, language: str, *, changed: bool = False, command: str = "", ok: bool = True) -> Reply:
+        if len(text) > MAX_REPLY:
+            text = text[: MAX_REPLY - 1] + "…"
+        return Reply(text=text, language=language, changed=changed, command=command, ok=ok)
+
+    async def _change(
+        self, identity: Identity, change: Callable[[Subscription], Subscription], *, language_hint: str
+    ) -> Subscription:
+        """Apply ``change`` to this identity's subscription, creating an inactive one if there is none."""
+
+        def apply(current: Subscription | None) -> Subscription:
+            base = current or Subscription(identity=identity, language=language_hint if language_hint != "en" else "")
+            return change(base)
+
+        updated = await self._store.update(identity, apply)
+        assert updated is not None
+        return updated
+
+    def _next_text(self, sub: Subscription, next_at: datetime | None, language: str) -> str:
+        if next_at is None or (
+            sub.paused_until is not None and sub.paused_until - self._store.clock() > _OPEN_ENDED_PAUSE
+        ):
+            return t(language, "next_none")
+        local = next_at.astimezone(sub.zone)
+        return local.strftime("%Y-%m-%d %H:%M") + f" ({sub.timezone})"
+
+    async def _with_next(self, sub: Subscription, language: str) -> str:
+        return self._next_text(sub, await self._store.next_send_of(sub.identity), language)
+
+    def _hint(self, sub: Subscription, language: str) -> str:
+        return "" if sub.active else " " + t(language, "hint_subscribe")
+
+    # ------------------------------------------------------------------------------------------ commands
+
+    async def _cmd_subscribe(self, identity: Identity, command: Command, language: str) -> Reply:
+        current = await self._store.get(identity)
+        if current is not None and current.active and not current.deactivated_reason:
+            return self._reply(
+                t(language, "already_subscribed", time=_hhmm(current), tz=current.timezone), language,
+                command="subscribe",
+            )
+        sub = await self._change(
+            identity,
+            lambda s: s.with_changes(active=True, deactivated_reason="", paused_until=None),
+            language_hint=language,
+        )
+        return self._reply(t(language, "subscribed", time=_hhmm(sub), tz=sub.timezone), language, changed=True,
+                           command="subscribe")
+
+    async def _cmd_unsubscribe(self, identity: Identity, command: Command, language: str) -> Reply:
+        current = await self._store.get(identity)
+        if current is None or not current.active:
+            return self._reply(t(language, "not_subscribed"), language, command="unsubscribe")
+        await self._change(identity, lambda s: s.with_changes(active=False, deactivated_reason="unsubscribed"),
+                           language_hint=language)
+        return self._reply(t(language, "unsubscribed"), language, changed=True, command="unsubscribe")
+
+    async def _cmd_time(self, identity: Identity, command: Command, language: str) -> Reply:
+        assert command.at is not None
+        at = command.at
+        sub = await self._change(identity, lambda s: s.with_changes(delivery_time=at), language_hint=language)
+        text = t(language, "time_set", time=_hhmm(sub), tz=sub.timezone, next=await self._with_next(sub, language))
+        return self._reply(text + self._hint(sub, language), language, changed=True, command="time")
+
+    async def _cmd_timezone(self, identity: Identity, command: Command, language: str) -> Reply:
+        zone = command.values[0]
+        sub = await self._change(identity, lambda s: s.with_changes(timezone=zone), language_hint=language)
+        text = t(language, "tz_set", tz=zone, time=_hhmm(sub), next=await self._with_next(sub, language))
+        return self._reply(text + self._hint(sub, language), language, changed=True, command="timezone")
+
+    async def _cmd_topics(self, identity: Identity, command: Command, language: str) -> Reply:
+        known = ", ".join(TOPICS)
+        if command.action == "list":
+            current = await self._store.get(identity)
+            topics = _join(current.topics if current else (), t(language, "topics_none"))
+            return self._reply(t(language, "topics_list", topics=topics, known=known), language, command="topics")
+        values = command.values
+        if command.action == "add":
+            sub = await self._change(
+                identity,
+                lambda s: s.with_changes(topics=tuple(dict.fromkeys((*s.topics, *values)))),
+                language_hint=language,
+            )
+            text = t(language, "topics_added", added=", ".join(values), topics=_join(sub.topics, ""))
+        elif command.action == "remove":
+            sub = await self._change(
+                identity,
+                lambda s: s.with_changes(topics=tuple(x for x in s.topics if x not in values)),
+                language_hint=language,
+            )
+            text = t(language, "topics_removed", removed=", ".join(values),
+                     topics=_join(sub.topics, t(language, "topics_none")))
+        else:
+            sub = await self._change(identity, lambda s: s.with_changes(topics=()), language_hint=language)
+            text = t(language, "topics_clear")
+        return self._reply(text + self._hint(sub, language), language, changed=True, command="topics")
+
+    async def _cmd_sources(self, identity: Identity, command: Command, language: str) -> Reply:
+        if command.action == "list":
+            current = await self._store.get(identity)
+            muted = _join(current.muted_sources if current else (), t(language, "sources_none"))
+            return self._reply(t(language, "sources_list", muted=muted), language, command="sources")
+        wanted = command.values[0]
+        name = await self._resolve_source(wanted)
+        if name is None:
+            reason = t(language, "source_unknown", value=wanted[:40])
+            return self._reply(t(language, "error_line", reason=reason, example="sources mute Hacker News"),
+                               language, ok=False)
+        if command.action == "mute":
+            sub = await self._change(
+                identity,
+                lambda s: s.with_changes(muted_sources=tuple(dict.fromkeys((*s.muted_sources, name)))),
+                language_hint=language,
+            )
+            return self._reply(t(language, "source_muted", source=name) + self._hint(sub, language), language,
+                               changed=True, command="sources")
+        current = await self._store.get(identity)
+        if current is None or name.casefold() not in {m.casefold() for m in current.muted_sources}:
+            return self._reply(t(language, "source_not_muted", source=name), language, command="sources")
+        folded = name.casefold()
+        await self._change(
+            identity,
+            lambda s: s.with_changes(muted_sources=tuple(m for m in s.muted_sources if m.casefold() != folded)),
+            language_hint=language,
+        )
+        return self._reply(t(language, "source_unmuted", source=name), language, changed=True, command="sources")
+
+    async def _resolve_source(self, wanted: str) -> str | None:
+        """The display name of the source the reader meant; any name when no source list is wired."""
+        if self._source_names is None:
+            return wanted
+        folded = wanted.casefold()
+        candidates = list(await self._source_names())
+        for source_id, name in candidates:
+            if folded in (source_id.casefold(), name.casefold()):
+                return name
+        partial = sorted(name for _, name in candidates if folded in name.casefold())
+        return partial[0] if len(partial) == 1 else None
+
+    async def _cmd_language(self, identity: Identity, command: Command, language: str) -> Reply:
+        chosen = command.values[0]
+        sub = await self._change(identity, lambda s: s.with_changes(language=chosen), language_hint=chosen)
+        return self._reply(t(chosen, "language_set") + self._hint(sub, chosen), chosen, changed=True,
+                           command="language")
+
+    async def _cmd_items(self, identity: Identity, command: Command, language: str) -> Reply:
+        assert command.number is not None
+        number = command.number
+        sub = await self._change(identity, lambda s: s.with_changes(items=number), language_hint=language)
+        return self._reply(t(language, "items_set", items=number) + self._hint(sub, language), language,
+                           changed=True, command="items")
+
+    async def _cmd_pause(self, identity: Identity, command: Command, language: str) -> Reply:
+        current = await self._store.get(identity)
+        if current is None or not current.active:
+            return self._reply(t(language, "not_subscribed"), language, command="pause")
+        now = self._store.clock()
+        if command.number is None:
+            until = now + timedelta(days=3650)  # open-ended: "resume" ends it
+            await self._change(identity, lambda s: s.with_changes(paused_until=until), language_hint=language)
+            return self._reply(t(language, "paused"), language, changed=True, command="pause")
+        until = now + timedelta(days=command.number)
+        sub = await self._change(identity, lambda s: s.with_changes(paused_until=until), language_hint=language)
+        shown = until.astimezone(sub.zone).strftime("%Y-%m-%d")
+        return self._reply(t(language, "paused_days", until=shown), language, changed=True, command="pause")
+
+    async def _cmd_resume(self, identity: Identity, command: Command, language: str) -> Reply:
+        current = await self._store.get(identity)
+        if current is None or not current.active:
+            return self._reply(t(language, "not_subscribed"), language, command="resume")
+        if not current.is_paused(self._store.clock()):
+            return self._reply(t(language, "not_paused", next=await self._with_next(current, language)), language,
+                               command="resume")
+        sub = await self._change(identity, lambda s: s.with_changes(paused_until=None), language_hint=language)
+        return self._reply(t(language, "resumed", next=await self._with_next(sub, language)), language,
+                           changed=True, command="resume")
+
+    async def _cmd_now(self, identity: Identity, command: Command, language: str) -> Reply:
+        if self._request_now is None:
+            return self._reply(t(language, "now_unavailable"), language, command="now")
+        current = await self._store.get(identity)
+        if current is None:
+            current = await self._change(identity, lambda s: s, language_hint=language)
+        outcome = await self._request_now(current)
+        return self._reply(t(language, outcome.value), language, command="now")
+
+    async def _cmd_settings(self, identity: Identity, command: Command, language: str) -> Reply:
+        sub = await self._store.get(identity) or Subscription(identity=identity)
+        now = self._store.clock()
+        if sub.deactivated_reason and sub.deactivated_reason != "unsubscribed" and not sub.active:
+            status = t(language, "status_gone", reason=sub.deactivated_reason)
+        elif not sub.active:
+            status = t(language, "status_inactive")
+        elif sub.is_paused(now):
+            assert sub.paused_until is not None
+            if sub.paused_until - now > _OPEN_ENDED_PAUSE:
+                status = t(language, "status_paused_open")
+            else:
+                status = t(language, "status_paused", until=sub.paused_until.astimezone(sub.zone).strftime("%Y-%m-%d"))
+        else:
+            status = t(language, "status_active")
+        text = t(
+            language,
+            "settings",
+            status=status,
+            time=_hhmm(sub),
+            tz=sub.timezone,
+            language={"en": "English", "ja": "日本語"}.get(sub.effective_language, sub.effective_language),
+            topics=_join(sub.topics, t(language, "topics_none")),
+            muted=_join(sub.muted_sources, t(language, "sources_none")),
+            items=sub.items,
+            next=await self._with_next(sub, language),
+        )
+        return self._reply(text, language, command="settings")
+
+    async def _cmd_help(self, identity: Identity, command: Command, language: str) -> Reply:
+        return self._reply(t(language, "help"), language, command="help")
+
+
+def _hhmm(sub: Subscription) -> str:
+    return sub.delivery_time.strftime("%H:%M")
+
+
+def _join(values: Sequence[str], empty: str) -> str:
+    return ", ".join(values) if values else empty

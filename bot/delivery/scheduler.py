@@ -1,0 +1,186 @@
+"""The scheduler role: a thin APScheduler 3 wrapper that runs the periodic jobs, once, across any number of processes.
+
+Any number of ``aitoday scheduler`` (or ``aitoday run``) processes may run. One holds the lease
+(``keys.scheduler_lease()``, value ``"<holder> <renewed epoch s>"``, SET with a TTL, renewed by its holder only);
+the others keep trying and take over when a holder dies and its lease runs out. Jobs run only in the holder.
+
+The lease is a convenience, not the safety net: every job is idempotent and safe to run concurrently (a stale
+holder that has not yet noticed it lost the lease may run one more tick). The due-tick in particular plans
+each slot exactly once whatever runs it (``bot.delivery.planner``). Jobs are plain async callables; what they do
+lives in
+their own modules. ``periodic_jobs`` lists them with their intervals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import os
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import redis.asyncio as aioredis
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from redis.exceptions import RedisError
+
+from bot import keys
+from bot.delivery.planner import Planner
+from bot.delivery.queue import DeliveryQueue
+from bot.wiring.line import line_quota_job
+from channels.line.channel import LineChannel
+
+__all__ = ["EDITION_LANGUAGES", "Lease", "PeriodicJob", "Scheduler", "due_tick", "lease_for", "periodic_jobs"]
+
+if TYPE_CHECKING:  # the composition root imports every channel SDK; a worker needs none of that
+    from bot.app import Services
+
+log = logging.getLogger(__name__)
+
+EDITION_LANGUAGES = ("en", "ja")
+
+# Take the lease when it is free, renew it when it is ours; 1 when held after the call.
+_HOLD = """
+local current = redis.call('GET', KEYS[1])
+if current and string.match(current, '^(.*) [^ ]*$') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. ARGV[2], 'PX', ARGV[3])
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    seconds: float
+    run: Callable[[], Awaitable[object]]
+
+
+class Lease:
+    """Who schedules. ``hold()`` takes or renews it; one round trip."""
+
+    def __init__(self, redis: aioredis.Redis, holder: str, ttl_seconds: float) -> None:
+        self.holder = holder
+        self._ttl_ms = max(1, int(ttl_seconds * 1000))
+        self._hold = redis.register_script(_HOLD)
+
+    async def hold(self) -> bool:
+        held = await self._hold(keys=[keys.scheduler_lease()], args=[self.holder, f"{time.time():.3f}", self._ttl_ms])
+        return bool(held)
+
+
+def due_tick(services: Services) -> Callable[[], Awaitable[object]]:
+    """Plan every due slot, then trim acknowledged stream entries."""
+    settings = services.settings
+    planner = Planner(services.runtime.redis, catch_up=timedelta(hours=settings.catch_up_hours),
+                      clock=services.store.clock)
+    queue = DeliveryQueue(services.runtime.redis)
+
+    async def run() -> None:
+        await planner.tick()
+        await queue.trim()
+
+    return run
+
+
+def _build_editions(services: Services) -> Callable[[], Awaitable[object]]:
+    async def run() -> None:
+        editions = importlib.import_module("bot.content.editions")
+        day = datetime.now(UTC).date()
+        for language in EDITION_LANGUAGES:
+            await editions.build_edition(services.runtime, day, language)
+
+    return run
+
+
+def _ingest(services: Services) -> Callable[[], Awaitable[object]]:
+    async def run() -> None:
+        ingest = importlib.import_module("bot.content.ingest")
+        await ingest.run_ingest(services.runtime)
+        await _build_editions(services)()  # fresh articles reach readers without waiting for the next edition run
+
+    return run
+
+
+_LINE_QUOTA_SECONDS = 900.0
+
+
+def periodic_jobs(services: Services) -> list[PeriodicJob]:
+    """The jobs every scheduler process runs (in the lease holder). Each must be idempotent."""
+    settings = services.settings
+    ingest_every = settings.ingest_interval_minutes * 60.0
+    jobs = [
+        PeriodicJob("due-tick", settings.due_tick_seconds, due_tick(services)),
+        PeriodicJob("ingest", ingest_every, _ingest(services)),
+        PeriodicJob("editions", ingest_every, _build_editions(services)),
+    ]
+    line = services.channels.get("line")
+    if isinstance(line, LineChannel):
+        # Fit the next fan-out into LINE's monthly quota before it starts; readers it cannot cover go to "pull".
+        jobs.append(PeriodicJob("line-quota", _LINE_QUOTA_SECONDS,
+                                line_quota_job(line, services.store, services.runtime.redis)))
+    return jobs
+
+
+def default_holder() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class Scheduler:
+    """Starts the periodic jobs on the running event loop; one failing run never stops the next.
+
+    ``lease``: when given, a job runs only while this process holds it (checked, and renewed, before each
+    run and every ``lease_ttl / 3`` seconds).
+    """
+
+    def __init__(self, jobs: list[PeriodicJob], lease: Lease | None = None, lease_ttl: float = 0.0) -> None:
+        self._jobs = jobs
+        self._lease = lease
+        self._lease_ttl = lease_ttl
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+
+    def start(self) -> None:
+        for job in self._jobs:
+            self._scheduler.add_job(
+                self._guarded(job), "interval", seconds=job.seconds, id=job.name, name=job.name,
+                max_instances=1, coalesce=True, misfire_grace_time=None,
+                **({"next_run_time": datetime.now(UTC)} if job.name == "due-tick" else {}),
+            )
+        if self._lease is not None and self._lease_ttl > 0:
+            self._scheduler.add_job(self._renew, "interval", seconds=self._lease_ttl / 3, id="lease", name="lease",
+                                    max_instances=1, coalesce=True, misfire_grace_time=None)
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    async def _renew(self) -> None:
+        if self._lease is None:
+            return
+        try:
+            await self._lease.hold()
+        except RedisError as exc:
+            log.warning("scheduler lease renewal failed (%s)", exc.__class__.__name__)
+
+    def _guarded(self, job: PeriodicJob) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            try:
+                if self._lease is not None and not await self._lease.hold():
+                    return
+                await job.run()
+            except asyncio.CancelledError:  # shutdown (SIGTERM, Ctrl+C): every job is idempotent, so it reruns
+                log.info("scheduled job %s stopped by shutdown; it runs again at the next start", job.name)
+            except Exception:
+                log.exception("scheduled job %s failed; it runs again at its next interval", job.name)
+
+        return run
+
+
+def lease_for(services: Services, holder: str | None = None) -> tuple[Lease, float]:
+    """The scheduler lease of ``services`` and its TTL (three due-ticks, at least 3 s, at most 5 min)."""
+    ttl = min(300.0, max(3.0, 3 * services.settings.due_tick_seconds))
+    return Lease(services.runtime.redis, holder or default_holder(), ttl), ttl

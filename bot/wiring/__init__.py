@@ -1,0 +1,1 @@
+"""Channel wiring that still needs the composition root (settings, Redis stores, the command handler)."""

@@ -1,0 +1,1 @@
+"""The line channel: its adapter, its renderer and its platform details."""

@@ -1,0 +1,1 @@
+"""The mail channel: its adapter, its renderer and its platform details."""

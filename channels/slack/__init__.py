@@ -1,0 +1,1 @@
+"""The slack channel: its adapter, its renderer and its platform details."""

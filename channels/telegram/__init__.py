@@ -1,0 +1,1 @@
+"""The telegram channel: its adapter, its renderer and its platform details."""

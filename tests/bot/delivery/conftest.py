@@ -1,0 +1,93 @@
+"""Fixtures for the delivery engine: the recording stand-in, services on the real Redis, subscribers made due."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+from datetime import time as dtime
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+
+from bot import keys
+from bot.delivery.queue import GROUP
+from bot.store.models import Identity, Subscription
+from bot.store.subscriptions import SubscriptionStore
+from tests.stubs.recording_provider import RecordingProvider
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+async def provider() -> AsyncIterator[RecordingProvider]:
+    stand_in = await RecordingProvider().start()
+    yield stand_in
+    await stand_in.stop()
+
+
+async def wait_until(check: Callable[[], Awaitable[bool]], timeout: float = 30.0, what: str = "condition") -> None:
+    """Poll an observable condition (Redis or the stand-in) until it holds; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+async def add_subscribers(store: SubscriptionStore, addresses: Iterable[str], *, channel: str = "telegram",
+                          language: str = "en", at: dtime = dtime(7, 30), zone: str = "UTC") -> list[Subscription]:
+    subs = []
+    for address in addresses:
+        sub = Subscription(identity=Identity.parse(f"{channel}:{address}"), active=True, language=language,
+                           delivery_time=at, timezone=zone)
+        subs.append(await store.save(sub))
+    return subs
+
+
+async def seed_subscribers(redis: aioredis.Redis, addresses: Iterable[str], due: datetime) -> list[Subscription]:
+    """Many active subscriptions at once, already due at ``due`` (pipelined; what ``store.save`` would write)."""
+    now = datetime.now(UTC)
+    subs = [Subscription(identity=Identity.parse(f"telegram:{a}"), active=True, language="en", created_at=now,
+                         updated_at=now) for a in addresses]
+    async with redis.pipeline(transaction=False) as pipe:
+        for sub in subs:
+            pipe.hset(keys.subscription(sub.sid), mapping=sub.to_hash())  # type: ignore[arg-type]
+            pipe.zadd(keys.due_index(keys.shard_of(sub.sid)), {sub.sid: due.timestamp()})
+        await pipe.execute()
+    return subs
+
+
+async def make_due(redis: aioredis.Redis, subs: Iterable[Subscription], at: datetime | float) -> None:
+    """Move the subscriptions' next send to ``at`` (as if their slot came round)."""
+    epoch = at.timestamp() if isinstance(at, datetime) else at
+    async with redis.pipeline(transaction=False) as pipe:
+        for sub in subs:
+            pipe.zadd(keys.due_index(keys.shard_of(sub.sid)), {sub.sid: epoch})
+        await pipe.execute()
+
+
+async def pending_total(redis: aioredis.Redis) -> int:
+    total = 0
+    for shard in range(keys.SHARDS):
+        try:
+            summary = await redis.xpending(keys.shard_stream(shard), GROUP)
+        except aioredis.ResponseError:
+            continue
+        total += int(summary["pending"])
+    return total
+
+
+async def stream_units(redis: aioredis.Redis) -> list[str]:
+    """Every delivery id ever put on the streams (entries are only trimmed after acknowledgement)."""
+    ids = []
+    for shard in range(keys.SHARDS):
+        for _, body in await redis.xrange(keys.shard_stream(shard)):
+            ids.append(body["u"].split("\t")[0])
+    return ids
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
