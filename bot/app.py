@@ -2,54 +2,153 @@
 
 Nothing else constructs stores, handlers or channels. A role (web, worker, scheduler, CLI verb) opens a
 ``Runtime`` (``bot.runtime``) and calls ``build_services``; tests do the same with their own settings.
+Channels come from the registry (``channels.registry.CHANNELS``): each entry's factory gets a ``BotEnv``
+(the settings, the conversation, the shared pacer and the storage ports), and the channel it returns is the
+one object that both sends digests and answers that channel's webhook.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.content.edition_source import EditionSource, RuntimeEditions
 from bot.conversation.commands import CommandHandler, NowOutcome, NowRequester
+from bot.conversation.port import BotConversation
+from bot.delivery.pacing import Pacer
 from bot.delivery.planner import NowRequests
 from bot.runtime import Runtime, open_runtime
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.store.models import Subscription
 from bot.store.subscriptions import Clock, SubscriptionStore, utc_now
-from bot.wiring.registry import build_channels
-from channels.base import Channel
+from channels.base import Channel, RateLimit
+from channels.inbound import Conversation, Inbound
+from channels.plugin import ChannelEntry, ChannelSetupError, Job
+from channels.plugin import Pacer as SharedPacer
+from channels.registry import CHANNELS, address_parts
 
-__all__ = ["Services", "build_services", "now_requester", "open_services"]
+__all__ = ["BotEnv", "Services", "build_services", "now_requester", "open_services", "shared_pacer"]
 
 
 @dataclass
 class Services:
-    """Everything the roles share. ``channels`` is the registry of enabled channels, by name."""
+    """Everything the roles share. ``channels`` holds the enabled channels by name; ``inbounds`` their webhooks
+    as ``(channel, path, inbound)``; ``jobs`` the channels' periodic jobs."""
 
     runtime: Runtime
     store: SubscriptionStore
     commands: CommandHandler
     channels: dict[str, Channel] = field(default_factory=dict)
     editions: EditionSource | None = None  # the latest edition per language (bot.content.edition_source)
+    entries: tuple[ChannelEntry, ...] = CHANNELS
+    inbounds: list[tuple[str, str, Inbound]] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
+    env: BotEnv | None = None
 
     @property
     def settings(self) -> Settings:
         return self.runtime.settings
 
     async def aclose(self) -> None:
+        for _, _, inbound in self.inbounds:
+            await inbound.aclose()
         for channel in self.channels.values():
             await channel.aclose()
 
 
-def build_services(runtime: Runtime, *, clock: Clock = utc_now) -> Services:
-    """Wire the services for ``runtime``. Pure construction: no I/O happens here."""
+def shared_pacer(pacer: Pacer) -> SharedPacer:
+    """The later parts of a long digest take their tokens from the worker's Redis buckets, so a digest split
+    in three still counts three against the bot's 30/s across every worker process."""
+
+    async def acquire(limits: Sequence[RateLimit]) -> None:
+        while True:
+            wait = await pacer.acquire(limits, time.time())
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)  # the wait Redis named for the next token; nothing is held meanwhile
+
+    return acquire
+
+
+class BotEnv:
+    """``channels.plugin.ChannelEnv``: what a channel's factories get from the bot."""
+
+    def __init__(self, runtime: Runtime, store: SubscriptionStore, conversation: Conversation) -> None:
+        self._runtime = runtime
+        self._store = store
+        self._conversation = conversation
+        self._pacer = shared_pacer(Pacer(runtime.redis))
+        self._ports: dict[type[Any], Any] = {}
+
+    @property
+    def settings(self) -> Settings:
+        return self._runtime.settings
+
+    @property
+    def conversation(self) -> Conversation:
+        return self._conversation
+
+    @property
+    def pacer(self) -> SharedPacer:
+        return self._pacer
+
+    def port(self, kind: type[Any]) -> Any:
+        """The bot's implementation of a channel's storage port (one instance per kind)."""
+        if kind not in self._ports:
+            self._ports[kind] = self._make_port(kind)
+        return self._ports[kind]
+
+    def _make_port(self, kind: type[Any]) -> Any:
+        from bot.store.line_audience import RedisLineAudience
+        from bot.store.mail import RedisBounceLedger, SignedMailLinks
+        from bot.store.slack import RedisSlackInstallRecords, RedisSlackWorkspaces
+        from channels.line.ports import LineAudience
+        from channels.mail.ports import BounceLedger, MailLinkSigner
+        from channels.slack.ports import SlackInstallRecords, SlackWorkspaces
+
+        redis = self._runtime.redis
+        makers: dict[type[Any], Callable[[], Any]] = {
+            SlackInstallRecords: lambda: RedisSlackInstallRecords(redis),
+            SlackWorkspaces: lambda: RedisSlackWorkspaces(redis, self._store),
+            LineAudience: lambda: RedisLineAudience(self._store, redis),
+            BounceLedger: lambda: RedisBounceLedger(redis),
+            MailLinkSigner: lambda: SignedMailLinks(self.settings),
+        }
+        if kind not in makers:
+            raise LookupError(f"the bot implements no port {kind.__name__}")
+        return makers[kind]()
+
+
+def build_services(runtime: Runtime, *, clock: Clock = utc_now,
+                   entries: tuple[ChannelEntry, ...] = CHANNELS) -> Services:
+    """Wire the services for ``runtime`` and the channels of ``entries``. Construction only: no I/O here."""
     store = SubscriptionStore(runtime.redis, clock=clock)
     editions = RuntimeEditions(runtime)
     now_requests = NowRequests(runtime.redis, cooldown_seconds=runtime.settings.now_cooldown_seconds, clock=clock)
     commands = CommandHandler(store, request_now=now_requester(editions, now_requests))
-    return Services(runtime=runtime, store=store, commands=commands, channels=build_channels(runtime),
-                    editions=editions)
+    conversation = BotConversation(store, commands, editions, address_parts(entries))
+    env = BotEnv(runtime, store, conversation)
+    services = Services(runtime=runtime, store=store, commands=commands, editions=editions, entries=entries,
+                        env=env)
+    for entry in entries:
+        parts = entry.load()
+        try:
+            channel = parts.build(env)
+        except ChannelSetupError as exc:
+            raise SettingsError(str(exc)) from None
+        if channel is None:
+            continue
+        services.channels[entry.name] = channel
+        inbound = parts.inbound(env, channel) if parts.inbound is not None and entry.webhook_path else None
+        if inbound is not None:
+            services.inbounds.append((entry.name, entry.webhook_path, inbound))
+        if parts.jobs is not None:
+            services.jobs.extend(parts.jobs(env, channel))
+    return services
 
 
 def now_requester(editions: EditionSource, requests: NowRequests) -> NowRequester:
@@ -64,10 +163,11 @@ def now_requester(editions: EditionSource, requests: NowRequests) -> NowRequeste
 
 
 @asynccontextmanager
-async def open_services(settings: Settings, *, clock: Clock = utc_now) -> AsyncIterator[Services]:
+async def open_services(settings: Settings, *, clock: Clock = utc_now,
+                        entries: tuple[ChannelEntry, ...] = CHANNELS) -> AsyncIterator[Services]:
     """Open the runtime and build the services; close both on exit."""
     async with open_runtime(settings) as runtime:
-        services = build_services(runtime, clock=clock)
+        services = build_services(runtime, clock=clock, entries=entries)
         try:
             yield services
         finally:

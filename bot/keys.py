@@ -31,14 +31,11 @@ Grammar::
     aitoday:v1:{slack}:bot:<ent>:<team>          string  slack_sdk Bot JSON of one workspace/org install
     aitoday:v1:{slack}:install-keys:<ent>:<team> set     every install/bot key of one workspace (delete_all)
     aitoday:v1:{slack}:oauth-state:<state>       string  an issued OAuth state, consumed once, 10 minutes
-    aitoday:v1:{slack}:event:<event_id>          string  an Events API event already taken, 1 hour (dedupe)
-    aitoday:v1:{slack}:request:<signature>       string  a signed request already taken, 10 min (replays)
     aitoday:v1:{slack}:team-subs:<team>          set     sids subscribed from a workspace or org (uninstall)
     aitoday:v1:{slack}:team-org:<team>           string  the enterprise (org) id a workspace belongs to
-    aitoday:v1:{line}:event:<id>                 string  a LINE webhookEventId taken ("claim" → "done"), dedupe
+    aitoday:v1:{in}:claim:<channel>:<id>          string  a webhook event or signed request taken once (claim → done)
     aitoday:v1:{s<NN>}:mailfull:<sid>     set    delivery ids refused 5.2.2 (mailbox full) in a row, 40 days
     aitoday:v1:{g}:signup:<kind>:<hash>   string sign-up attempts per address/client IP hash, TTL = window
-    aitoday:v1:{tg}:update:<update_id>    string a Telegram update taken ("claim" → "done"), dedupe
 
 ``<sid>`` is a hash of the identity tuple, never raw user text; ``NN`` is ``int(sid, 16) % SHARDS``, so a
 subscription, its shard's due index and its log share one Redis Cluster slot and can be updated in one
@@ -64,7 +61,6 @@ __all__ = [
     "edition_index",
     "fulltext",
     "global_key",
-    "line_event",
     "llm_tokens",
     "mail_full_streak",
     "now_cooldown",
@@ -79,11 +75,9 @@ __all__ = [
     "shard_tag",
     "signup_attempts",
     "slack_bot",
-    "slack_event",
     "slack_install_keys",
     "slack_installation",
     "slack_oauth_state",
-    "slack_request",
     "slack_team_org",
     "slack_team_subs",
     "source_state",
@@ -91,7 +85,7 @@ __all__ = [
     "sources_removed",
     "subscription",
     "subscription_id",
-    "telegram_update",
+    "webhook_claim",
 ]
 
 PREFIX = "aitoday:v1"
@@ -247,28 +241,12 @@ def slack_oauth_state(state: str) -> str:
     return f"{PREFIX}:{{slack}}:oauth-state:{state}"
 
 
-def slack_event(event_id: str) -> str:
-    return f"{PREFIX}:{{slack}}:event:{event_id}"
-
-
-def slack_request(signature: str) -> str:
-    return f"{PREFIX}:{{slack}}:request:{signature}"
-
-
 def slack_team_subs(team: str) -> str:
     return f"{PREFIX}:{{slack}}:team-subs:{team}"
 
 
 def slack_team_org(team: str) -> str:
     return f"{PREFIX}:{{slack}}:team-org:{team}"
-
-
-# ------------------------------------------------------------------ LINE webhook dedupe
-
-
-def line_event(event_id: str) -> str:
-    """string: a LINE ``webhookEventId`` already taken (ids LINE issues are ULID-like; others are hashed)."""
-    return f"{PREFIX}:{{line}}:event:{event_id}"
 
 
 # ---------------------------------------------------------- delivery engine (bot.delivery.planner, queue, worker)
@@ -297,9 +275,9 @@ def pacing_bucket(bucket: str) -> str:
     return f"{PREFIX}:{{p}}:tb:{bucket}"
 
 
-# ------------------------------------------------------------------ Telegram webhook dedupe
+# ------------------------------------------------------------------ webhook claims (bot.store.claims)
 
 
-def telegram_update(update_id: int) -> str:
-    """string: a Telegram ``update_id`` taken (``claim`` while handled, then ``done`` for a day)."""
-    return f"{PREFIX}:{{tg}}:update:{update_id}"
+def webhook_claim(channel: str, event_id: str) -> str:
+    """string: a platform event (or a signed request) taken once: ``claim`` while it runs, then ``done``."""
+    return f"{PREFIX}:{{in}}:claim:{channel}:{event_id}"

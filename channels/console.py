@@ -14,9 +14,10 @@ from typing import TextIO
 
 from channels.base import Delivery, RateLimit, Receipt, Recipient
 from channels.labels import role_labels
+from channels.plugin import ChannelEntry, ChannelEnv, ChannelParts
 from summaries.models import Edition
 
-__all__ = ["ConsoleChannel", "render_text"]
+__all__ = ["ENTRY", "ConsoleChannel", "render_text"]
 
 #: The console's own word for a late delivery; the digest's words come from ``channels.labels``.
 _LATE = {"en": "late", "ja": "遅配"}
@@ -62,3 +63,15 @@ class ConsoleChannel:
 
     async def aclose(self) -> None:
         return None
+
+
+def _parts() -> ChannelParts:
+    def build(env: ChannelEnv) -> ConsoleChannel:
+        """Always on: ``aitoday run`` and ``aitoday demo`` deliver to the terminal without any account."""
+        return ConsoleChannel()
+
+    return ChannelParts(build=build, preview=build)
+
+
+#: The registry's line for the console: the smallest complete channel (see docs/architecture.md).
+ENTRY = ChannelEntry("console", _parts, preview_as="text")

@@ -1,16 +1,18 @@
-"""The list of CLI verb groups. Add a module here to add verbs; nothing else changes.
+"""The list of CLI verb groups: the bot's own, then each channel's (``aitoday line setup``) from the registry.
 
 Each module exposes ``register(subparsers)`` adding its verbs with ``set_defaults(handler=...)``; a handler is
 ``async def handler(args, runtime: bot.runtime.Runtime) -> int``. A verb that must not open Redis sets
-``needs_runtime=False`` and its handler receives ``(args, settings)`` instead.
+``needs_runtime=False`` and its handler receives ``(args, settings)`` instead. A channel's verbs come from its
+``ChannelEntry.cli`` (``channels.registry``): adding a channel adds no line here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.cli import chat, deliveries, demo, edition, ingest, line, preview, serve, sources, telegram
+from bot.cli import chat, deliveries, demo, edition, ingest, preview, serve, sources
 from bot.cli._types import Subparsers
+from channels.registry import CHANNELS
 
 Registrar = Callable[[Subparsers], None]
 
@@ -19,12 +21,11 @@ REGISTRARS: tuple[Registrar, ...] = (
     chat.register,
     ingest.register,
     sources.register,
-    line.register,
     edition.register,
-    telegram.register,
     demo.register,
     preview.register,
     deliveries.register,
+    *(entry.cli for entry in CHANNELS if entry.cli is not None),
 )
 
 __all__ = ["REGISTRARS", "Registrar"]

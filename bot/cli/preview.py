@@ -12,7 +12,6 @@ import argparse
 import json
 import sys
 import webbrowser
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,31 +21,14 @@ from bot.cli._types import Subparsers
 from bot.content.editions import latest_edition, load_edition
 from bot.conversation.i18n import LANGUAGES
 from bot.runtime import Runtime
-from bot.wiring.mail import mail_channel
-from channels.base import Channel
-from channels.console import ConsoleChannel
-from channels.line.channel import LineChannel
-from channels.slack.channel import SlackChannel
-from channels.telegram.channel import TelegramChannel
+from channels.registry import CHANNELS
 from summaries.models import Edition
 
 __all__ = ["PREVIEW_CHANNELS", "register", "write_email_preview"]
 
-
-async def _no_token(_team: str) -> str | None:
-    return None
-
-
-#: How to get a render-only instance of each channel when it is not configured here. ``text`` is the
-#: console channel: the plain text every channel falls back to.
-PREVIEW_CHANNELS: dict[str, Callable[[Runtime], Channel]] = {
-    "email": mail_channel,
-    "slack": lambda runtime: SlackChannel(api_url=runtime.settings.slack_api_url, token_for=_no_token),
-    "line": lambda runtime: LineChannel("preview", runtime.settings.line_api_url),
-    "telegram": lambda runtime: TelegramChannel("0:preview", api_url=runtime.settings.telegram_api_url),
-    "text": lambda runtime: ConsoleChannel(),
-}
-_REGISTRY_NAME = {"text": "console"}
+#: ``aitoday preview --channel NAME`` -> the registry's channel name (``text`` is the console channel: the plain
+#: text every channel falls back to).
+PREVIEW_CHANNELS: dict[str, str] = {entry.preview_as: entry.name for entry in CHANNELS if entry.preview_as}
 
 
 def register(sub: Subparsers) -> None:
@@ -70,7 +52,13 @@ async def _preview(args: argparse.Namespace, runtime: Runtime) -> int:
     services = build_services(runtime)
     try:
         name = args.channel
-        channel = services.channels.get(_REGISTRY_NAME.get(name, name)) or PREVIEW_CHANNELS[name](runtime)
+        registered = PREVIEW_CHANNELS[name]
+        configured = services.channels.get(registered)
+        channel = configured
+        if channel is None:  # not configured here: rendering is pure, a render-only instance is enough
+            preview = next(e for e in services.entries if e.name == registered).load().preview
+            assert preview is not None and services.env is not None
+            channel = preview(services.env)
         payload = channel.render(edition, args.lang)
         if name == "email":
             path = write_email_preview(runtime.settings.data_dir / "preview", edition, args.lang, payload)
@@ -81,7 +69,7 @@ async def _preview(args: argparse.Namespace, runtime: Runtime) -> int:
         else:
             print(payload if isinstance(payload, str) else json.dumps(_jsonable(payload), ensure_ascii=False,
                                                                        indent=2))
-        if channel is not services.channels.get(_REGISTRY_NAME.get(name, name)):
+        if configured is None:
             await channel.aclose()
     finally:
         await services.aclose()

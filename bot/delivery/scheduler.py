@@ -31,8 +31,6 @@ from redis.exceptions import RedisError
 from bot import keys
 from bot.delivery.planner import Planner
 from bot.delivery.queue import DeliveryQueue
-from bot.wiring.line import line_quota_job
-from channels.line.channel import LineChannel
 
 __all__ = ["EDITION_LANGUAGES", "Lease", "PeriodicJob", "Scheduler", "due_tick", "lease_for", "periodic_jobs"]
 
@@ -105,9 +103,6 @@ def _ingest(services: Services) -> Callable[[], Awaitable[object]]:
     return run
 
 
-_LINE_QUOTA_SECONDS = 900.0
-
-
 def periodic_jobs(services: Services) -> list[PeriodicJob]:
     """The jobs every scheduler process runs (in the lease holder). Each must be idempotent."""
     settings = services.settings
@@ -117,11 +112,8 @@ def periodic_jobs(services: Services) -> list[PeriodicJob]:
         PeriodicJob("ingest", ingest_every, _ingest(services)),
         PeriodicJob("editions", ingest_every, _build_editions(services)),
     ]
-    line = services.channels.get("line")
-    if isinstance(line, LineChannel):
-        # Fit the next fan-out into LINE's monthly quota before it starts; readers it cannot cover go to "pull".
-        jobs.append(PeriodicJob("line-quota", _LINE_QUOTA_SECONDS,
-                                line_quota_job(line, services.store, services.runtime.redis)))
+    # Each channel's own periodic jobs (LINE fits the next fan-out into its monthly quota), from the registry.
+    jobs.extend(PeriodicJob(job.name, job.every_seconds, job.run) for job in services.jobs)
     return jobs
 
 

@@ -476,12 +476,7 @@ class Worker:
                       detail=f"moved to {new_identity}")
 
     async def _deactivate(self, identity: Identity, reason: str) -> None:
-        def change(current: Subscription | None) -> Subscription | None:
-            if current is None:
-                return None
-            return current.with_changes(active=False, deactivated_reason=reason[:200])
-
-        await self._store.update(identity, change)
+        await self._store.deactivate(identity, reason, only_active=False)
 
 
 async def _cancel_until_done(tasks: list[asyncio.Task[None]]) -> None:

@@ -94,6 +94,23 @@ class SubscriptionStore:
                 except WatchError:
                     continue
 
+    async def deactivate(self, identity: Identity, reason: str, *, only_active: bool = True) -> bool:
+        """Stop the subscription with ``reason`` (kept to 200 characters); True when it changed.
+
+        The one way anything stops a subscription for a reason of its own (blocked, unfollowed, uninstalled,
+        a failed send). ``only_active=False`` also rewrites the reason of one already stopped (the worker
+        records the latest failure). ``subscribe`` by chat reactivates.
+        """
+        reason = reason[:200]
+
+        def change(current: Subscription | None) -> Subscription | None:
+            if current is None or (only_active and not current.active):
+                return None
+            return current.with_changes(active=False, deactivated_reason=reason)
+
+        updated = await self.update(identity, change)
+        return updated is not None and not updated.active and updated.deactivated_reason == reason
+
     async def save(self, sub: Subscription) -> Subscription:
         """Write ``sub`` as it is (replacing any stored one) and index it."""
         stored = await self.update(sub.identity, lambda _current: sub)

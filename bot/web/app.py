@@ -1,7 +1,7 @@
-"""Builds the one Starlette app from the route modules. Add a module to ``_ROUTE_MODULES`` to add routes.
+"""Builds the one Starlette app: the site's route modules, then every channel's webhook from the registry.
 
-Each route module exposes ``routes(services) -> list[BaseRoute]``; the app itself holds no state beyond the
-``Services`` it was given.
+Each route module exposes ``routes(services) -> list[BaseRoute]``; the channels' webhooks all travel the one
+inbound pipeline (``bot.web.webhooks``). The app itself holds no state beyond the ``Services`` it was given.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from bot.app import Services
-from bot.web import health, line, metrics, pages, slack, telegram
+from bot.store.claims import ClaimStore
+from bot.web import health, metrics, pages
 from bot.web import signup as email
+from bot.web.webhooks import webhook_routes
 
 __all__ = ["create_app"]
 
@@ -24,9 +26,6 @@ _ROUTE_MODULES: tuple[RouteFactory, ...] = (
     email.routes,
     pages.routes,
     metrics.routes,
-    slack.routes,
-    line.routes,
-    telegram.routes,
 )
 
 
@@ -35,6 +34,7 @@ def create_app(services: Services) -> Starlette:
     routes: list[BaseRoute] = []
     for factory in _ROUTE_MODULES:
         routes.extend(factory(services))
+    routes.extend(webhook_routes(services.inbounds, ClaimStore(services.runtime.redis)))
     app = Starlette(routes=routes, exception_handlers={404: pages.not_found_handler(services)})
     app.state.services = services
     return app

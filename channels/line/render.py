@@ -15,9 +15,10 @@ SDK puts on the wire, and the largest form of the same object, so the limit hold
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from channels import labels
 from summaries.models import KEY_POINT_ROLES, Edition, Story
@@ -36,6 +37,10 @@ __all__ = [
     "render_plain",
     "text_message",
 ]
+
+#: Characters kept as they are in a URI (RFC 3986 reserved + unreserved, and ``%`` of existing escapes).
+_URI_SAFE = ":/?#[]@!$&'()*+,;=-._~%"
+_URI_FORM = re.compile(r"[A-Za-z0-9:/?#\[\]@!$&'()*+,;=\-._~%]+")
 
 MAX_BUBBLES = 12
 MAX_CAROUSEL_BYTES = 50_000
@@ -94,11 +99,15 @@ def _meta(story: Story, edition: Edition, language: str) -> str:
 
 
 def _safe_uri(url: str) -> str | None:
-    """The article link if LINE will take it (http/https, ≤ 1,000 characters), else None."""
+    """``url`` as a URI LINE accepts (RFC 3986): spaces, quotes, ``<>`` and other unsafe characters
+    percent-encoded (existing ``%XX`` escapes kept); None when it is not an http(s) URL or too long."""
     parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > MAX_URI:
+    if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
-    return url.strip()
+    encoded = quote(url.strip(), safe=_URI_SAFE)
+    if len(encoded) > MAX_URI or not _URI_FORM.fullmatch(encoded):
+        return None
+    return encoded
 
 
 def _bubble(story: Story, edition: Edition, language: str) -> dict[str, Any]:

@@ -31,7 +31,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 from urllib.parse import quote
 
 from channels.base import (
@@ -51,6 +50,7 @@ from channels.mail.message import (
     build_reply,
     message_id,
 )
+from channels.mail.ports import BounceLedger
 from channels.mail.render import MailLinks, RenderedMail, render_confirmation, render_digest
 from channels.mail.smtp import ReplyAction, SmtpConfig, SmtpPool, SmtpReply, classify
 from summaries.models import Edition
@@ -82,18 +82,6 @@ class MailRejected(RenderBug):
     def __init__(self, reply: str) -> None:
         super().__init__(f"rejected: {reply}")
         self.reply = reply
-
-
-class BounceLedger(Protocol):
-    """Counts "mailbox full" refusals per address across deliveries (and processes)."""
-
-    async def mailbox_full(self, address: str, delivery_id: str) -> int:
-        """Record a 5.2.2 for ``delivery_id``; return how many distinct deliveries in a row were refused."""
-        ...
-
-    async def delivered(self, address: str) -> None:
-        """The address accepted a message: the streak is over."""
-        ...
 
 
 @dataclass

@@ -217,6 +217,11 @@ class TelegramChannel:
             await self._bot.shutdown()
             self._started = False
 
+    async def started_bot(self) -> Bot:
+        """The one PTB ``Bot`` of this token, initialized (its username known); inbound replies use it too."""
+        await self._start()
+        return self._bot
+
     # ------------------------------------------------------------------------------------------ setup
 
     async def setup_webhook(self, url: str, secret_token: str) -> None:

@@ -93,6 +93,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "line_qr_topics": "Topics",
         "line_qr_language": "日本語",
         "line_qr_today": "Today's digest",
+        # Telegram: /start's greeting around the reply, a group's admin rule, a stale button
+        "tg_greeting": "Welcome to AIToday: the day's AI news in a few minutes, each story in three key points.",
+        "tg_after_start": "Send /settings to choose topics, time and language, or /help for every command.",
+        "tg_admins_only": "Only this group's admins can change its digest. You can still use /settings and /help.",
+        "tg_expired": "This button no longer works; send /settings for a fresh one.",
+        # Slack: who changed a channel's digest (Slack mrkdwn), and the answers when we cannot answer in time
+        "slack_who_changed": "<@{user}> changed this channel's digest: {text}",
+        "slack_too_slow": "That took too long to answer. Send `/aitoday settings` to see what is set now.",
+        "slack_sorry": "Something went wrong on our side. Please try again.",
+        "slack_needs_user": "This command needs a Slack user and workspace.",
     },
     "ja": {
         "error_line": "{reason} 例: {example}",
@@ -170,6 +180,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "line_qr_topics": "トピック",
         "line_qr_language": "English",
         "line_qr_today": "今日のダイジェスト",
+        "tg_greeting": "AIToday へようこそ。その日のAIニュースを、1本ずつ3つの要点で短く届けます。",
+        "tg_after_start": "/settings でトピック・時刻・言語を選べます。/help でコマンド一覧を表示します。",
+        "tg_admins_only": "このグループの配信設定を変えられるのは管理者だけです。/settings と /help は使えます。",
+        "tg_expired": "このボタンは使えなくなりました。/settings をもう一度送ってください。",
+        "slack_who_changed": "<@{user}> さんがこのチャンネルのダイジェスト設定を変更しました: {text}",
+        "slack_too_slow": "応答に時間がかかりすぎました。`/aitoday settings` で現在の設定を確認できます。",
+        "slack_sorry": "こちら側で問題が起きました。もう一度お試しください。",
+        "slack_needs_user": "このコマンドには Slack のユーザーとワークスペースが必要です。",
     },
 }
 

@@ -21,7 +21,7 @@ from bot.redis_server import EmbeddedRedis
 from bot.settings import load_settings
 from bot.store.models import Identity
 from bot.web.app import create_app
-from bot.web.line import MAX_BODY
+from channels.line.inbound import MAX_BODY
 from tests.channels.line.conftest import SECRET, Post, event_body, fixture, make_event, sign, text_event
 from tests.stubs.line_api import LineApiStub
 from tests.stubs.loopback import serve

@@ -16,10 +16,12 @@ from bot.cli import build_parser
 from bot.delivery.planner import Planner
 from bot.settings import Settings, load_settings
 from bot.store import counters
+from bot.store.line_audience import RedisLineAudience, is_pull
 from bot.store.models import Identity, Subscription
-from bot.wiring.line import allocate_quota, is_pull, line_quota_job, quota_month_end
 from channels.base import InstallBroken
 from channels.line.channel import LineChannel
+from channels.line.ports import Reader
+from channels.line.quota import allocate_quota, line_quota_job, quota_month_end
 from tests.channels.line.conftest import Clock
 from tests.stubs.line_api import LineApiStub
 
@@ -78,6 +80,14 @@ async def _subscribers(services: Services, count: int, clock: Clock) -> list[Sub
     return subs
 
 
+def _audience(services: Services) -> RedisLineAudience:
+    return RedisLineAudience(services.store, services.runtime.redis)
+
+
+def _reader(sub: Subscription) -> Reader:
+    return Reader(address=sub.identity.address, since=sub.created_at, key=sub.sid)
+
+
 def _address(n: int) -> str:
     return f"U{n:032x}"
 
@@ -87,27 +97,27 @@ async def test_a_fan_out_beyond_the_quota_keeps_priority_readers_and_puts_the_re
 ) -> None:
     subs = await _subscribers(services, 10, clock)
     stub.quota_limit, stub.used = 100, 96
-    allocation = await line_quota_job(channel, services.store, services.runtime.redis)()
+    allocation = await line_quota_job(channel, _audience(services))()
     assert allocation.quota.remaining == 4 and allocation.switched == 6
     # the operator's priority first, then first come, first served
-    assert [s.identity.address for s in allocation.push] == [_address(n) for n in (5, 0, 1, 2)]
+    assert [r.address for r in allocation.push] == [_address(n) for n in (5, 0, 1, 2)]
     month_end = quota_month_end(clock.now)
     assert month_end == datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # 1 December 00:00 in Japan
-    for sub in allocation.pull:
-        stored = await services.store.get(sub.identity)
+    for reader in allocation.pull:
+        stored = await services.store.get(Identity("line", (reader.address,)))
         assert stored is not None and is_pull(stored) and stored.active and stored.paused_until == month_end
     figures = await counters.read(services.runtime.redis)
     assert sum(figures["line_pull_switches"].values()) == 6
 
-    again = await line_quota_job(channel, services.store, services.runtime.redis)()
-    assert again.switched == 0 and [s.sid for s in again.push] == [s.sid for s in allocation.push]
+    again = await line_quota_job(channel, _audience(services))()
+    assert again.switched == 0 and [r.key for r in again.push] == [r.key for r in allocation.push]
 
     clock.now = datetime(2026, 11, 27, 7, 30, tzinfo=UTC)  # the planner queues pushes for the covered four only
     planner = Planner(services.runtime.redis, catch_up=timedelta(hours=6), clock=clock)
     assert (await planner.tick()).planned == 4
 
     stub.quota_limit, stub.used = 1000, 0  # a bigger plan: everyone is covered again, and unpaused
-    final = await line_quota_job(channel, services.store, services.runtime.redis)()
+    final = await line_quota_job(channel, _audience(services))()
     assert len(final.push) == 10 and final.pull == ()
     for sub in subs:
         stored = await services.store.get(sub.identity)
@@ -119,27 +129,28 @@ async def test_a_reader_on_pull_who_resumes_is_put_back_on_pull(
 ) -> None:
     await _subscribers(services, 2, clock)
     stub.quota_limit, stub.used = 10, 9
-    await line_quota_job(channel, services.store, services.runtime.redis)()
+    await line_quota_job(channel, _audience(services))()
     pulled = Identity("line", (_address(1),))
     reply = await services.commands.handle(pulled, "resume")
     assert reply.changed
-    allocation = await line_quota_job(channel, services.store, services.runtime.redis)()
-    assert [s.identity for s in allocation.pull] == [pulled]
+    allocation = await line_quota_job(channel, _audience(services))()
+    assert [Identity("line", (r.address,)) for r in allocation.pull] == [pulled]
     stored = await services.store.get(pulled)
     assert stored is not None and stored.paused_until == quota_month_end(clock.now)
 
 
 async def test_an_unlimited_plan_covers_everyone(services: Services, channel: LineChannel, clock: Clock) -> None:
     subs = await _subscribers(services, 3, clock)
-    allocation = await allocate_quota(channel, services.store, services.runtime.redis, subs)
+    allocation = await allocate_quota(channel, _audience(services), [_reader(s) for s in subs])
     assert len(allocation.push) == 3 and allocation.quota.remaining is None
 
 
 async def test_the_quota_check_reports_a_broken_token(services: Services, api_url: str, clock: Clock) -> None:
     line = LineChannel("wrong", api_url)
     try:
+        readers = [_reader(s) for s in await _subscribers(services, 1, clock)]
         with pytest.raises(InstallBroken):
-            await allocate_quota(line, services.store, services.runtime.redis, await _subscribers(services, 1, clock))
+            await allocate_quota(line, _audience(services), readers)
     finally:
         await line.aclose()
 

@@ -8,10 +8,11 @@ import dkim
 import pytest
 
 from bot.app import open_services
-from bot.settings import SettingsError, load_settings
-from bot.wiring.mail import mail_config
+from bot.settings import load_settings
 from channels.base import Delivery, Recipient
 from channels.mail.channel import MailChannel
+from channels.mail.plugin import mail_config
+from channels.plugin import ChannelSetupError
 from tests.sample_edition import sample_edition
 
 from .conftest import DkimPair
@@ -51,5 +52,5 @@ def test_smtp_settings_require_starttls_unless_switched_off(tmp_path: Path) -> N
 def test_an_unreadable_dkim_key_fails_at_start_naming_the_setting(tmp_path: Path) -> None:
     settings = load_settings(env={"AITODAY_DATA_DIR": str(tmp_path), "AITODAY_DKIM_SELECTOR": "s1",
                                   "AITODAY_DKIM_PRIVATE_KEY": str(tmp_path / "missing.pem")})
-    with pytest.raises(SettingsError, match="AITODAY_DKIM_PRIVATE_KEY"):
+    with pytest.raises(ChannelSetupError, match="AITODAY_DKIM_PRIVATE_KEY"):
         mail_config(settings)

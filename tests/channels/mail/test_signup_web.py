@@ -17,10 +17,10 @@ import pytest
 from starlette.applications import Starlette
 
 from bot.app import Services
+from bot.store.mail import links_for
 from bot.store.models import Identity
 from bot.store.tokens import LinkTokens, Purpose
 from bot.web import signup as email_routes
-from bot.wiring.mail import links_for
 from tests.conftest import PAYLOADS
 
 from .conftest import SECRET, EmailSite, email_site

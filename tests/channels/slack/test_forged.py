@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import Services
-from bot.web.slack import MAX_BODY
-from bot.web.slack_verify import SlackSignature
+from channels.slack.inbound import MAX_BODY
+from channels.slack.verify import SlackSignature
 from tests.channels.slack.conftest import SIGNING_SECRET, TEAM, event_body, post_signed, sign, slack_keys, slash
 from tests.conftest import PAYLOADS
 from tests.stubs.slack_api import SlackApiStub
@@ -76,7 +76,7 @@ async def test_the_official_signing_vector_is_valid_only_at_its_own_time(client:
     assert at_its_time.check(body, {k.lower(): v for k, v in headers.items()}) is None
     assert at_its_time.check(body + b"------", {k.lower(): v for k, v in headers.items()}) is not None
     response = await client.post("/slack/events", content=body, headers=headers)
-    assert response.status_code == 401  # the real clock is years past the 5-minute window
+    assert response.status_code == 403  # the real clock is years past the 5-minute window
 
 
 async def test_every_forgery_is_refused_without_a_trace(
@@ -88,7 +88,7 @@ async def test_every_forgery_is_refused_without_a_trace(
     for _name, body, headers in cases:
         response = await client.post("/slack/events", content=body, headers={"Content-Type": FORM, **headers})
         statuses[response.status_code] += 1
-    assert statuses == Counter({401: len(cases)})
+    assert set(statuses) <= {401, 403} and sum(statuses.values()) == len(cases)  # unsigned 401, forged 403
     assert await slack_keys(redis_client) == before
     assert slack_stub.posts == [] and slack_stub.calls == []
     rejected = await redis_client.hgetall("aitoday:v1:{g}:counter:webhook_rejections")
@@ -105,9 +105,9 @@ async def test_any_single_bit_flip_or_skew_beyond_the_window_is_refused(
     tampered = bytearray(body)
     tampered[position % len(body)] ^= 1 << bit
     response = await post_signed_raw(client, bytes(tampered), headers)
-    assert response.status_code in (400, 401)
+    assert response.status_code in (400, 403)
     if abs(skew) > 301:
-        assert (await post_signed_raw(client, body, headers)).status_code == 401
+        assert (await post_signed_raw(client, body, headers)).status_code == 403
 
 
 async def post_signed_raw(client: httpx.AsyncClient, body: bytes, headers: dict[str, str]) -> httpx.Response:
@@ -149,7 +149,7 @@ async def test_an_exact_replay_is_refused(client: httpx.AsyncClient, services: S
     body = slash("subscribe")
     headers = {"Content-Type": FORM, **sign(body)}
     assert (await client.post("/slack/events", content=body, headers=headers)).status_code == 200
-    assert (await client.post("/slack/events", content=body, headers=headers)).status_code == 401
+    assert (await client.post("/slack/events", content=body, headers=headers)).status_code == 403
 
 
 async def test_slack_retrying_the_same_event_is_answered_once(
@@ -185,11 +185,11 @@ async def test_concurrent_replays_take_effect_once(
     statuses = Counter(r.status_code for r in responses)
     assert all(code < 500 for code in statuses)
     if kind == "event":
-        assert statuses == Counter({200: 3, 401: 27})  # 3 distinct signatures, 27 exact copies
+        assert statuses == Counter({200: 3, 403: 27})  # 3 distinct signatures, 27 exact copies
         await slack_stub.wait_for_posts(1)
         await asyncio.sleep(0)
         assert len(slack_stub.posts) == 1
     else:
-        assert statuses[200] == 1 and statuses[401] == 29
+        assert statuses[200] == 1 and statuses[403] == 29
         accepted = [r for r in responses if r.status_code == 200]
         assert accepted[0].json()["text"].startswith("Added robotics")

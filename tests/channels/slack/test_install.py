@@ -12,9 +12,10 @@ import redis.asyncio as aioredis
 
 from bot.app import Services, open_services
 from bot.settings import load_settings
+from bot.store.slack import RedisSlackInstallRecords
 from bot.web.app import create_app
-from bot.wiring.slack_install import RedisInstallationStore, RedisOAuthStateStore
 from channels.base import Delivery, Recipient
+from channels.slack.installs import SlackInstallationStore, SlackStateStore
 from tests.channels.slack.conftest import post_signed, slash
 from tests.sample_edition import sample_edition
 from tests.stubs.slack_api import SlackApiStub
@@ -23,6 +24,10 @@ INSTALLED_TOKEN = "xoxb-installed-T222"
 
 # slack_sdk's oauth.v2.access still passes aiohttp.BasicAuth, which aiohttp 3.14 deprecates; not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
+
+
+def _installs(redis: aioredis.Redis) -> SlackInstallationStore:
+    return SlackInstallationStore(RedisSlackInstallRecords(redis))
 
 
 @pytest.fixture
@@ -62,9 +67,9 @@ async def test_install_stores_the_workspace_token_and_the_digest_goes_out_with_i
     done, state = await _install(http)
     assert done.status_code == 200
     assert "oauth.v2.access" in slack_stub.calls
-    bot = await RedisInstallationStore(redis_client).async_find_bot(enterprise_id=None, team_id="T222")
+    bot = await _installs(redis_client).async_find_bot(enterprise_id=None, team_id="T222")
     assert bot is not None and bot.bot_token == INSTALLED_TOKEN
-    assert not await RedisOAuthStateStore(redis_client).async_consume(state)  # used once, gone
+    assert not await SlackStateStore(RedisSlackInstallRecords(redis_client)).async_consume(state)  # used once, gone
 
     receipt = await multi.channels["slack"].send(Delivery(
         delivery_id="d1", recipient=Recipient("slack", "T222:C5", "en"), edition=sample_edition()))
@@ -82,7 +87,7 @@ async def test_a_forged_or_replayed_oauth_state_installs_nothing(
     forged = await http.get("/slack/oauth_redirect", params={"code": "code-1", "state": "made-up"})
     assert 400 <= forged.status_code < 500
     assert "oauth.v2.access" not in slack_stub.calls
-    assert await RedisInstallationStore(redis_client).async_find_bot(enterprise_id=None, team_id="T222") is None
+    assert await _installs(redis_client).async_find_bot(enterprise_id=None, team_id="T222") is None
 
 
 async def test_commands_from_a_workspace_that_never_installed_are_refused_politely(
@@ -99,7 +104,7 @@ async def test_commands_from_a_workspace_that_never_installed_are_refused_polite
 async def test_installation_store_round_trip_and_delete_all(redis_client: aioredis.Redis) -> None:
     from slack_sdk.oauth.installation_store.models.installation import Installation
 
-    store = RedisInstallationStore(redis_client)
+    store = _installs(redis_client)
     installation = Installation(app_id="A1", enterprise_id="E1", team_id="T1", user_id="U1", bot_token="xoxb-1",
                                 bot_id="B1", bot_user_id="UB1", bot_scopes="chat:write",
                                 installed_at=datetime(2026, 11, 27, tzinfo=UTC).timestamp())

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.web.slack import BOT_SCOPES
+from channels.slack.inbound import BOT_SCOPES
 
 MANIFEST = Path(__file__).resolve().parents[3] / "deploy" / "slack-manifest.yml"
 

@@ -15,15 +15,12 @@ from typing import Any
 import httpx
 import pytest
 import redis.asyncio as aioredis
-from starlette.applications import Starlette
-from starlette.routing import Route
 
 from bot.app import Services, build_services
 from bot.runtime import Runtime
 from bot.settings import load_settings
 from bot.store.models import Identity, Subscription
-from bot.web.telegram import TelegramWebhook
-from bot.wiring.telegram import TelegramBot
+from bot.web.app import create_app
 from channels.telegram.channel import TelegramChannel, TelegramLimits
 from tests.stubs.loopback import serve
 from tests.stubs.telegram_api import TelegramApiStub
@@ -63,7 +60,6 @@ class Chat:
     http: httpx.AsyncClient
     stub: TelegramApiStub
     services: Services
-    webhook: TelegramWebhook
     next_update: int = 1000
 
     def message_update(self, text: str, *, chat_id: int = 42, user_id: int = 42, language: str = "en",
@@ -123,9 +119,6 @@ async def chat(redis_client: aioredis.Redis, redis_url: str) -> AsyncIterator[Ch
             "AITODAY_TELEGRAM_API_URL": stub.api_url, "AITODAY_DATA_DIR": "data",
         })
         services = build_services(Runtime(settings=settings, redis=redis_client, redis_url=redis_url))
-        webhook = TelegramWebhook(services, TelegramBot(services, TOKEN, stub.api_url), SECRET)
-        route = Route("/telegram/webhook", webhook.endpoint, methods=["POST"])
-        async with serve(Starlette(routes=[route])) as url, httpx.AsyncClient(base_url=url) as http:
-            yield Chat(http=http, stub=stub, services=services, webhook=webhook)
-        await webhook.bot.aclose()
+        async with serve(create_app(services)) as url, httpx.AsyncClient(base_url=url) as http:
+            yield Chat(http=http, stub=stub, services=services)
         await services.aclose()

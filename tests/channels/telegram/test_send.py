@@ -11,8 +11,8 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot import keys
+from bot.app import shared_pacer
 from bot.delivery.pacing import Pacer
-from bot.wiring.telegram import shared_pacer
 from channels.base import (
     AmbiguousError,
     Delivery,

@@ -11,11 +11,9 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from typing import Any
 
-from bot.cli._types import Subparsers
-from bot.settings import Settings
 from channels.base import ChannelError
-from channels.telegram.channel import TelegramChannel
 
 __all__ = ["register"]
 
@@ -23,7 +21,8 @@ __all__ = ["register"]
 _SECRET_FORM = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
-def register(sub: Subparsers) -> None:
+def register(sub: Any) -> None:
+    """Add the verbs to ``sub`` (argparse's subparsers); handlers take ``(args, settings)``."""
     telegram = sub.add_parser("telegram", help="Telegram channel tools", description="Telegram channel tools.")
     verbs = telegram.add_subparsers(dest="telegram_command", metavar="VERB", required=True)
     setup = verbs.add_parser("setup", help="set the webhook (with its secret) and the command menu",
@@ -32,7 +31,7 @@ def register(sub: Subparsers) -> None:
     setup.set_defaults(handler=_setup, needs_runtime=False)
 
 
-async def _setup(args: argparse.Namespace, settings: Settings) -> int:
+async def _setup(args: argparse.Namespace, settings: Any) -> int:
     token, secret = settings.telegram_bot_token, settings.telegram_webhook_secret
     if token is None or secret is None:
         missing = " and ".join(name for name, value in (("TELEGRAM_BOT_TOKEN", token),
@@ -47,6 +46,8 @@ async def _setup(args: argparse.Namespace, settings: Settings) -> int:
     if not url.startswith("https://"):
         print(f"aitoday telegram setup: warning: Telegram delivers webhooks only to HTTPS URLs; {url} is not one",
               file=sys.stderr)
+    from channels.telegram.channel import TelegramChannel  # the SDK only when the verb runs
+
     channel = TelegramChannel(token.get_secret_value(), api_url=settings.telegram_api_url)
     try:
         await channel.setup_webhook(url, secret.get_secret_value())

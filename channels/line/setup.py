@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
-from bot.cli._types import Subparsers
-from bot.settings import Settings
 from channels.base import ChannelError
-from channels.line.channel import LineChannel
-from channels.line.menu import rich_menu, rich_menu_png
 
 __all__ = ["register"]
 
 
-def register(sub: Subparsers) -> None:
+def register(sub: Any) -> None:
+    """Add the verbs to ``sub`` (argparse's subparsers); handlers take ``(args, settings)``."""
     line = sub.add_parser("line", help="LINE channel tools", description="LINE channel tools.")
     verbs = line.add_subparsers(dest="line_command", metavar="VERB", required=True)
     setup = verbs.add_parser("setup", help="create the rich menu (Today's digest · Settings · Help)",
@@ -27,11 +25,14 @@ def register(sub: Subparsers) -> None:
     setup.set_defaults(handler=_setup, needs_runtime=False)
 
 
-async def _setup(args: argparse.Namespace, settings: Settings) -> int:
+async def _setup(args: argparse.Namespace, settings: Any) -> int:
     if not settings.line_enabled or settings.line_channel_access_token is None:
         print("aitoday line setup: LINE is not configured; set LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN",
               file=sys.stderr)
         return 2
+    from channels.line.channel import LineChannel  # the SDK only when the verb runs
+    from channels.line.menu import rich_menu, rich_menu_png
+
     channel = LineChannel(settings.line_channel_access_token.get_secret_value(), settings.line_api_url)
     menu = rich_menu()
     try:

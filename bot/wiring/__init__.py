@@ -1,1 +1,0 @@
-"""Channel wiring that still needs the composition root (settings, Redis stores, the command handler)."""

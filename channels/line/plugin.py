@@ -1,0 +1,46 @@
+"""The LINE channel's parts for the registry: the channel, its webhook, its preview, its monthly-quota job."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from channels.base import Channel
+from channels.line.channel import LineChannel
+from channels.line.inbound import LineInbound
+from channels.line.ports import LineAudience
+from channels.line.quota import line_quota_job
+from channels.plugin import ChannelEnv, ChannelParts, Job
+
+__all__ = ["LINE_QUOTA_SECONDS", "PARTS"]
+
+#: How often the next day's fan-out is fitted into the monthly quota (readers it cannot cover go to "pull").
+LINE_QUOTA_SECONDS = 900.0
+
+
+def _build(env: ChannelEnv) -> LineChannel | None:
+    """The channel, or None when ``LINE_CHANNEL_SECRET`` / ``LINE_CHANNEL_ACCESS_TOKEN`` are unset."""
+    settings = env.settings
+    if not settings.line_enabled or settings.line_channel_access_token is None:
+        return None
+    return LineChannel(settings.line_channel_access_token.get_secret_value(), settings.line_api_url)
+
+
+def _inbound(env: ChannelEnv, channel: Channel) -> LineInbound | None:
+    secret = env.settings.line_channel_secret
+    if not isinstance(channel, LineChannel) or secret is None:
+        return None
+    return LineInbound(channel, env.conversation, secret.get_secret_value())
+
+
+def _preview(env: ChannelEnv) -> LineChannel:
+    return LineChannel("preview", env.settings.line_api_url)
+
+
+def _jobs(env: ChannelEnv, channel: Channel) -> Sequence[Job]:
+    if not isinstance(channel, LineChannel):
+        return ()
+    audience: LineAudience = env.port(LineAudience)
+    return (Job("line-quota", LINE_QUOTA_SECONDS, line_quota_job(channel, audience)),)
+
+
+PARTS = ChannelParts(build=_build, inbound=_inbound, preview=_preview, jobs=_jobs)
