@@ -116,7 +116,7 @@ class BotEnv:
             SlackWorkspaces: lambda: RedisSlackWorkspaces(redis, self._store),
             LineAudience: lambda: RedisLineAudience(self._store, redis),
             BounceLedger: lambda: RedisBounceLedger(redis),
-            MailLinkSigner: lambda: SignedMailLinks(self.settings),
+            MailLinkSigner: lambda: SignedMailLinks(self.settings, self._store),
         }
         if kind not in makers:
             raise LookupError(f"the bot implements no port {kind.__name__}")

@@ -14,7 +14,7 @@ from bot.conversation.commands import CommandHandler
 from bot.conversation.i18n import t
 from bot.conversation.parser import CommandError, parse_command
 from bot.store.errors import unavailable_on_failure
-from bot.store.models import Identity, Subscription
+from bot.store.models import Identity, IdentityError, Subscription
 from bot.store.subscriptions import SubscriptionStore
 from channels.base import InboundMessage
 from channels.inbound import Answer, CommandShape, SubscriberView
@@ -27,9 +27,15 @@ _LIST_ACTIONS = {"topics", "sources"}
 
 
 def identity_of(channel: str, address: str, address_parts: Mapping[str, int]) -> Identity:
-    """The identity of a channel's ``address`` (``T1:C9`` is two parts for Slack, one everywhere else)."""
-    parts = address_parts.get(channel, 1)
-    return Identity(channel, tuple(address.split(":", parts - 1)))
+    """The identity of a channel's ``address`` (``T1:C9`` is two parts for Slack, one everywhere else).
+
+    The known channels' addresses are normalised as ``Identity.parse`` does (an email address in lower case).
+    """
+    try:
+        return Identity.parse(f"{channel}:{address}")
+    except IdentityError:
+        parts = address_parts.get(channel, 1)
+        return Identity(channel, tuple(address.split(":", parts - 1)))
 
 
 class BotConversation:

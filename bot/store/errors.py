@@ -1,8 +1,9 @@
-"""The one error the stores raise when Redis cannot answer, so that callers above ``bot/store`` never import redis.
+"""Translating redis-py's failures into ``bot.store.StoreUnavailable`` at a store's boundary.
 
-``StoreUnavailable`` means "unreachable, refused, or too slow": the web answers 503 with ``Retry-After`` and the
-platform (or the reader) tries again later. ``unavailable_on_failure`` translates redis-py's errors (and a
-timeout, for a Redis that accepts connections but does not answer) at the store's boundary.
+``StoreUnavailable`` (``bot.store``) means "unreachable, refused, or too slow": the web answers 503 with
+``Retry-After`` and the platform (or the reader) tries again later. ``unavailable_on_failure`` wraps a block of
+Redis calls: a redis-py error, an OS-level connection error or the block's deadline passing (a Redis that
+accepts connections but does not answer) becomes ``StoreUnavailable``.
 """
 
 from __future__ import annotations
@@ -13,11 +14,9 @@ from contextlib import asynccontextmanager
 
 from redis.exceptions import RedisError
 
+from bot.store import StoreUnavailable
+
 __all__ = ["StoreUnavailable", "unavailable_on_failure"]
-
-
-class StoreUnavailable(Exception):
-    """Redis did not answer (down, refused, frozen). Safe to retry later; nothing was decided."""
 
 
 @asynccontextmanager

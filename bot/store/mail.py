@@ -13,7 +13,8 @@ import redis.asyncio as aioredis
 from bot import keys
 from bot.settings import Settings
 from bot.store.models import Identity
-from bot.store.tokens import LinkTokens, Purpose
+from bot.store.subscriptions import SubscriptionStore
+from bot.store.tokens import LinkTokens, Purpose, TokenError
 from channels.mail.render import MailLinks
 
 __all__ = ["RedisBounceLedger", "SignedMailLinks", "links_for", "mailto_unsubscribe"]
@@ -61,11 +62,22 @@ def links_for(settings: Settings, tokens: LinkTokens, address: str, day: str) ->
 
 
 class SignedMailLinks:
-    """``MailLinkSigner``: each recipient's links, signed with the settings' key."""
+    """``MailLinkSigner``: each recipient's links, signed with the settings' key, and read back."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, store: SubscriptionStore) -> None:
         self._settings = settings
+        self._store = store
         self._tokens = LinkTokens.from_settings(settings)
 
     def links(self, address: str, day: str) -> MailLinks:
         return links_for(self._settings, self._tokens, address, day)
+
+    async def unsubscribe_address(self, token: str) -> str | None:
+        try:
+            sid = self._tokens.read(Purpose.UNSUBSCRIBE, token)["s"]
+        except (TokenError, KeyError):
+            return None
+        sub = await self._store.get_by_sid(str(sid))
+        if sub is None or sub.identity.channel != "email" or not sub.active:
+            return ""
+        return sub.identity.address

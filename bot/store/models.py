@@ -61,6 +61,15 @@ class Identity:
             parts = (parts[0].lower(),)
         return cls(channel, parts)
 
+    @classmethod
+    def stored(cls, text: str) -> Identity:
+        """Read an identity as stored: ``parse`` for the known channels; a channel added through the registry
+        alone (``channels.registry``) reads as ``<channel>:<address>`` in one part."""
+        channel, _, rest = text.partition(":")
+        if channel.strip().lower() in CHANNELS or not rest:
+            return cls.parse(text)
+        return cls(channel, (rest,))
+
     @property
     def sid(self) -> str:
         return keys.subscription_id(self.channel, *self.parts)
@@ -136,7 +145,7 @@ class Subscription:
         hours, minutes = data.get("time", "07:30").split(":")
         extra_items = [kv.split("=", 1) for kv in data.get("extra", "").split("\x1f") if "=" in kv]
         return cls(
-            identity=Identity.parse(data["identity"]),
+            identity=Identity.stored(data["identity"]),
             active=data.get("active") == "1",
             paused_until=datetime.fromisoformat(data["paused_until"]) if data.get("paused_until") else None,
             delivery_time=time(int(hours), int(minutes)),

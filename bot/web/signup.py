@@ -29,7 +29,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from email_validator import EmailNotValidError, validate_email
 from starlette.datastructures import FormData
@@ -43,13 +43,15 @@ from bot.conversation.i18n import t
 from bot.conversation.parser import parse_time, parse_timezone
 from bot.store.models import Identity, Subscription
 from bot.store.tokens import LinkTokens, Purpose, TokenError, TokenExpired
-from bot.web import email_inbound
 from bot.web.signup_text import email_text
 from bot.web.templating import PageRenderer
 from bot.web.wording import pick_language
 from channels.base import ChannelError, TransientError
-from channels.mail.channel import MailChannel, mask_address
+from channels.mail import mask_address
 from summaries.topics import TOPICS
+
+if TYPE_CHECKING:
+    from channels.mail.channel import MailChannel
 
 __all__ = ["SignupLimits", "routes"]
 
@@ -70,7 +72,7 @@ class SignupLimits:
 
 
 def routes(services: Services, limits: SignupLimits | None = None) -> list[BaseRoute]:
-    """The sign-up and link routes, plus ``POST /email/inbound`` when it is configured."""
+    """The sign-up and link routes (``POST /email/inbound`` travels the webhook pipeline)."""
     flow = _EmailFlow(services, limits or SignupLimits())
     return [
         Route("/subscribe", flow.subscribe, methods=["POST"]),
@@ -78,7 +80,6 @@ def routes(services: Services, limits: SignupLimits | None = None) -> list[BaseR
         Route("/preferences/{token}", flow.preferences, methods=["GET", "POST"]),
         Route("/unsubscribe/{token}", flow.unsubscribe_page, methods=["GET"]),
         Route("/unsubscribe/{token}", flow.unsubscribe, methods=["POST"]),
-        *email_inbound.routes(services),
     ]
 
 
@@ -254,6 +255,8 @@ class _EmailFlow:
         return f"{self._base}/{purpose.value}/{self._tokens.make(purpose, {'s': identity.sid})}"
 
     def _mail(self) -> MailChannel:
+        from channels.mail.channel import MailChannel  # the SMTP client only once a mail is sent
+
         channel = self._services.channels.get("email")
         if not isinstance(channel, MailChannel):
             raise TransientError("the email channel is not configured")

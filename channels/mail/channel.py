@@ -42,6 +42,7 @@ from channels.base import (
     RenderBug,
     TransientError,
 )
+from channels.mail import mask_address
 from channels.mail.message import (
     DkimKey,
     MailIdentity,
@@ -271,12 +272,6 @@ def mailto_unsubscribe(mail_from: str, token: str) -> str:
     """The List-Unsubscribe mailto: a mail to our sender address whose subject carries the token."""
     address = MailIdentity(mail_from).address
     return f"mailto:{address}?subject={quote('unsubscribe ' + token)}"
-
-
-def mask_address(address: str) -> str:
-    """``j***@example.com``: enough to tell addresses apart in a log, not enough to harvest them."""
-    local, _, domain = address.partition("@")
-    return f"{local[:1]}***@{domain}" if domain else "***"
 
 
 def _file_key(mid: str) -> str:

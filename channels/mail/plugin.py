@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.base import Recipient
+from channels.base import Channel, Recipient
 from channels.mail.channel import MailChannel, MailConfig, SmtpConfig
 from channels.mail.message import DkimKey, MailIdentity
 from channels.mail.ports import BounceLedger, MailLinkSigner
 from channels.mail.render import MailLinks
+from channels.mail.webhook import MailInbound
 from channels.plugin import ChannelEnv, ChannelParts, ChannelSetupError
 from summaries.models import Edition
 
@@ -54,4 +55,13 @@ def _build(env: ChannelEnv) -> MailChannel:
     return MailChannel(mail_config(env.settings), links=make_links, bounces=bounces)
 
 
-PARTS = ChannelParts(build=_build, preview=_build)
+def _inbound(env: ChannelEnv, channel: Channel) -> MailInbound | None:
+    """Replies to the digest as commands: only while ``AITODAY_MAIL_INBOUND_SECRET`` is set."""
+    secret = env.settings.mail_inbound_secret
+    if secret is None or not isinstance(channel, MailChannel):
+        return None
+    return MailInbound(channel, env.conversation, env.port(MailLinkSigner), secret.get_secret_value(),
+                       authserv_id=env.settings.mail_authserv_id)
+
+
+PARTS = ChannelParts(build=_build, inbound=_inbound, preview=_build)

@@ -29,3 +29,8 @@ class MailLinkSigner(Protocol):
     """The signed links (web view, preferences, one-click unsubscribe) of one subscriber's digest of ``day``."""
 
     def links(self, address: str, day: str) -> MailLinks: ...
+
+    async def unsubscribe_address(self, token: str) -> str | None:
+        """The address of the active email subscription a List-Unsubscribe ``token`` names: None when the token
+        is not valid, "" when it is but names no active email subscription."""
+        ...

@@ -153,3 +153,12 @@ def test_a_long_text_message_is_cut_as_line_counts_characters() -> None:
     assert len(message["text"].encode("utf-16-le")) // 2 <= MAX_TEXT_MESSAGE
     assert message["text"].endswith("…")
     assert text_message("line one\nline two")["text"] == "line one\nline two"
+
+
+def test_a_link_with_spaces_quotes_or_brackets_is_percent_encoded_into_a_valid_uri() -> None:
+    edition = sample_edition()
+    odd = replace(edition.stories[0], url='https://example.com/a b/"q"/<x>?k=v w&t=日本#frag')
+    [bubble] = _bubbles(render_digest(replace(edition, stories=(odd,)), "en"))
+    uri = bubble["footer"]["contents"][0]["action"]["uri"]
+    assert uri == "https://example.com/a%20b/%22q%22/%3Cx%3E?k=v%20w&t=%E6%97%A5%E6%9C%AC#frag"
+    assert FlexMessage.from_dict(render_digest(replace(edition, stories=(odd,)), "en")[0]) is not None

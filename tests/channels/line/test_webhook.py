@@ -176,3 +176,17 @@ async def test_a_group_subscribes_as_the_group(post: Post, services: Services, s
     assert group is not None and group.active
     assert await services.store.get(ME) is None
     assert _reply_text(stub).startswith("Subscribed")
+
+
+async def test_a_command_runs_once_whatever_its_reply_does(post: Post, services: Services, stub: LineApiStub) -> None:
+    """LINE answers the reply with a body the SDK cannot read (not our error tree): the change stays made, and
+    LINE's redelivery of the same event does not run the command again."""
+    stub.fail_next(200, endpoint="reply", body={"sentMessages": "not a list"})
+    body = event_body(text_event(USER, "items 7", "once-1"))
+    assert (await post(body)).status_code == 200
+    sub = await services.store.get(ME)
+    assert sub is not None and sub.items == 7
+    await services.commands.handle(ME, "items 3")
+    assert (await post(body)).status_code == 200  # redelivered: taken already, not run again
+    sub = await services.store.get(ME)
+    assert sub is not None and sub.items == 3
