@@ -13,7 +13,7 @@ from bot.content.edition_source import EditionSource
 from bot.conversation.commands import CommandHandler
 from bot.conversation.i18n import t
 from bot.conversation.parser import CommandError, parse_command
-from bot.store.errors import unavailable_on_failure
+from bot.store.deadline import unavailable_on_failure
 from bot.store.models import Identity, IdentityError, Subscription
 from bot.store.subscriptions import SubscriptionStore
 from channels.base import InboundMessage

@@ -21,8 +21,8 @@ import logging
 import redis.asyncio as aioredis
 
 from bot import keys
-from bot.store import counters
-from bot.store.errors import StoreUnavailable, unavailable_on_failure
+from bot.store import StoreUnavailable, counters
+from bot.store.deadline import unavailable_on_failure
 
 __all__ = ["CLAIM_SECONDS", "OP_TIMEOUT", "ClaimStore"]
 

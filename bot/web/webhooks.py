@@ -27,8 +27,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.store import StoreUnavailable
 from bot.store.claims import ClaimStore
-from bot.store.errors import StoreUnavailable
 from channels.base import TransientError
 from channels.inbound import (
     BadSignature,

@@ -1,4 +1,4 @@
-"""Translating redis-py's failures into ``bot.store.StoreUnavailable`` at a store's boundary.
+"""A deadline on a block of Redis calls, and redis-py's failures as ``bot.store.StoreUnavailable``.
 
 ``StoreUnavailable`` (``bot.store``) means "unreachable, refused, or too slow": the web answers 503 with
 ``Retry-After`` and the platform (or the reader) tries again later. ``unavailable_on_failure`` wraps a block of
@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 
 from bot.store import StoreUnavailable
 
-__all__ = ["StoreUnavailable", "unavailable_on_failure"]
+__all__ = ["unavailable_on_failure"]
 
 
 @asynccontextmanager
