@@ -63,7 +63,7 @@ async def _stubs() -> None:
     await slack.start()
     ports = {"slack": slack.url}
     line_server = None
-    if (ROOT / "bot" / "web" / "line.py").exists():
+    if (ROOT / "channels" / "line" / "inbound.py").exists() or (ROOT / "bot" / "web" / "line.py").exists():
         from tests.stubs.line_api import LineApiStub
 
         line = LineApiStub(token=LINE_TOKEN)

@@ -70,7 +70,7 @@ def _response(answer: HttpAnswer) -> Response:
     return response
 
 
-async def _request(request: Request, body: bytes) -> HttpRequest:
+def _request(request: Request, body: bytes) -> HttpRequest:
     return HttpRequest(method=request.method, path=request.url.path, headers=dict(request.headers),
                        query=request.url.query, body=body)
 
@@ -89,7 +89,7 @@ class Webhook:
             body = await read_capped(request, inbound.max_body)
         except Oversize:
             return await self._refuse(413, "oversize", "request body too large")
-        incoming = await _request(request, body)
+        incoming = _request(request, body)
         try:
             inbound.verify(incoming)
         except WebhookRejected as rejected:
@@ -152,7 +152,7 @@ def _plain(route: ChannelRoute) -> BaseRoute:
     """A channel's further route (Slack's OAuth pages), served as the channel answers it."""
 
     async def endpoint(request: Request) -> Response:
-        incoming = await _request(request, await request.body() if request.method == "POST" else b"")
+        incoming = _request(request, await request.body() if request.method == "POST" else b"")
         return _response(await route.handle(incoming))
 
     return Route(route.path, endpoint, methods=list(route.methods))
