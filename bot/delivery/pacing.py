@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import redis.asyncio as aioredis
 
 from bot import keys
+from bot.store.errors import guarded
 from channels.base import RateLimit
 
 __all__ = ["Pacer"]
@@ -70,6 +71,7 @@ return until_ms
 """
 
 
+@guarded
 class Pacer:
     """Shared token buckets. Every method is one round trip; none sleeps."""
 

@@ -31,6 +31,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from bot import keys
+from bot.store.errors import guarded
 
 __all__ = [
     "GROUP",
@@ -221,6 +222,7 @@ return n
 """
 
 
+@guarded
 class DeliveryQueue:
     """One consumer's view of the sharded delivery streams. ``consumer`` must be stable across restarts."""
 

@@ -2,7 +2,8 @@
 
 Callers above the store never see a redis-py exception for "Redis is not there": ``UNAVAILABLE`` names the
 errors that mean the store cannot answer now (refused, reset, timed out on a frozen server, still loading),
-and ``StoreUnavailable`` is the named error a store raises for them. The web app maps every one of them to a
+and ``StoreUnavailable`` is the named error a store raises for them (every public store method translates at its
+boundary, ``bot.store.errors.guarded``). The web app maps every one of them to a
 503 page with ``Retry-After`` (``bot.web.outage``), never a 500.
 """
 

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 import redis.asyncio as aioredis
 
 from bot import keys
+from bot.store.errors import guarded
 from summaries.models import Article
 from summaries.ports import SourceState
 
@@ -117,6 +118,7 @@ def _url_hash(url: str) -> str:
     return hashlib.blake2b(url.encode("utf-8"), digest_size=12).hexdigest()
 
 
+@guarded
 class RedisArticleStore:
     """``ArticleStore`` + ``SourceStateStore`` + ``FullTextCache`` on one Redis (decode_responses=True)."""
 

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode
 import redis.asyncio as aioredis
 
 from bot import keys
+from bot.store.errors import guard
 from summaries.ingest import IngestReport
 
 __all__ = [
@@ -78,6 +79,7 @@ def decode_labels(field: str) -> dict[str, str]:
     return dict(parse_qsl(field, keep_blank_values=True))
 
 
+@guard
 async def incr(redis: aioredis.Redis, name: str, labels: Mapping[str, str] | None = None, amount: int = 1) -> None:
     """Add ``amount`` to counter ``name`` at ``labels``. Raises ``UnknownCounter`` for an unlisted name."""
     if name not in COUNTERS:
@@ -85,6 +87,7 @@ async def incr(redis: aioredis.Redis, name: str, labels: Mapping[str, str] | Non
     await redis.hincrby(keys.counter(name), encode_labels(labels or {}), amount)
 
 
+@guard
 async def read(redis: aioredis.Redis) -> dict[str, dict[str, int]]:
     """Every counter's label fields and values, in one round trip."""
     async with redis.pipeline(transaction=False) as pipe:
@@ -94,6 +97,7 @@ async def read(redis: aioredis.Redis) -> dict[str, dict[str, int]]:
     return {name: {str(k): int(v) for k, v in result.items()} for name, result in zip(COUNTERS, results, strict=True)}
 
 
+@guard
 async def record_ingest(redis: aioredis.Redis, report: IngestReport) -> None:
     """Count one ingest run: each source's fetch by outcome (``ok``, ``not_modified``, ``deferred``, or the
     failure class such as ``timeout``), and the new articles. One pipelined round trip."""

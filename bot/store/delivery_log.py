@@ -21,6 +21,7 @@ from enum import StrEnum
 import redis.asyncio as aioredis
 
 from bot import keys
+from bot.store.errors import guarded
 
 __all__ = [
     "KEEP",
@@ -108,6 +109,7 @@ def trim_index(lines: Sequence[str], now: datetime) -> int | None:
     return keep if keep < len(lines) else None
 
 
+@guarded
 class DeliveryLog:
     """Reads of the log for ``aitoday deliveries --for``; writes happen inside the worker's settle batch."""
 

@@ -15,12 +15,14 @@ import redis.asyncio as aioredis
 
 from bot import keys
 from bot.settings import Settings
+from bot.store.errors import guarded
 from summaries.models import Source
 from summaries.sources import load_sources, parse_opml
 
 __all__ = ["SourceList"]
 
 
+@guarded
 class SourceList:
     """Reads and edits the effective list. Sources are identified by id, exact name or feed URL."""
 

@@ -17,6 +17,7 @@ from redis.exceptions import WatchError
 
 from bot import keys
 from bot.delivery.schedule import next_send
+from bot.store.errors import guarded
 from bot.store.models import Identity, Subscription
 
 __all__ = ["Clock", "SubscriptionStore", "compute_next_send", "utc_now"]
@@ -37,6 +38,7 @@ def compute_next_send(sub: Subscription, now: datetime) -> datetime | None:
     return next_send(sub.delivery_time, sub.zone, start, after_local_date=sub.last_slot_date)
 
 
+@guarded
 class SubscriptionStore:
     """Reads and atomic updates of subscriptions. ``clock`` is injectable so tests control "now"."""
 
