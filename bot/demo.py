@@ -29,7 +29,6 @@ import socket
 import tempfile
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
-from importlib import resources
 from pathlib import Path
 
 import redis.asyncio as aioredis
@@ -52,7 +51,7 @@ from bot.store.delivery_log import DeliveryLog, LogEntry
 from bot.store.models import Identity
 from summaries.ingest import IngestReport
 from summaries.models import Edition, Source
-from summaries.sources import parse_opml
+from summaries.sources import parse_opml, read_sample, sample_names
 
 __all__ = [
     "DEMO_READERS",
@@ -63,7 +62,6 @@ __all__ = [
     "load_sample_edition",
     "render_sample",
     "run_pipeline",
-    "sample_names",
     "seed_for_first_run",
     "seed_sample_editions",
 ]
@@ -77,18 +75,9 @@ _AGO = re.compile(r"@ago:(\d+(?:\.\d+)?)h:(rfc822|iso)@")
 _CONTENT_TYPES = {".xml": "application/xml; charset=utf-8", ".opml": "text/x-opml; charset=utf-8"}
 
 
-def _samples() -> resources.abc.Traversable:
-    return resources.files("summaries") / "data" / "samples"
-
-
-def sample_names() -> list[str]:
-    """The bundled sample files (feeds and the OPML list), by name."""
-    return sorted(p.name for p in _samples().iterdir() if p.name.endswith((".xml", ".opml")))
-
-
 def render_sample(name: str, *, base_url: str, now: datetime) -> str:
     """A sample file as served at ``now``: relative dates filled in, ``@base@`` replaced by ``base_url``."""
-    text = (_samples() / name).read_text(encoding="utf-8")
+    text = read_sample(name)
 
     def when(match: re.Match[str]) -> str:
         moment = now - timedelta(hours=float(match.group(1)))

@@ -34,6 +34,8 @@ __all__ = [
     "load_sources",
     "make_source",
     "parse_opml",
+    "read_sample",
+    "sample_names",
     "source_id",
     "to_opml",
 ]
@@ -142,6 +144,17 @@ def bundled_sources() -> list[Source]:
     """The list that ships with the package (``summaries/data/sources.opml``)."""
     data = resources.files("summaries").joinpath("data/sources.opml").read_bytes()
     return parse_opml(data)
+
+
+def sample_names() -> list[str]:
+    """The bundled demo files (feeds and their OPML list under ``data/samples``), by name."""
+    samples = resources.files("summaries").joinpath("data/samples")
+    return sorted(p.name for p in samples.iterdir() if p.name.endswith((".xml", ".opml")))
+
+
+def read_sample(name: str) -> str:
+    """One bundled demo file's text (a name from ``sample_names``)."""
+    return resources.files("summaries").joinpath("data/samples", name).read_text(encoding="utf-8")
 
 
 def load_sources(path: Path | None = None) -> list[Source]:

@@ -8,11 +8,11 @@ time, so a fan-out of thousands of digests reads the edition once, not once per 
 
 from __future__ import annotations
 
-import importlib
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Protocol
 
+from bot.content.editions import latest_edition
 from bot.runtime import Runtime
 from summaries.models import Edition
 
@@ -21,7 +21,7 @@ __all__ = ["CachedEditions", "EditionSource", "FixedEditions", "RuntimeEditions"
 
 class EditionSource(Protocol):
     async def latest(self, language: str) -> Edition | None:
-        """The newest edition in ``language`` (None when there is none yet). May raise ``RedisError``."""
+        """The newest edition in ``language`` (None when there is none yet). May raise ``StoreUnavailable``."""
         ...
 
 
@@ -36,22 +36,13 @@ class FixedEditions:
 
 
 class RuntimeEditions:
-    """The edition builder's ``latest_edition``; None until that module exists in this deployment."""
+    """The stored editions of ``runtime`` (``bot.content.editions.latest_edition``)."""
 
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
-        self._latest: Callable[[Runtime, str], Awaitable[Any]] | None = None
-        try:
-            module = importlib.import_module("bot.content.editions")
-            self._latest = getattr(module, "latest_edition", None)
-        except ImportError:  # pragma: no cover - the builder ships with the package
-            self._latest = None
 
     async def latest(self, language: str) -> Edition | None:
-        if self._latest is None:
-            return None
-        edition = await self._latest(self._runtime, language)
-        return edition if isinstance(edition, Edition) else None
+        return await latest_edition(self._runtime, language)
 
 
 class CachedEditions:

@@ -12,10 +12,11 @@ this module decides. Guarantees a user can rely on:
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import ClassVar
 
 from bot.conversation.i18n import t
 from bot.conversation.parser import Command, CommandError, looks_japanese, parse_command
@@ -23,7 +24,7 @@ from bot.store.models import Identity, Subscription
 from bot.store.subscriptions import SubscriptionStore
 from summaries.topics import TOPICS
 
-__all__ = ["MAX_REPLY", "CommandHandler", "NowOutcome", "NowRequester", "Reply", "SourceNames"]
+__all__ = ["MAX_REPLY", "CommandHandler", "NowOutcome", "NowRequester", "Reply"]
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,6 @@ class NowOutcome(Enum):
 
 
 NowRequester = Callable[[Subscription], Awaitable[NowOutcome]]
-#: Returns ``(id, display name)`` of every known source, for ``sources mute``.
-SourceNames = Callable[[], Awaitable[Sequence[tuple[str, str]]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +53,9 @@ class Reply:
 class CommandHandler:
     """Runs one command for one identity against the store."""
 
-    def __init__(
-        self,
-        store: SubscriptionStore,
-        *,
-        request_now: NowRequester | None = None,
-        source_names: SourceNames | None = None,
-    ) -> None:
+    def __init__(self, store: SubscriptionStore, *, request_now: NowRequester | None = None) -> None:
         self._store = store
         self._request_now = request_now
-        self._source_names = source_names
 
     async def handle(self, identity: Identity, text: str, *, language_hint: str = "") -> Reply:
         """Parse and run ``text`` for ``identity``. Never raises; always one reply."""
@@ -90,9 +82,7 @@ class CommandHandler:
     # ------------------------------------------------------------------------------------------ running
 
     async def _run(self, identity: Identity, command: Command, language: str) -> Reply:
-        run = getattr(self, f"_cmd_{command.name}")
-        reply: Reply = await run(identity, command, language)
-        return reply
+        return await self._COMMANDS[command.name](self, identity, command, language)
 
     def _reply(self, text: str, language: str, *, changed: bool = False, command: str = "", ok: bool = True) -> Reply:
         if len(text) > MAX_REPLY:
@@ -196,12 +186,7 @@ class CommandHandler:
             current = await self._store.get(identity)
             muted = _join(current.muted_sources if current else (), t(language, "sources_none"))
             return self._reply(t(language, "sources_list", muted=muted), language, command="sources")
-        wanted = command.values[0]
-        name = await self._resolve_source(wanted)
-        if name is None:
-            reason = t(language, "source_unknown", value=wanted[:40])
-            return self._reply(t(language, "error_line", reason=reason, example="sources mute Hacker News"),
-                               language, ok=False)
+        name = command.values[0]  # muted as the reader wrote it: matched by name when the digest is filtered
         if command.action == "mute":
             sub = await self._change(
                 identity,
@@ -220,18 +205,6 @@ class CommandHandler:
             language_hint=language,
         )
         return self._reply(t(language, "source_unmuted", source=name), language, changed=True, command="sources")
-
-    async def _resolve_source(self, wanted: str) -> str | None:
-        """The display name of the source the reader meant; any name when no source list is wired."""
-        if self._source_names is None:
-            return wanted
-        folded = wanted.casefold()
-        candidates = list(await self._source_names())
-        for source_id, name in candidates:
-            if folded in (source_id.casefold(), name.casefold()):
-                return name
-        partial = sorted(name for _, name in candidates if folded in name.casefold())
-        return partial[0] if len(partial) == 1 else None
 
     async def _cmd_language(self, identity: Identity, command: Command, language: str) -> Reply:
         chosen = command.values[0]
@@ -311,6 +284,23 @@ class CommandHandler:
 
     async def _cmd_help(self, identity: Identity, command: Command, language: str) -> Reply:
         return self._reply(t(language, "help"), language, command="help")
+
+    #: Every command the parser knows (``parser.COMMANDS``), and the method that runs it.
+    _COMMANDS: ClassVar[Mapping[str, Callable[[CommandHandler, Identity, Command, str], Awaitable[Reply]]]] = {
+        "subscribe": _cmd_subscribe,
+        "unsubscribe": _cmd_unsubscribe,
+        "time": _cmd_time,
+        "timezone": _cmd_timezone,
+        "topics": _cmd_topics,
+        "sources": _cmd_sources,
+        "language": _cmd_language,
+        "items": _cmd_items,
+        "pause": _cmd_pause,
+        "resume": _cmd_resume,
+        "now": _cmd_now,
+        "settings": _cmd_settings,
+        "help": _cmd_help,
+    }
 
 
 def _hhmm(sub: Subscription) -> str:

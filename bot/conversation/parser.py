@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from summaries.topics import TOPICS, resolve_topic
 
 __all__ = [
+    "COMMANDS",
     "MAX_ITEMS",
     "MAX_PAUSE_DAYS",
     "Command",
@@ -47,6 +48,9 @@ _ALIASES: dict[str, str] = {
     "settings": "settings", "status": "settings", "設定": "settings",
     "help": "help", "?": "help", "ヘルプ": "help", "使い方": "help", "help me": "help",
 }
+
+#: The command names ``parse_command`` can return (``bot.conversation.commands`` runs each).
+COMMANDS = frozenset(_ALIASES.values())
 
 _SUBACTIONS: dict[str, dict[str, str]] = {
     "topics": {"add": "add", "追加": "add", "remove": "remove", "rm": "remove", "delete": "remove",

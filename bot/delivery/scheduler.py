@@ -14,7 +14,6 @@ their own modules. ``periodic_jobs`` lists them with their intervals.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import os
 import socket
@@ -29,6 +28,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.exceptions import RedisError
 
 from bot import keys
+from bot.content.editions import build_edition
+from bot.content.ingest import run_ingest
 from bot.delivery.planner import Planner
 from bot.delivery.queue import DeliveryQueue
 
@@ -86,18 +87,16 @@ def due_tick(services: Services) -> Callable[[], Awaitable[object]]:
 
 def _build_editions(services: Services) -> Callable[[], Awaitable[object]]:
     async def run() -> None:
-        editions = importlib.import_module("bot.content.editions")
         day = datetime.now(UTC).date()
         for language in EDITION_LANGUAGES:
-            await editions.build_edition(services.runtime, day, language)
+            await build_edition(services.runtime, day, language)
 
     return run
 
 
 def _ingest(services: Services) -> Callable[[], Awaitable[object]]:
     async def run() -> None:
-        ingest = importlib.import_module("bot.content.ingest")
-        await ingest.run_ingest(services.runtime)
+        await run_ingest(services.runtime)
         await _build_editions(services)()  # fresh articles reach readers without waiting for the next edition run
 
     return run

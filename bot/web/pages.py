@@ -31,7 +31,7 @@ from bot.web.templating import STATIC_DIR, PageRenderer
 from bot.web.wording import page_text, pick_language
 from summaries.models import Edition
 
-__all__ = ["SAMPLE", "TOP_STORIES", "newest_edition", "not_found_handler", "routes"]
+__all__ = ["SAMPLE", "TOP_STORIES", "not_found_handler", "routes"]
 
 #: Cards on the landing page; the full edition is one click away.
 TOP_STORIES = 6
@@ -131,8 +131,3 @@ async def _front_page_edition(runtime: Runtime, language: str) -> tuple[Edition 
     if sample is not None and sample.stories:
         return sample, True
     return edition, False
-
-
-async def newest_edition(runtime: Runtime, language: str) -> Edition | None:
-    """The newest real edition in ``language`` (never the demo's sample); kept for ``bot.web.line``."""
-    return await latest_edition(runtime, language)

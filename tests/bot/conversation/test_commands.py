@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 
+from bot.conversation.parser import COMMANDS
 from bot.store.models import Identity
 from bot.store.subscriptions import SubscriptionStore
 from tests.bot.conftest import Chat, FakeClock
@@ -162,3 +163,10 @@ async def test_japanese_topic_aliases(chat: Chat, store: SubscriptionStore) -> N
     await chat("line:Uj", "トピック 追加 ロボット")
     sub = await store.get(Identity.parse("line:Uj"))
     assert sub is not None and sub.topics == ("robotics",)
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+async def test_every_command_the_parser_knows_gets_an_answer(chat: Chat, name: str) -> None:
+    """A command the parser accepts but nothing runs would answer "something went wrong"."""
+    reply = await chat(ALICE, name)
+    assert "went wrong" not in reply.text, reply.text

@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from bot.content.editions import store_edition
-from bot.demo import SampleFeeds, demo_settings, render_sample, run_pipeline, sample_names, seed_sample_editions
+from bot.demo import SampleFeeds, demo_settings, render_sample, run_pipeline, seed_sample_editions
 from bot.runtime import open_runtime
 from bot.settings import load_settings
-from summaries.sources import parse_opml
+from summaries.sources import parse_opml, sample_names
 from tests.bot.web.conftest import Site
 from tests.sample_edition import sample_edition
 
