@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import json
 import logging
 import re
 import socket
@@ -31,14 +30,12 @@ from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-import redis.asyncio as aioredis
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot import keys
 from bot.app import Services
 from bot.content.editions import build_edition, latest_edition
 from bot.content.ingest import run_ingest
@@ -48,6 +45,7 @@ from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from bot.store.articles import RedisArticleStore
 from bot.store.delivery_log import DeliveryLog, LogEntry
+from bot.store.editions import EditionStore
 from bot.store.models import Identity
 from summaries.ingest import IngestReport
 from summaries.models import Edition, Source
@@ -59,7 +57,6 @@ __all__ = [
     "SampleFeeds",
     "deliver_to_demo_readers",
     "demo_settings",
-    "load_sample_edition",
     "render_sample",
     "run_pipeline",
     "seed_for_first_run",
@@ -235,7 +232,7 @@ async def seed_sample_editions(runtime: Runtime) -> bool:
         async with open_runtime(settings) as demo:
             made = await run_pipeline(demo)
     for edition in made.editions.values():
-        await store_sample_edition(runtime.redis, edition)
+        await EditionStore(runtime.redis).save_sample(edition)
     log.info("no articles yet: the pages show the demo's sample edition (%d stories) until a real one is built",
              len(made.editions["en"].stories))
     return True
@@ -249,13 +246,3 @@ async def seed_for_first_run(runtime: Runtime) -> bool:
         log.warning("could not prepare the demo's sample edition; the pages stay empty until the first ingest",
                     exc_info=True)
         return False
-
-
-async def store_sample_edition(redis: aioredis.Redis, edition: Edition) -> None:
-    await redis.set(keys.sample_edition(edition.language), json.dumps(edition.to_dict(), ensure_ascii=False))
-
-
-async def load_sample_edition(redis: aioredis.Redis, language: str) -> Edition | None:
-    """The demo's sample edition in ``language``, when ``aitoday run`` seeded one."""
-    raw = await redis.get(keys.sample_edition(language))
-    return Edition.from_dict(json.loads(raw)) if raw else None

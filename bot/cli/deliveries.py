@@ -13,9 +13,8 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot import keys
 from bot.cli._types import Subparsers
-from bot.delivery.queue import GROUP, DeadLetter, DeliveryQueue
+from bot.delivery.queue import DeadLetter, DeliveryQueue
 from bot.runtime import Runtime
 from bot.store.delivery_log import DeliveryLog
 from bot.store.models import Identity, IdentityError
@@ -89,15 +88,6 @@ async def _print_dead(runtime: Runtime, letters: list[DeadLetter]) -> None:
 
 
 async def _print_queue(runtime: Runtime) -> None:
-    redis = runtime.redis
-    queued = pending = retrying = dead = 0
-    for shard in range(keys.SHARDS):
-        stream = keys.shard_stream(shard)
-        if await redis.exists(stream):
-            for group in await redis.xinfo_groups(stream):
-                if group["name"] == GROUP:
-                    pending += int(group["pending"])
-            queued += int(await redis.xlen(stream))
-        retrying += int(await redis.zcard(keys.shard_retry(shard)))
-        dead += int(await redis.xlen(keys.shard_dead(shard)))
-    print(f"stream entries: {queued} (pending: {pending}) · waiting to retry: {retrying} · dead letters: {dead}")
+    sizes = await DeliveryQueue(runtime.redis).sizes()
+    print(f"stream entries: {sizes.entries} (pending: {sizes.pending}) · waiting to retry: {sizes.retrying}"
+          f" · dead letters: {sizes.dead_letters}")

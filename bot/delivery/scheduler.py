@@ -1,14 +1,13 @@
 """The scheduler role: a thin APScheduler 3 wrapper that runs the periodic jobs, once, across any number of processes.
 
 Any number of ``aitoday scheduler`` (or ``aitoday run``) processes may run. One holds the lease
-(``keys.scheduler_lease()``, value ``"<holder> <renewed epoch s>"``, SET with a TTL, renewed by its holder only);
-the others keep trying and take over when a holder dies and its lease runs out. Jobs run only in the holder.
+(``bot.store.lease``); the others keep trying and take over when a holder dies and its lease runs out. Jobs run
+only in the holder.
 
 The lease is a convenience, not the safety net: every job is idempotent and safe to run concurrently (a stale
 holder that has not yet noticed it lost the lease may run one more tick). The due-tick in particular plans
 each slot exactly once whatever runs it (``bot.delivery.planner``). Jobs are plain async callables; what they do
-lives in
-their own modules. ``periodic_jobs`` lists them with their intervals.
+lives in their own modules. ``periodic_jobs`` lists them with their intervals.
 """
 
 from __future__ import annotations
@@ -17,23 +16,21 @@ import asyncio
 import logging
 import os
 import socket
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-import redis.asyncio as aioredis
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from redis.exceptions import RedisError
 
-from bot import keys
 from bot.content.editions import build_edition
 from bot.content.ingest import run_ingest
 from bot.delivery.planner import Planner
 from bot.delivery.queue import DeliveryQueue
+from bot.store import StoreUnavailable
+from bot.store.lease import Lease
 
-__all__ = ["EDITION_LANGUAGES", "Lease", "PeriodicJob", "Scheduler", "due_tick", "lease_for", "periodic_jobs"]
+__all__ = ["EDITION_LANGUAGES", "PeriodicJob", "Scheduler", "due_tick", "lease_for", "periodic_jobs"]
 
 if TYPE_CHECKING:  # the composition root imports every channel SDK; a worker needs none of that
     from bot.app import Services
@@ -42,33 +39,11 @@ log = logging.getLogger(__name__)
 
 EDITION_LANGUAGES = ("en", "ja")
 
-# Take the lease when it is free, renew it when it is ours; 1 when held after the call.
-_HOLD = """
-local current = redis.call('GET', KEYS[1])
-if current and string.match(current, '^(.*) [^ ]*$') ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. ARGV[2], 'PX', ARGV[3])
-return 1
-"""
-
-
 @dataclass(frozen=True)
 class PeriodicJob:
     name: str
     seconds: float
     run: Callable[[], Awaitable[object]]
-
-
-class Lease:
-    """Who schedules. ``hold()`` takes or renews it; one round trip."""
-
-    def __init__(self, redis: aioredis.Redis, holder: str, ttl_seconds: float) -> None:
-        self.holder = holder
-        self._ttl_ms = max(1, int(ttl_seconds * 1000))
-        self._hold = redis.register_script(_HOLD)
-
-    async def hold(self) -> bool:
-        held = await self._hold(keys=[keys.scheduler_lease()], args=[self.holder, f"{time.time():.3f}", self._ttl_ms])
-        return bool(held)
 
 
 def due_tick(services: Services) -> Callable[[], Awaitable[object]]:
@@ -154,7 +129,7 @@ class Scheduler:
             return
         try:
             await self._lease.hold()
-        except RedisError as exc:
+        except (StoreUnavailable, OSError) as exc:
             log.warning("scheduler lease renewal failed (%s)", exc.__class__.__name__)
 
     def _guarded(self, job: PeriodicJob) -> Callable[[], Awaitable[None]]:

@@ -7,17 +7,7 @@ refilled at once. For each entry::
     pace (token buckets in Redis) ─► channel.send ─► settle: LPUSH log "sent" + XACK in one MULTI/EXEC
 
 Settlements are group-committed: entries finishing together are settled in one transaction per shard.
-Failures are decided here, once, by the exception's type (``channels.base``); each class has one action:
-
-    RateLimited     pause only its bucket until Retry-After; re-schedule the unit then (no attempt counted)
-    QuotaExceeded   pause the channel's widest bucket for an hour; re-schedule; tell the operator (log error)
-    AmbiguousError  retry with backoff (adapters pass the delivery id as idempotency key where there is one)
-    TransientError  retry with backoff; dead letter after ``max_attempts`` tries
-    RecipientMoved  move the subscription to the new address, then send there once
-    RecipientGone   deactivate the subscription with the reason
-    InstallBroken   deactivate the subscription with the reason (each of the install's subscribers in turn)
-    RenderBug       one plain-text fallback (``Delivery.plain``), then dead letter
-    anything else   our bug: counted as a transient attempt, so it ends in the dead letters, never in a loop
+A failed send is decided once, by the exception's type, in ``bot.delivery.failures``.
 
 No failure sleeps in a worker slot: a wait longer than ``max_hold`` goes back to the shard's retry set.
 """
@@ -28,42 +18,28 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 import socket
 import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
-
-import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+from typing import TYPE_CHECKING
 
 from bot import keys
 from bot.content.edition_source import CachedEditions, EditionSource, RuntimeEditions
+from bot.delivery.failures import FailurePolicy
 from bot.delivery.pacing import Pacer
 from bot.delivery.queue import Claimed, DeliveryQueue, Settlement, Unit
 from bot.settings import Settings
-from bot.store import counters
+from bot.store import RedisClient, StoreUnavailable, counters
 from bot.store.delivery_log import LogEntry, Outcome, delivery_key, sent_in, trim_index
-from bot.store.models import Identity, Subscription
+from bot.store.models import Subscription
 from bot.store.subscriptions import SubscriptionStore
 from channels.base import (
-    AmbiguousError,
     Channel,
-    ChannelError,
     Delivery,
-    InstallBroken,
-    QuotaExceeded,
-    RateLimit,
-    RateLimited,
-    Receipt,
     Recipient,
-    RecipientGone,
-    RecipientMoved,
-    RenderBug,
-    TransientError,
 )
 
 __all__ = ["Worker", "WorkerConfig", "default_worker_name", "run_worker", "worker_config"]
@@ -73,21 +49,12 @@ if TYPE_CHECKING:  # the composition root imports every channel SDK; a worker ne
 
 log = logging.getLogger(__name__)
 
-_QUOTA_PAUSE = 3600.0
 _NOT_READY_WAIT = 300.0  # no edition yet, or this worker lacks the channel: look again in five minutes
-_MAX_BACKOFF = 3600.0
 
 
 def default_worker_name() -> str:
     """``AITODAY_WORKER_NAME`` when set (stable across restarts: own pending entries resume at once)."""
     return f"{socket.gethostname()}-{os.getpid()}"
-
-
-class _Record(Protocol):
-    """``record`` in ``Worker._process``: the log line and settlement of one outcome of this entry."""
-
-    def __call__(self, outcome: Outcome, *, message_id: str = "", late: bool = False,
-                 detail: str = "") -> Settlement: ...
 
 
 @dataclass(frozen=True)
@@ -122,7 +89,7 @@ class _Stats:
 class Worker:
     """One worker process's engine. ``run`` until cancelled; any number may run against one Redis."""
 
-    def __init__(self, redis: aioredis.Redis, store: SubscriptionStore, channels: Mapping[str, Channel],
+    def __init__(self, redis: RedisClient, store: SubscriptionStore, channels: Mapping[str, Channel],
                  editions: EditionSource, config: WorkerConfig) -> None:
         self._redis = redis
         self._store = store
@@ -131,11 +98,12 @@ class Worker:
         self._config = config
         self._queue = DeliveryQueue(redis, config.name)
         self._pacer = Pacer(redis)
+        self._failures = FailurePolicy(store, self._pacer, max_attempts=config.max_attempts,
+                                       retry_seconds=config.retry_seconds)
         self._held: dict[tuple[int, str], _Held] = {}
         self._settle_q: asyncio.Queue[Settlement] = asyncio.Queue()
         self._room = asyncio.Event()
         self._refill = max(1, min(16, config.concurrency // 4))
-        self._pacing_waiters = 0
         self._stats = _Stats()
 
     # ------------------------------------------------------------------------------------------ the loops
@@ -160,7 +128,7 @@ class Worker:
                 continue
             try:
                 claimed = await self._queue.read(room)
-            except (RedisError, OSError) as exc:
+            except (StoreUnavailable, OSError) as exc:
                 log.warning("reading the delivery streams failed (%s); retrying", exc.__class__.__name__)
                 await asyncio.sleep(1.0)
                 continue
@@ -185,7 +153,7 @@ class Worker:
     async def _run_one(self, held: _Held) -> None:
         try:
             await self._process(held)
-        except (RedisError, OSError) as exc:
+        except (StoreUnavailable, OSError) as exc:
             # Left pending: renewed no more, so it is reclaimed after the lease (by us or another worker).
             log.warning("delivery %s interrupted by Redis (%s)", held.claimed.entry_id, exc.__class__.__name__)
         except Exception:
@@ -227,7 +195,7 @@ class Worker:
             try:
                 await self._queue.settle(batch)
                 break
-            except (RedisError, OSError) as exc:
+            except (StoreUnavailable, OSError) as exc:
                 log.warning("settling %d deliveries failed (%s); retrying", len(batch), exc.__class__.__name__)
                 await asyncio.sleep(delay)
                 delay = min(2.0, delay * 2)
@@ -246,7 +214,7 @@ class Worker:
         try:
             for (channel, outcome), n in outcomes.items():
                 await counters.incr(self._redis, "deliveries", {"channel": channel, "class": outcome}, amount=n)
-        except (RedisError, OSError):
+        except (StoreUnavailable, OSError):
             self._stats.outcomes.update(outcomes)
 
     async def _housekeeping(self) -> None:
@@ -265,7 +233,7 @@ class Worker:
                 room = self._config.concurrency - len(self._held)
                 if room > 0:
                     self._start(await self._queue.reclaim(self._config.lease_seconds, room))
-            except (RedisError, OSError) as exc:
+            except (StoreUnavailable, OSError) as exc:
                 log.warning("lease renewal/reclaim failed (%s); retrying", exc.__class__.__name__)
 
     async def _promoter(self) -> None:
@@ -274,7 +242,7 @@ class Worker:
             try:
                 await self._queue.promote_due(time.time())
                 await self._flush_counters()
-            except (RedisError, OSError) as exc:
+            except (StoreUnavailable, OSError) as exc:
                 log.warning("moving due retries failed (%s); retrying", exc.__class__.__name__)
 
     @staticmethod
@@ -284,7 +252,7 @@ class Worker:
             try:
                 await action()  # type: ignore[operator]
                 return
-            except (RedisError, OSError):
+            except (StoreUnavailable, OSError):
                 await asyncio.sleep(delay)
                 delay = min(2.0, delay * 2)
 
@@ -296,14 +264,10 @@ class Worker:
         if unit is None:
             await self._settle(Settlement(claimed=claimed, sid=""))
             return
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.hgetall(keys.subscription(unit.sid))
-            pipe.lrange(keys.delivery_log(unit.sid), 0, -1)
-            raw, lines = await pipe.execute()
+        sub, lines = await self._store.get_with_log(unit.sid)
         now = datetime.now(UTC)
         key = delivery_key(unit.delivery_id)
         trim = trim_index(lines, now)
-        sub = Subscription.from_hash(raw) if raw else None
         channel_name = sub.identity.channel if sub is not None else ""
 
         def record(outcome: Outcome, *, message_id: str = "", late: bool = False, detail: str = "") -> Settlement:
@@ -336,7 +300,7 @@ class Worker:
         recipient = Recipient(channel=channel.name, address=sub.identity.address,
                               language=sub.effective_language, extra=dict(sub.extra))
         limits = list(channel.rate_limits(recipient))
-        wait = await self._pace(limits)
+        wait = await self._pacer.wait_for(limits, self._config.max_hold)
         if wait > 0:  # a paused bucket or a long queue for it: give the place back, come back then
             await self._settle(Settlement(claimed=claimed, sid=unit.sid, retry_unit=unit,
                                           retry_at=time.time() + wait))  # not an attempt: nothing logged
@@ -348,7 +312,7 @@ class Worker:
         try:
             receipt = await channel.send(delivery)
         except Exception as exc:  # classified once, below; nothing else may escape a send
-            await self._settle(await self._failed(exc, record, sub, unit, delivery, channel, limits, now))
+            await self._settle(await self._failures.settle(exc, record, sub, unit, delivery, channel, limits))
             return
         await self._settle(record(Outcome.SENT, message_id=receipt.provider_message_id, late=late))
 
@@ -358,125 +322,10 @@ class Worker:
             return not sub.deactivated_reason
         return sub.active and not sub.is_paused(now)
 
-    async def _pace(self, limits: list[RateLimit]) -> float:
-        """0 once a token of every bucket is ours; otherwise the wait, when it is longer than ``max_hold``.
-
-        The bucket answers "one token in ``wait`` seconds"; when many of our entries wait for the same
-        buckets, asking again after ``wait`` would be a stampede, so each waiter spaces its next question by
-        how many wait here (with jitter). The entry's lease is renewed meanwhile: this is legitimate waiting.
-        """
-        if not limits:
-            return 0.0
-        waited = 0.0
-        self._pacing_waiters += 1
-        try:
-            while True:
-                wait = await self._pacer.acquire(limits, time.time())
-                if wait <= 0:
-                    return 0.0
-                if wait > self._config.max_hold or waited + wait > self._config.max_hold:
-                    return wait
-                pause = min(self._config.max_hold - waited,
-                            wait * max(1.0, self._pacing_waiters / 2) * random.uniform(0.5, 1.5))
-                await asyncio.sleep(pause)
-                waited += pause
-        finally:
-            self._pacing_waiters -= 1
-
     async def _settle(self, item: Settlement) -> None:
         item.done = asyncio.get_running_loop().create_future()
         await self._settle_q.put(item)
         await item.done
-
-    # ------------------------------------------------------------------------------------------ failures
-
-    async def _failed(self, exc: Exception, record: _Record, sub: Subscription, unit: Unit, delivery: Delivery,
-                      channel: Channel, limits: list[RateLimit], now: datetime) -> Settlement:
-        """The one place that decides what a failed send means. Returns how to settle the entry."""
-        detail = exc.detail if isinstance(exc, ChannelError) else exc.__class__.__name__
-        if isinstance(exc, RateLimited):
-            bucket = exc.bucket or (limits[-1].bucket if limits else "")
-            until = time.time() + exc.retry_after
-            if bucket:
-                await self._pacer.pause(bucket, until, time.time())
-            item = record(Outcome.RATE_LIMITED, detail=f"{bucket or 'recipient'} retry after {exc.retry_after:g}s")
-            item.retry_unit, item.retry_at = unit, until
-            return item
-        if isinstance(exc, QuotaExceeded):
-            log.error("%s quota exceeded (%s): its fan-out is paused for an hour", channel.name, detail)
-            until = time.time() + _QUOTA_PAUSE
-            if limits:
-                await self._pacer.pause(limits[0].bucket, until, time.time())
-            item = record(Outcome.QUOTA, detail=detail)
-            item.retry_unit, item.retry_at = unit, until
-            return item
-        if isinstance(exc, RecipientMoved):
-            return await self._moved(exc, record, sub, unit, delivery, channel, limits, now)
-        if isinstance(exc, RecipientGone):
-            await self._deactivate(sub.identity, f"recipient gone: {detail}" if detail else "recipient gone")
-            return record(Outcome.GONE, detail=detail)
-        if isinstance(exc, InstallBroken):
-            await self._deactivate(sub.identity, f"install broken: {detail}" if detail else "install broken")
-            return record(Outcome.INSTALL_BROKEN, detail=detail)
-        if isinstance(exc, RenderBug):
-            if not delivery.plain:
-                plain = Delivery(delivery_id=delivery.delivery_id, recipient=delivery.recipient,
-                                 edition=delivery.edition, late=delivery.late, plain=True)
-                try:
-                    receipt = await channel.send(plain)
-                except Exception as again:
-                    return await self._failed(again, record, sub, Unit(unit.delivery_id, unit.due, unit.attempt,
-                                                                       plain=True), plain, channel, limits, now)
-                return record(Outcome.SENT, message_id=receipt.provider_message_id, late=delivery.late,
-                              detail="plain fallback")
-            return self._dead(record, unit, f"render bug: {detail}")
-        if not isinstance(exc, TransientError):
-            log.error("channel %s raised %s outside the error tree", channel.name, exc.__class__.__name__,
-                      exc_info=exc)
-        return self._transient(record, unit, exc, now)
-
-    def _transient(self, record: _Record, unit: Unit, exc: Exception, now: datetime) -> Settlement:
-        detail = exc.detail if isinstance(exc, ChannelError) else exc.__class__.__name__
-        outcome = Outcome.AMBIGUOUS if isinstance(exc, AmbiguousError) else Outcome.TRANSIENT
-        tried = unit.attempt + 1
-        if tried >= self._config.max_attempts:
-            return self._dead(record, unit, f"{outcome.value} after {tried} attempts: {detail}")
-        item = record(outcome, detail=f"attempt {tried}: {detail}")
-        item.retry_unit = unit.next_attempt()
-        item.retry_at = time.time() + min(_MAX_BACKOFF, self._config.retry_seconds * 2 ** unit.attempt)
-        return item
-
-    @staticmethod
-    def _dead(record: _Record, unit: Unit, reason: str) -> Settlement:
-        item = record(Outcome.DEAD, detail=reason)
-        item.dead_unit, item.dead_reason, item.retry_at = unit, reason, time.time()
-        return item
-
-    async def _moved(self, exc: RecipientMoved, record: _Record, sub: Subscription, unit: Unit,
-                     delivery: Delivery, channel: Channel, limits: list[RateLimit], now: datetime) -> Settlement:
-        try:
-            new_identity = Identity.parse(f"{sub.identity.channel}:{exc.new_address}")
-        except ValueError:
-            await self._deactivate(sub.identity, f"recipient moved to an unreadable address: {exc.detail}")
-            return record(Outcome.GONE, detail="moved to an unreadable address")
-        moved = sub.with_changes(identity=new_identity)
-        await self._store.update(new_identity, lambda _current: moved)
-        await self._deactivate(sub.identity, f"moved to {new_identity}")
-        there = Delivery(delivery_id=delivery.delivery_id, recipient=Recipient(
-            channel=delivery.recipient.channel, address=new_identity.address,
-            language=delivery.recipient.language, extra=delivery.recipient.extra),
-            edition=delivery.edition, late=delivery.late, plain=delivery.plain)
-        try:
-            receipt: Receipt = await channel.send(there)
-        except RecipientMoved:
-            return record(Outcome.MOVED, detail="moved twice; not followed again")
-        except Exception as again:
-            return await self._failed(again, record, moved, unit, there, channel, limits, now)
-        return record(Outcome.SENT, message_id=receipt.provider_message_id, late=delivery.late,
-                      detail=f"moved to {new_identity}")
-
-    async def _deactivate(self, identity: Identity, reason: str) -> None:
-        await self._store.deactivate(identity, reason, only_active=False)
 
 
 async def _cancel_until_done(tasks: list[asyncio.Task[None]]) -> None:

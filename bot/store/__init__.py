@@ -3,16 +3,18 @@
 Callers above the store never see a redis-py exception for "Redis is not there": ``UNAVAILABLE`` names the
 errors that mean the store cannot answer now (refused, reset, timed out on a frozen server, still loading),
 and ``StoreUnavailable`` is the named error a store raises for them (every public store method translates at its
-boundary, ``bot.store.errors.guarded``). The web app maps every one of them to a
+boundary, ``bot.store.errors.guarded``). Code outside the stores holds the connection only as an opaque
+``RedisClient`` that it hands to a store's constructor. The web app maps every one of them to a
 503 page with ``Retry-After`` (``bot.web.outage``), never a 500.
 """
 
 from __future__ import annotations
 
+from redis.asyncio import Redis as RedisClient
 from redis.exceptions import ConnectionError as _RedisConnectionError
 from redis.exceptions import TimeoutError as _RedisTimeoutError
 
-__all__ = ["UNAVAILABLE", "StoreUnavailable", "is_unavailable"]
+__all__ = ["UNAVAILABLE", "RedisClient", "StoreUnavailable", "is_unavailable"]
 
 
 class StoreUnavailable(Exception):

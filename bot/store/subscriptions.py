@@ -57,6 +57,15 @@ class SubscriptionStore:
         data: dict[str, str] = await self._redis.hgetall(keys.subscription(sid))  # type: ignore[assignment]
         return Subscription.from_hash(data) if data else None
 
+    async def get_with_log(self, sid: str) -> tuple[Subscription | None, list[str]]:
+        """The subscription and its raw delivery log lines (newest first), in one round trip: what the worker
+        needs before a send (the log holds the sent-marker, ``bot.store.delivery_log.sent_in``)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(keys.subscription(sid))
+            pipe.lrange(keys.delivery_log(sid), 0, -1)
+            raw, lines = await pipe.execute()
+        return (Subscription.from_hash(raw) if raw else None), lines
+
     async def next_send_of(self, identity: Identity) -> datetime | None:
         score = await self._redis.zscore(keys.due_index(keys.shard_of(identity.sid)), identity.sid)
         return datetime.fromtimestamp(score, UTC) if score is not None else None

@@ -11,14 +11,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from bot import keys
 from bot.app import Services
-from bot.delivery.queue_figures import read_queue_figures
+from bot.delivery.queue import read_queue_figures
+from bot.store import StoreUnavailable
+from bot.store.figures import ping
+from bot.store.lease import read_lease
 
 __all__ = ["PENDING_AGE_LIMIT", "SCHEDULER_STALE_AFTER", "routes"]
 
@@ -29,26 +30,20 @@ PENDING_AGE_LIMIT = 900.0
 
 
 async def _scheduler(services: Services, now: float) -> dict[str, Any]:
-    raw = await services.runtime.redis.get(keys.scheduler_lease())
-    if raw is None:
-        return {"holder": None, "lease_age_seconds": None}
-    holder, _, renewed = str(raw).rpartition(" ")
-    try:
-        age: float | None = round(max(0.0, now - float(renewed)), 3)
-    except ValueError:
-        holder, age = str(raw), None
-    return {"holder": holder or str(raw), "lease_age_seconds": age}
+    lease = await read_lease(services.runtime.redis, now)
+    return {"holder": lease.holder, "lease_age_seconds": lease.age_seconds}
 
 
 def routes(services: Services) -> list[BaseRoute]:
     async def healthz(request: Request) -> JSONResponse:
         now = time.time()
         try:
-            await services.runtime.redis.ping()
+            await ping(services.runtime.redis)
             scheduler = await _scheduler(services, now)
             queue = await read_queue_figures(services.runtime.redis, now)
-        except (RedisError, OSError) as exc:  # reported by class only: no hosts or passwords in the answer
-            return JSONResponse({"status": "unhealthy", "redis": exc.__class__.__name__}, status_code=503)
+        except (StoreUnavailable, OSError) as exc:  # reported by class only: no hosts or passwords in the answer
+            cause = exc.__cause__ if isinstance(exc, StoreUnavailable) and exc.__cause__ is not None else exc
+            return JSONResponse({"status": "unhealthy", "redis": cause.__class__.__name__}, status_code=503)
         problems = []
         if scheduler["holder"] is None:
             problems.append("no scheduler holds the lease")

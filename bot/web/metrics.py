@@ -34,20 +34,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot import keys
 from bot.app import Services
 from bot.conversation.i18n import LANGUAGES
-from bot.delivery.queue_figures import QueueFigures, read_queue_figures
-from bot.store import counters
+from bot.delivery.queue import QueueFigures, read_queue_figures
+from bot.runtime import Runtime
+from bot.store import StoreUnavailable, counters
+from bot.store.editions import EditionStore
+from bot.store.figures import read_store_figures
 
 __all__ = ["MetricsExporter", "Snapshot", "read_snapshot", "routes"]
 
@@ -65,33 +65,27 @@ class Snapshot:
     edition_cards: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
-async def read_snapshot(redis: aioredis.Redis, now: float | None = None) -> Snapshot:
+async def read_snapshot(runtime: Runtime, now: float | None = None) -> Snapshot:
     """Read every figure; a Redis failure gives ``redis_up=False`` rather than an error page."""
+    redis = runtime.redis
     try:
         values = await counters.read(redis)
-        async with redis.pipeline(transaction=False) as pipe:
-            pipe.zcard(keys.article_index())
-            for shard in range(keys.SHARDS):
-                pipe.zcard(keys.due_index(shard))
-            sizes = await pipe.execute()
         at = time.time() if now is None else now
+        figures = await read_store_figures(redis, datetime.fromtimestamp(at, UTC).date())
         queue = await read_queue_figures(redis, at)
-        today = datetime.fromtimestamp(at, UTC).date().isoformat()
-        tokens = int(await redis.get(keys.llm_tokens(today)) or 0)
-        cards = await _edition_cards(redis)
-    except (RedisError, OSError):
+        cards = await _edition_cards(EditionStore(redis))
+    except (StoreUnavailable, OSError):
         return Snapshot(redis_up=False)
-    return Snapshot(redis_up=True, counters=values, articles_stored=int(sizes[0]),
-                    subscriptions_scheduled=sum(int(n) for n in sizes[1:]), queue=queue,
-                    llm_tokens_today=tokens, edition_cards=cards)
+    return Snapshot(redis_up=True, counters=values, articles_stored=figures.articles_stored,
+                    subscriptions_scheduled=figures.subscriptions_scheduled, queue=queue,
+                    llm_tokens_today=figures.llm_tokens_today, edition_cards=cards)
 
 
-async def _edition_cards(redis: aioredis.Redis) -> dict[tuple[str, str], int]:
+async def _edition_cards(editions: EditionStore) -> dict[tuple[str, str], int]:
     """Cards of each language's latest edition by summarizer (shows the LLM falling back to offline)."""
     found: dict[tuple[str, str], int] = {}
     for language in LANGUAGES:
-        days = await redis.zrevrange(keys.edition_index(language), 0, 0)
-        raw = await redis.get(keys.edition(str(days[0]), language)) if days else None
+        raw = await editions.latest_raw(language)
         if not raw:
             continue
         for story in json.loads(raw).get("stories", ()):
@@ -150,21 +144,21 @@ def _gauge(name: str, help_text: str, value: float) -> GaugeMetricFamily:
 class MetricsExporter:
     """One app's registry and collector. ``render`` reads Redis then renders; no state outlives a scrape."""
 
-    def __init__(self, redis: aioredis.Redis) -> None:
-        self._redis = redis
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
         self._collector = _SnapshotCollector()
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(self._collector)  # type: ignore[arg-type]
 
     async def render(self) -> bytes:
-        snapshot = await read_snapshot(self._redis)
+        snapshot = await read_snapshot(self._runtime)
         # No await between setting and rendering: one event loop thread, so concurrent scrapes cannot interleave.
         self._collector.snapshot = snapshot
         return bytes(generate_latest(self.registry))
 
 
 def routes(services: Services) -> list[BaseRoute]:
-    exporter = MetricsExporter(services.runtime.redis)
+    exporter = MetricsExporter(services.runtime)
 
     async def metrics(request: Request) -> Response:
         return Response(await exporter.render(), media_type=CONTENT_TYPE_LATEST)

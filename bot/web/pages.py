@@ -13,7 +13,7 @@ so a page view costs one Redis GET however many sources there are.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import date
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -21,12 +21,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot import keys
 from bot.app import Services
-from bot.content.editions import latest_edition, load_edition
 from bot.conversation.i18n import LANGUAGES
-from bot.demo import load_sample_edition
-from bot.runtime import Runtime
+from bot.store.editions import EditionStore
 from bot.web.templating import STATIC_DIR, PageRenderer
 from bot.web.wording import page_text, pick_language
 from summaries.models import Edition
@@ -41,11 +38,11 @@ SAMPLE = "sample"
 
 def routes(services: Services) -> list[BaseRoute]:
     pages = PageRenderer(services.settings)
-    runtime = services.runtime
+    editions = EditionStore(services.runtime.redis)
 
     async def landing(request: Request) -> Response:
         lang = pick_language(request)
-        edition, sample = await _front_page_edition(runtime, lang)
+        edition, sample = await _front_page_edition(editions, lang)
         return pages.render(request, "landing.html", {"edition": edition, "sample": sample, "top": TOP_STORIES},
                             language=lang)
 
@@ -59,15 +56,15 @@ def routes(services: Services) -> list[BaseRoute]:
             raise HTTPException(404)
         sample = day_text == SAMPLE
         if sample:
-            edition = await load_sample_edition(runtime.redis, lang)
+            edition = await editions.load_sample(lang)
         else:
-            edition = await load_edition(runtime, day, lang) if day is not None else None
+            edition = await editions.load(day, lang) if day is not None else None
         if edition is None:
             text = page_text(pick_language(request))
             return pages.render(request, "not_found.html", {"message": text["not_found_edition"]}, status_code=404)
         summarizers = ", ".join(sorted({s.card.summarizer for s in edition.stories}))
         other = "ja" if lang == "en" else "en"
-        previous, following = (None, None) if sample else await _neighbours(runtime, edition.date, lang)
+        previous, following = (None, None) if sample else await editions.neighbours(edition.date, lang)
         return pages.render(
             request,
             "edition.html",
@@ -77,7 +74,7 @@ def routes(services: Services) -> list[BaseRoute]:
         )
 
     async def edition_today(request: Request) -> Response:
-        edition, sample = await _front_page_edition(runtime, pick_language(request))
+        edition, sample = await _front_page_edition(editions, pick_language(request))
         if edition is None:
             raise HTTPException(404)
         slug = SAMPLE if sample else edition.date.isoformat()
@@ -113,21 +110,12 @@ def _parse_day(text: str) -> date | None:
 
 
 
-async def _neighbours(runtime: Runtime, day: date, language: str) -> tuple[str | None, str | None]:
-    """The days of the editions just before and just after ``day`` in ``language`` (for the page's links)."""
-    index = keys.edition_index(language)
-    epoch = datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
-    before = await runtime.redis.zrevrangebyscore(index, f"({epoch}", "-inf", start=0, num=1)
-    after = await runtime.redis.zrangebyscore(index, f"({epoch}", "+inf", start=0, num=1)
-    return (str(before[0]) if before else None, str(after[0]) if after else None)
-
-
-async def _front_page_edition(runtime: Runtime, language: str) -> tuple[Edition | None, bool]:
+async def _front_page_edition(editions: EditionStore, language: str) -> tuple[Edition | None, bool]:
     """The newest real edition; the demo's sample edition (True) only while no real edition has stories."""
-    edition = await latest_edition(runtime, language)
+    edition = await editions.latest(language)
     if edition is not None and edition.stories:
         return edition, False
-    sample = await load_sample_edition(runtime.redis, language)
+    sample = await editions.load_sample(language)
     if sample is not None and sample.stories:
         return sample, True
     return edition, False

@@ -37,11 +37,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot import keys
 from bot.app import Services
 from bot.conversation.i18n import t
 from bot.conversation.parser import parse_time, parse_timezone
 from bot.store.models import Identity, Subscription
+from bot.store.signup_attempts import count_attempt
 from bot.store.tokens import LinkTokens, Purpose, TokenError, TokenExpired
 from bot.web.signup_text import email_text
 from bot.web.templating import PageRenderer
@@ -264,12 +264,7 @@ class _EmailFlow:
 
     async def _allow(self, kind: str, value: str, limit: int, window: int) -> bool:
         digest = hmac.new(self._hash_key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
-        key = keys.signup_attempts(kind, digest)
-        async with self._services.runtime.redis.pipeline(transaction=True) as pipe:
-            pipe.set(key, 0, ex=window, nx=True)
-            pipe.incr(key)
-            _, count = await pipe.execute()
-        return int(count) <= limit
+        return await count_attempt(self._services.runtime.redis, kind, digest, window) <= limit
 
     def _bad_link(self, request: Request, lang: str, exc: Exception) -> HTMLResponse:
         e = email_text(lang)

@@ -17,8 +17,9 @@ import redis.asyncio as aioredis
 
 from bot.content.edition_source import FixedEditions
 from bot.delivery.planner import Planner
-from bot.delivery.scheduler import Lease, PeriodicJob, Scheduler
+from bot.delivery.scheduler import PeriodicJob, Scheduler
 from bot.delivery.worker import Worker, WorkerConfig
+from bot.store.lease import Lease
 from bot.store.subscriptions import SubscriptionStore
 from tests.bot.delivery.http_channel import HttpTestChannel
 from tests.sample_edition import sample_edition

@@ -7,7 +7,7 @@ import asyncio
 import redis.asyncio as aioredis
 
 from bot.delivery.pacing import Pacer
-from bot.delivery.scheduler import Lease
+from bot.store.lease import Lease
 from channels.base import RateLimit
 
 CHAT = RateLimit("telegram:chat:42", rate=1, per_seconds=1)

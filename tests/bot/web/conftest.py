@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bot.app import Services, open_services
-from bot.content.editions import store_edition
 from bot.settings import load_settings
+from bot.store.editions import EditionStore
 from bot.web.app import create_app
 from tests.browser import launch_browser
 from tests.sample_edition import sample_edition
@@ -40,7 +40,7 @@ async def store_sample_editions(site: Site) -> None:
     """Today's edition (the sample stories) in English and Japanese, stored where editions live."""
     today = datetime.now(UTC).date()
     for lang in ("en", "ja"):
-        await store_edition(site.services.runtime.redis, sample_edition(lang, day=today))
+        await EditionStore(site.services.runtime.redis).save(sample_edition(lang, day=today))
 
 
 # ---------------------------------------------------------------------------------------------- browser

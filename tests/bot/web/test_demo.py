@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.content.editions import store_edition
 from bot.demo import SampleFeeds, demo_settings, render_sample, run_pipeline, seed_sample_editions
 from bot.runtime import open_runtime
 from bot.settings import load_settings
+from bot.store.editions import EditionStore
 from summaries.sources import parse_opml, sample_names
 from tests.bot.web.conftest import Site
 from tests.sample_edition import sample_edition
@@ -71,7 +71,7 @@ async def test_a_fresh_site_shows_labelled_sample_cards_until_a_real_edition_has
         full = await client.get("/editions/sample/ja")
         assert full.status_code == 200 and "デモ用のサンプル" in full.text
         # a real edition with stories wins, and the seed never runs twice
-        await store_edition(runtime.redis, sample_edition("en", day=datetime.now(UTC).date()))
+        await EditionStore(runtime.redis).save(sample_edition("en", day=datetime.now(UTC).date()))
         real = (await client.get("/")).text
     assert "sample stories from the demo" not in real
     assert "OpenAI releases GPT-6" in real

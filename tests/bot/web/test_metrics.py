@@ -12,12 +12,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot import keys
-from bot.content.editions import store_edition
 from bot.content.ingest import run_ingest
 from bot.delivery.queue import GROUP
 from bot.demo import SampleFeeds, demo_settings
 from bot.runtime import open_runtime
 from bot.store import counters
+from bot.store.editions import EditionStore
 from summaries.sources import make_source
 from tests.bot.web.conftest import Site
 from tests.sample_edition import sample_edition
@@ -90,7 +90,7 @@ async def test_figures_other_parts_keep_are_read_where_they_live(site: Site) -> 
     mixed = replace(edition, stories=(replace(edition.stories[0], card=replace(edition.stories[0].card,
                                                                                summarizer="llm:gpt-x")),
                                       *edition.stories[1:]))
-    await store_edition(redis, mixed)
+    await EditionStore(redis).save(mixed)
     found = await _scrape(site)
     assert found["aitoday_llm_tokens_today"] == {(): 1234.0}
     assert found["aitoday_edition_cards"] == {(("language", "en"), ("summarizer", "llm:gpt-x")): 1.0,

@@ -79,11 +79,11 @@ async def test_only_http_links_reach_a_page(site: Site) -> None:
 async def test_an_edition_links_the_editions_before_and_after_it(site: Site) -> None:
     from datetime import timedelta
 
-    from bot.content.editions import store_edition
+    from bot.store.editions import EditionStore
 
     today = datetime.now(UTC).date()
     for back in (0, 1, 3):
-        await store_edition(site.services.runtime.redis, sample_edition("en", day=today - timedelta(days=back)))
+        await EditionStore(site.services.runtime.redis).save(sample_edition("en", day=today - timedelta(days=back)))
     middle = (today - timedelta(days=1)).isoformat()
     page = (await _get(site, f"/editions/{middle}/en")).text
     assert f'href="/editions/{(today - timedelta(days=3)).isoformat()}/en" rel="prev"' in page

@@ -8,7 +8,7 @@ from datetime import time
 from linebot.v3.webhook import SignatureValidator
 
 from bot.app import Services
-from bot.content.editions import store_edition
+from bot.store.editions import EditionStore
 from bot.store.models import Identity
 from tests.channels.line.conftest import Post, event_body, fixture, make_event, sign, text_event
 from tests.sample_edition import sample_edition
@@ -127,7 +127,7 @@ async def test_a_foreign_postback_is_ignored(post: Post, services: Services, stu
 
 async def test_today_button_answers_with_the_digest_as_a_free_reply(post: Post, services: Services,
                                                                    stub: LineApiStub) -> None:
-    await store_edition(services.runtime.redis, sample_edition())
+    await EditionStore(services.runtime.redis).save(sample_edition())
     await post(event_body(make_event("follow", USER, "e1")))
     await post(event_body(text_event(USER, "topics add robotics", "e2")))
     await post(event_body(make_event("postback", USER, "e3", postback={"data": "cmd=now"})))

@@ -15,6 +15,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from bot import keys
+from bot.store.errors import guard
 
 __all__ = ["QueueFigures", "read_queue_figures"]
 
@@ -46,8 +47,9 @@ async def _unread(redis: aioredis.Redis, stream: str, group: dict[str, Any]) -> 
     return len(unread or [])
 
 
+@guard
 async def read_queue_figures(redis: aioredis.Redis, now: float) -> QueueFigures:
-    """The queue's figures at ``now`` (epoch seconds), over every shard. Raises only ``RedisError``."""
+    """The queue's figures at ``now`` (epoch seconds), over every shard. Raises only ``StoreUnavailable``."""
     shards = range(keys.SHARDS)
     async with redis.pipeline(transaction=False) as pipe:
         for shard in shards:
