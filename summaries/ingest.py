@@ -28,9 +28,9 @@ from datetime import UTC, datetime, timedelta
 from summaries.errors import IngestError, RateLimited
 from summaries.fetch import Fetcher
 from summaries.fulltext import FullTextExtractor
-from summaries.models import Article, Source
+from summaries.models import Article, ParsedFeed, Source
 from summaries.normalize import Candidate, candidates, normalize
-from summaries.parse import PARSE_TIMEOUT, ParsedFeed, parse_feed_async
+from summaries.parse import PARSE_TIMEOUT, parse_feed_async
 from summaries.ports import ArticleStore, SourceState, SourceStateStore
 
 __all__ = [

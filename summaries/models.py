@@ -13,10 +13,13 @@ from typing import Any
 
 __all__ = [
     "KEY_POINT_ROLES",
+    "MAX_ITEMS",
     "Article",
     "Card",
     "Coverage",
     "Edition",
+    "ParsedFeed",
+    "RawItem",
     "Source",
     "Story",
 ]
@@ -287,3 +290,35 @@ class Edition:
             generated_at=datetime.fromisoformat(data["generated_at"]),
             stories=tuple(Story.from_dict(s) for s in data.get("stories", ())),
         )
+
+
+#: Items read from one feed document; a feed carrying more is cut (newest-first order is not assumed).
+MAX_ITEMS = 2_000
+
+
+@dataclass(frozen=True, slots=True)
+class RawItem:
+    """One item as the feed states it, before cleaning. HTML fields are untrusted and unsanitized."""
+
+    title: str = ""
+    link: str = ""
+    guid: str = ""
+    summary: str = ""
+    content: str = ""
+    published: datetime | None = None
+    author: str = ""
+    image_url: str = ""
+    base: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed document. ``parser`` says which path read it (lxml, json or feedparser)."""
+
+    format: str
+    parser: str
+    encoding: str
+    title: str = ""
+    link: str = ""
+    language: str = ""
+    items: tuple[RawItem, ...] = field(default_factory=tuple)

@@ -30,8 +30,8 @@ from summaries.clean import (
     reading_minutes,
     sanitize_html,
 )
-from summaries.models import Article, Source
-from summaries.parse import ParsedFeed, RawItem, parse_feed
+from summaries.models import Article, ParsedFeed, RawItem, Source
+from summaries.parse import parse_feed
 
 __all__ = [
     "MAX_FUTURE",
