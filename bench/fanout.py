@@ -45,7 +45,7 @@ import psutil  # noqa: E402
 import redis.asyncio as aioredis  # noqa: E402
 
 from bot import keys  # noqa: E402
-from bot.content.edition_source import FixedEditions  # noqa: E402
+from bot.content.editions import FixedEditions  # noqa: E402
 from bot.delivery.planner import Planner  # noqa: E402
 from bot.delivery.worker import Worker, WorkerConfig  # noqa: E402
 from bot.redis_server import EmbeddedRedis  # noqa: E402

@@ -5,7 +5,7 @@
 A server process serves shared/feeds replicated to N sources, one loopback port per source (so per-origin
 limits apply as on the internet), with 50–300 ms latency per request, ETag/Last-Modified, and ~5 % of the
 sources failing in different fast ways (500, 404, 429 with Retry-After, HTML instead of a feed, empty body,
-connection refused, redirect loop, gzip bomb). This process runs the production ``bot.content.ingest.run_ingest``
+connection refused, redirect loop, gzip bomb). This process runs the production ``bot.content.ingest_run.run_ingest``
 against an embedded Redis: a cold run, then three warm runs (every healthy source answers 304, failing ones
 are backing off; ``warm_s`` is their median). In the same run it times a plain sequential
 ``feedparser.parse(url)`` loop over the same URLs, and the parse speed of both parsers over the corpus.
@@ -199,7 +199,7 @@ def baseline(urls: list[str]) -> float:
 
 
 async def ingest_runs(urls: list[str], redis_url: str) -> dict[str, Any]:
-    from bot.content.ingest import run_ingest
+    from bot.content.ingest_run import run_ingest
 
     settings = load_settings(
         env={"AITODAY_REDIS_URL": redis_url, "AITODAY_FETCH_ALLOW": "127.0.0.1", "AITODAY_FULL_TEXT": "false"}

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.content.edition_source import EditionSource, RuntimeEditions
+from bot.content.editions import EditionSource, RuntimeEditions
 from bot.conversation.commands import CommandHandler, NowOutcome, NowRequester
 from bot.conversation.port import BotConversation
 from bot.delivery.pacing import Pacer
@@ -43,7 +43,7 @@ class Services:
     store: SubscriptionStore
     commands: CommandHandler
     channels: dict[str, Channel] = field(default_factory=dict)
-    editions: EditionSource | None = None  # the latest edition per language (bot.content.edition_source)
+    editions: EditionSource | None = None  # the latest edition per language (bot.content.editions)
     entries: tuple[ChannelEntry, ...] = CHANNELS
     inbounds: list[tuple[str, str, Inbound]] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)

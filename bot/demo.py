@@ -38,14 +38,14 @@ from starlette.routing import Route
 
 from bot.app import Services
 from bot.content.editions import build_edition, latest_edition
-from bot.content.ingest import run_ingest
+from bot.content.ingest_run import run_ingest
 from bot.conversation.i18n import LANGUAGES
 from bot.delivery.worker import run_worker
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from bot.store.articles import RedisArticleStore
 from bot.store.delivery_log import DeliveryLog, LogEntry
-from bot.store.editions import EditionStore
+from bot.store.edition_store import EditionStore
 from bot.store.models import Identity
 from summaries.ingest import IngestReport
 from summaries.models import Edition, Source

@@ -1,8 +1,8 @@
 """What import-linter (``lint-imports``, contracts in pyproject.toml) cannot say about the layout.
 
-The import contracts themselves (bot → channels → summaries, SDKs only under channels/, Redis only in the
-stores and the queue, no importlib in bot/) are import-linter's; this file checks that no code reaches a
-dependency around them by name at run time.
+import-linter holds the import contracts (bot → channels → summaries, SDKs only under channels/, Redis only in
+the stores and the queue, no importlib in bot/). This file checks what no import graph shows: no code reaches a
+module or method by a computed name, no module passes 400 lines, bot/'s top level stays small.
 """
 
 from __future__ import annotations
@@ -52,3 +52,11 @@ def test_the_composition_root_stays_small() -> None:
     """bot/'s top level holds only what wires the rooms together; everything else lives in a room."""
     modules = sorted(p.name for p in (ROOT / "bot").glob("*.py") if p.name != "__init__.py")
     assert len(modules) <= 12, modules
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_module_passes_400_lines(package: str) -> None:
+    """A module past 400 lines holds more than one concern; split it by concern."""
+    long = {str(path.relative_to(ROOT)): n for path in sorted((ROOT / package).rglob("*.py"))
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > 400}
+    assert long == {}

@@ -9,9 +9,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bot.cli._types import Subparsers
-from bot.content.ingest import run_ingest
+from bot.content.ingest_run import run_ingest
 from bot.runtime import Runtime
-from bot.store.sources import SourceList
+from bot.store.source_edits import SourceList
 from summaries.ingest import IngestReport, SourceOutcome
 
 __all__ = ["register", "summary_table"]

@@ -14,7 +14,7 @@ from rich.table import Table
 from bot.cli._types import Subparsers
 from bot.runtime import Runtime
 from bot.store.articles import RedisArticleStore
-from bot.store.sources import SourceList
+from bot.store.source_edits import SourceList
 from summaries.sources import OPMLError, make_source, to_opml
 
 __all__ = ["register"]

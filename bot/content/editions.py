@@ -6,24 +6,39 @@ view:
 
 * ``build_edition(runtime, day, language)`` reads the last 72 hours of articles (``RedisArticleStore``),
   builds the edition with the LLM when ``AITODAY_LLM_*`` is set (its cards cached and its tokens budgeted in
-  Redis, ``bot.store.editions``), else the offline summarizer, and stores it (``EditionStore.save``).
+  Redis, ``bot.store.edition_store``), else the offline summarizer, and stores it (``EditionStore.save``).
 * ``latest_edition(runtime, language)`` / ``load_edition(runtime, day, language)`` read them back.
+* ``EditionSource`` — the worker's and the ``now`` command's one question, "the latest edition in this
+  language": ``RuntimeEditions`` asks the store, tests pass ``FixedEditions`` holding real ``Edition`` objects,
+  and ``CachedEditions`` keeps each language's answer for a short time, so a fan-out of thousands of digests
+  reads the edition once, not once per subscriber.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from typing import Protocol
 
 from bot.runtime import Runtime
 from bot.store.articles import RedisArticleStore
-from bot.store.editions import EditionStore, RedisCardCache, RedisTokenBudget
+from bot.store.edition_store import EditionStore, RedisCardCache, RedisTokenBudget
 from summaries import edition as edition_core
 from summaries.cluster import WINDOW
 from summaries.llm import LLMConfig, LLMSummarizer
 from summaries.models import Edition
 from summaries.summarize import OfflineSummarizer, Summarizer
 
-__all__ = ["build_edition", "latest_edition", "load_edition"]
+__all__ = [
+    "CachedEditions",
+    "EditionSource",
+    "FixedEditions",
+    "RuntimeEditions",
+    "build_edition",
+    "latest_edition",
+    "load_edition",
+]
 
 
 def _summarizer(runtime: Runtime, day: date) -> tuple[Summarizer, LLMSummarizer | None]:
@@ -63,3 +78,48 @@ async def load_edition(runtime: Runtime, day: date, language: str) -> Edition | 
 async def latest_edition(runtime: Runtime, language: str) -> Edition | None:
     """The most recent stored edition in ``language`` (None until one is built)."""
     return await EditionStore(runtime.redis).latest(language)
+
+
+class EditionSource(Protocol):
+    async def latest(self, language: str) -> Edition | None:
+        """The newest edition in ``language`` (None when there is none yet). May raise ``StoreUnavailable``."""
+        ...
+
+
+class FixedEditions:
+    """Given editions by language (``"en"`` serves as the fallback for a language without its own)."""
+
+    def __init__(self, editions: Mapping[str, Edition]) -> None:
+        self._editions = dict(editions)
+
+    async def latest(self, language: str) -> Edition | None:
+        return self._editions.get(language) or self._editions.get("en")
+
+
+class RuntimeEditions:
+    """The stored editions of ``runtime`` (``bot.content.editions.latest_edition``)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    async def latest(self, language: str) -> Edition | None:
+        return await latest_edition(self._runtime, language)
+
+
+class CachedEditions:
+    """Remembers each language's latest edition for ``ttl`` seconds (misses are not remembered)."""
+
+    def __init__(self, source: EditionSource, ttl: float = 30.0) -> None:
+        self._source = source
+        self._ttl = ttl
+        self._cache: dict[str, tuple[float, Edition]] = {}
+
+    async def latest(self, language: str) -> Edition | None:
+        hit = self._cache.get(language)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit[1]
+        edition = await self._source.latest(language)
+        if edition is not None:
+            self._cache[language] = (now, edition)
+        return edition

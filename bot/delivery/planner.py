@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot import keys
+from bot.delivery.next_send import local_date_of
 from bot.delivery.queue import DeliveryQueue, Unit, now_delivery_id, slot_delivery_id
 from bot.delivery.queue.planning import Decision, plan_batch
-from bot.delivery.schedule import local_date_of
 from bot.store import RedisClient
 from bot.store.delivery_log import LogEntry, Outcome, delivery_key
 from bot.store.models import Subscription

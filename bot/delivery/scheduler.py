@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.content.editions import build_edition
-from bot.content.ingest import run_ingest
+from bot.content.ingest_run import run_ingest
 from bot.delivery.planner import Planner
 from bot.delivery.queue import DeliveryQueue
 from bot.store import StoreUnavailable

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot import keys
-from bot.content.edition_source import CachedEditions, EditionSource, RuntimeEditions
+from bot.content.editions import CachedEditions, EditionSource, RuntimeEditions
 from bot.delivery.failures import FailurePolicy
 from bot.delivery.pacing import Pacer
 from bot.delivery.queue import Claimed, DeliveryQueue, Settlement, Unit

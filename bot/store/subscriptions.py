@@ -16,7 +16,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
 from bot import keys
-from bot.delivery.schedule import next_send
+from bot.delivery.next_send import next_send
 from bot.store.errors import guarded
 from bot.store.models import Identity, Subscription
 

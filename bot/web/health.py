@@ -18,8 +18,8 @@ from starlette.routing import BaseRoute, Route
 from bot.app import Services
 from bot.delivery.queue import read_queue_figures
 from bot.store import StoreUnavailable
-from bot.store.figures import ping
 from bot.store.lease import read_lease
+from bot.store.vitals import ping
 
 __all__ = ["PENDING_AGE_LIMIT", "SCHEDULER_STALE_AFTER", "routes"]
 

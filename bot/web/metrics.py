@@ -46,8 +46,8 @@ from bot.conversation.i18n import LANGUAGES
 from bot.delivery.queue import QueueFigures, read_queue_figures
 from bot.runtime import Runtime
 from bot.store import StoreUnavailable, counters
-from bot.store.editions import EditionStore
-from bot.store.figures import read_store_figures
+from bot.store.edition_store import EditionStore
+from bot.store.vitals import read_store_figures
 
 __all__ = ["MetricsExporter", "Snapshot", "read_snapshot", "routes"]
 

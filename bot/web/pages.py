@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from bot.app import Services
 from bot.conversation.i18n import LANGUAGES
-from bot.store.editions import EditionStore
+from bot.store.edition_store import EditionStore
 from bot.web.templating import STATIC_DIR, PageRenderer
 from bot.web.wording import page_text, pick_language
 from summaries.models import Edition

@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 import redis.asyncio as aioredis
 
-from bot.store.editions import RedisCardCache, RedisTokenBudget
+from bot.store.edition_store import RedisCardCache, RedisTokenBudget
 from summaries.faithfulness import check_card
 from summaries.llm import LLMConfig, LLMSummarizer, parse_answer
 from summaries.models import Article

@@ -14,7 +14,7 @@ from bot.content.editions import build_edition, latest_edition, load_edition
 from bot.runtime import Runtime
 from bot.settings import load_settings
 from bot.store.articles import RedisArticleStore
-from bot.store.editions import RedisTokenBudget
+from bot.store.edition_store import RedisTokenBudget
 from summaries.models import Article
 from tests.stubs.loopback import serve
 from tests.stubs.openai_stub import OpenAIStub

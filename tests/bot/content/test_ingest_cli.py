@@ -14,7 +14,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.cli import main
-from bot.content.ingest import run_ingest
+from bot.content.ingest_run import run_ingest
 from bot.runtime import Runtime
 from bot.settings import load_settings
 from bot.store.articles import RedisArticleStore

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import redis.asyncio as aioredis
 
-from bot.content.edition_source import FixedEditions
+from bot.content.editions import FixedEditions
 from bot.delivery.planner import Planner
 from bot.delivery.worker import Worker, WorkerConfig
 from bot.store.subscriptions import SubscriptionStore

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import redis.asyncio as aioredis
 
-from bot.content.edition_source import FixedEditions
+from bot.content.editions import FixedEditions
 from bot.delivery.planner import Planner
 from bot.delivery.scheduler import PeriodicJob, Scheduler
 from bot.delivery.worker import Worker, WorkerConfig

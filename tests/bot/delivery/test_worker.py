@@ -8,7 +8,7 @@ import redis.asyncio as aioredis
 
 from bot import keys
 from bot.app import now_requester
-from bot.content.edition_source import FixedEditions
+from bot.content.editions import FixedEditions
 from bot.conversation.commands import CommandHandler
 from bot.delivery.planner import NowRequests
 from bot.delivery.queue import Claimed, DeliveryQueue, Unit

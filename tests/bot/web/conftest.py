@@ -11,7 +11,7 @@ import pytest
 
 from bot.app import Services, open_services
 from bot.settings import load_settings
-from bot.store.editions import EditionStore
+from bot.store.edition_store import EditionStore
 from bot.web.app import create_app
 from tests.browser import launch_browser
 from tests.sample_edition import sample_edition

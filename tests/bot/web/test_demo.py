@@ -12,7 +12,7 @@ import pytest
 from bot.demo import SampleFeeds, demo_settings, render_sample, run_pipeline, seed_sample_editions
 from bot.runtime import open_runtime
 from bot.settings import load_settings
-from bot.store.editions import EditionStore
+from bot.store.edition_store import EditionStore
 from summaries.sources import parse_opml, sample_names
 from tests.bot.web.conftest import Site
 from tests.sample_edition import sample_edition

@@ -12,12 +12,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot import keys
-from bot.content.ingest import run_ingest
+from bot.content.ingest_run import run_ingest
 from bot.delivery.queue import GROUP
 from bot.demo import SampleFeeds, demo_settings
 from bot.runtime import open_runtime
 from bot.store import counters
-from bot.store.editions import EditionStore
+from bot.store.edition_store import EditionStore
 from summaries.sources import make_source
 from tests.bot.web.conftest import Site
 from tests.sample_edition import sample_edition

@@ -79,7 +79,7 @@ async def test_only_http_links_reach_a_page(site: Site) -> None:
 async def test_an_edition_links_the_editions_before_and_after_it(site: Site) -> None:
     from datetime import timedelta
 
-    from bot.store.editions import EditionStore
+    from bot.store.edition_store import EditionStore
 
     today = datetime.now(UTC).date()
     for back in (0, 1, 3):

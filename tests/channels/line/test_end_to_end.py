@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.app import Services
-from bot.content.edition_source import FixedEditions
+from bot.content.editions import FixedEditions
 from bot.delivery.planner import Planner
 from bot.delivery.worker import Worker, WorkerConfig
 from bot.store.delivery_log import DeliveryLog

@@ -8,7 +8,7 @@ from datetime import time
 from linebot.v3.webhook import SignatureValidator
 
 from bot.app import Services
-from bot.store.editions import EditionStore
+from bot.store.edition_store import EditionStore
 from bot.store.models import Identity
 from tests.channels.line.conftest import Post, event_body, fixture, make_event, sign, text_event
 from tests.sample_edition import sample_edition

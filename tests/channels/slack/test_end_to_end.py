@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from bot.app import Services, open_services
-from bot.content.edition_source import FixedEditions
+from bot.content.editions import FixedEditions
 from bot.delivery.planner import Planner
 from bot.delivery.worker import Worker, WorkerConfig
 from bot.settings import load_settings

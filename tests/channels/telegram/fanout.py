@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 import redis.asyncio as aioredis
 
 from bot import keys
-from bot.content.edition_source import FixedEditions
+from bot.content.editions import FixedEditions
 from bot.delivery.planner import Planner
 from bot.delivery.queue import GROUP
 from bot.delivery.worker import Worker, WorkerConfig

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.delivery.schedule import next_send, slot_instant
+from bot.delivery.next_send import next_send, slot_instant
 
 
 def utc(*args: int) -> datetime:

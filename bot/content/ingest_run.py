@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from bot.runtime import Runtime
 from bot.store import counters
 from bot.store.articles import RedisArticleStore
-from bot.store.sources import SourceList
+from bot.store.source_edits import SourceList
 from summaries.fetch import Fetcher, FetchLimits
 from summaries.fulltext import FullTextExtractor
 from summaries.ingest import IngestOptions, Ingestor, IngestReport, Progress
