@@ -10,7 +10,7 @@ Grammar::
     aitoday:v1:{s<NN>}:retry              zset   delivery unit -> epoch it may go again (Retry-After, backoff)
     aitoday:v1:{s<NN>}:dead               stream dead letters of shard NN (unit, reason, attempts)
     aitoday:v1:{s<NN>}:now:<sid>          string "now" cooldown of one subscriber (TTL = the cooldown)
-    aitoday:v1:{p}:tb:<bucket>            string token bucket "<tokens> <epoch ms> <paused until ms>" (delivery.pacing)
+    aitoday:v1:{p}:tb:<bucket>            string token bucket "<tokens> <epoch ms> <paused until ms>" (bot.store.token_buckets)
     aitoday:v1:{g}:<name>                 global singletons (leases, streams, counters) share one slot
     aitoday:v1:{g}:counter:<name>         hash   label set (sorted query string) -> count (bot.store.counters)
     aitoday:v1:{g}:lease:scheduler        string the scheduler lease "<holder> <renewed epoch s>", TTL = lease
@@ -19,7 +19,7 @@ Grammar::
     aitoday:v1:{a}:seen                   hash   dedupe alias (g:/u:/t:<hash>) -> fingerprint
     aitoday:v1:{a}:seen-at                zset   dedupe alias -> last sighting epoch (aliases expire with it)
     aitoday:v1:{a}:fulltext:<urlhash>     string extracted page text of a teaser, 14 days
-    aitoday:v1:{e}:edition:<day>:<lang>   string one edition (JSON), 90 days (bot.content.editions)
+    aitoday:v1:{e}:edition:<day>:<lang>   string one edition (JSON), 90 days (bot.store.edition_store)
     aitoday:v1:{e}:editions:<lang>        zset   day (YYYY-MM-DD) -> its UTC midnight epoch (latest_edition)
     aitoday:v1:{e}:sample-edition:<lang>  string the demo's sample edition (JSON), until a real one has stories
     aitoday:v1:{c}:card:<fp>:<lang>       string the card of one article in one language (JSON), 15 days, SET NX
