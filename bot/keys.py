@@ -5,12 +5,11 @@ Grammar::
     aitoday:v1:{s<NN>}:sub:<sid>          hash   one subscription (identity + preferences)
     aitoday:v1:{s<NN>}:due                zset   sid -> next UTC send time (epoch seconds), shard NN
     aitoday:v1:{s<NN>}:log:<sid>          list   delivery log of one subscription (newest first, 30 days)
-    aitoday:v1:{s<NN>}:sent:<delivery>    string sent-marker of one delivery id (value: provider msg id)
     aitoday:v1:{s<NN>}:q                  stream delivery units of shard NN, read by consumer group "workers"
     aitoday:v1:{s<NN>}:retry              zset   delivery unit -> epoch it may go again (Retry-After, backoff)
     aitoday:v1:{s<NN>}:dead               stream dead letters of shard NN (unit, reason, attempts)
     aitoday:v1:{s<NN>}:now:<sid>          string "now" cooldown of one subscriber (TTL = the cooldown)
-    aitoday:v1:{p}:tb:<bucket>            string token bucket "<tokens> <epoch ms> <paused until ms>" (bot.store.token_buckets)
+    aitoday:v1:{p}:tb:<bucket>            string token bucket "<tokens> <epoch ms> <paused until ms>" (token_buckets)
     aitoday:v1:{g}:<name>                 global singletons (leases, streams, counters) share one slot
     aitoday:v1:{g}:counter:<name>         hash   label set (sorted query string) -> count (bot.store.counters)
     aitoday:v1:{g}:lease:scheduler        string the scheduler lease "<holder> <renewed epoch s>", TTL = lease
@@ -67,7 +66,6 @@ __all__ = [
     "pacing_bucket",
     "sample_edition",
     "scheduler_lease",
-    "sent_marker",
     "shard_dead",
     "shard_of",
     "shard_retry",
@@ -121,10 +119,6 @@ def due_index(shard: int) -> str:
 
 def delivery_log(sid: str) -> str:
     return f"{PREFIX}:{shard_tag(shard_of(sid))}:log:{sid}"
-
-
-def sent_marker(sid: str, delivery_id: str) -> str:
-    return f"{PREFIX}:{shard_tag(shard_of(sid))}:sent:{delivery_id}"
 
 
 def global_key(name: str) -> str:

@@ -22,7 +22,6 @@ from summaries.models import MAX_ITEMS, ParsedFeed, RawItem
 __all__ = ["escape_plain", "parse_xml"]
 
 _NS_CONTENT = "http://purl.org/rss/1.0/modules/content/"
-_NS_DC = "http://purl.org/dc/elements/1.1/"
 _NS_MEDIA = "http://search.yahoo.com/mrss/"
 _NS_ATOM = "http://www.w3.org/2005/Atom"
 _NS_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
