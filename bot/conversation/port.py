@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.content.edition_source import EditionSource
+from bot.content.editions import EditionSource
 from bot.conversation.commands import CommandHandler
 from bot.conversation.i18n import t
 from bot.conversation.parser import CommandError, parse_command

@@ -31,11 +31,6 @@ _C = TypeVar("_C", bound=type)
 _FAILURES = (RedisError, ConnectionError, TimeoutError)
 
 
-class _Unavailable(StoreUnavailable, RedisError):
-    """What the guards raise: a ``StoreUnavailable`` that is also the library's ``RedisError``, so code still
-    catching ``RedisError`` (channel code being moved behind the stores, issue 12) keeps catching it. Drop the
-    ``RedisError`` base once nothing outside ``bot/store`` catches it."""
-
 
 def guard(function: Callable[_P, Coroutine[Any, Any, _R]]) -> Callable[_P, Coroutine[Any, Any, _R]]:
     """``function`` raising ``StoreUnavailable`` (chained to the cause) instead of a Redis or socket error."""
@@ -47,7 +42,7 @@ def guard(function: Callable[_P, Coroutine[Any, Any, _R]]) -> Callable[_P, Corou
         except StoreUnavailable:
             raise
         except _FAILURES as exc:
-            raise _Unavailable(f"{exc.__class__.__name__}: Redis did not answer") from exc
+            raise StoreUnavailable(f"{exc.__class__.__name__}: Redis did not answer") from exc
 
     return guarded_call
 
@@ -63,7 +58,7 @@ def guard_iter(function: Callable[_P, AsyncIterator[_T]]) -> Callable[_P, AsyncI
         except StoreUnavailable:
             raise
         except _FAILURES as exc:
-            raise _Unavailable(f"{exc.__class__.__name__}: Redis did not answer") from exc
+            raise StoreUnavailable(f"{exc.__class__.__name__}: Redis did not answer") from exc
 
     return guarded_iter
 

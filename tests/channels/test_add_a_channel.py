@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bot.app import build_services
-from bot.content.edition_source import FixedEditions
+from bot.content.editions import FixedEditions
 from bot.conversation.port import identity_of
 from bot.delivery.planner import Planner
 from bot.delivery.worker import Worker, WorkerConfig
