@@ -24,6 +24,7 @@ __all__ = [
     "CommandError",
     "looks_japanese",
     "parse_command",
+    "parse_days",
     "parse_time",
     "parse_timezone",
 ]
@@ -47,6 +48,21 @@ _ALIASES: dict[str, str] = {
     "now": "now", "today": "now", "今すぐ": "now", "今日": "now", "今日のダイジェスト": "now",
     "settings": "settings", "status": "settings", "設定": "settings",
     "help": "help", "?": "help", "ヘルプ": "help", "使い方": "help", "help me": "help",
+    "days": "days", "day": "days", "曜日": "days", "配信日": "days", "平日": "days", "毎日": "days",
+}
+
+#: ``days`` values: a day of the week (Monday = 0) by every name a reader types.
+_DAY_NAMES: dict[str, int] = {
+    **{name: i for i, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
+    **{name: i for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                                         "sunday"))},
+    "tues": 1, "weds": 2, "thur": 3, "thurs": 3,
+    **{name: i for i, name in enumerate("月火水木金土日")},
+}
+_DAY_SETS: dict[str, tuple[int, ...]] = {
+    "daily": tuple(range(7)), "every day": tuple(range(7)), "everyday": tuple(range(7)), "all": tuple(range(7)),
+    "毎日": tuple(range(7)), "weekdays": tuple(range(5)), "weekday": tuple(range(5)), "平日": tuple(range(5)),
+    "workdays": tuple(range(5)), "weekends": (5, 6), "weekend": (5, 6), "週末": (5, 6), "土日": (5, 6),
 }
 
 #: The command names ``parse_command`` can return (``bot.conversation.commands`` runs each).
@@ -127,6 +143,8 @@ def parse_command(raw: str) -> Command:
     if not text:
         raise CommandError("empty", example="help", japanese=japanese)
     head, rest = _split_head(text)
+    if head in ("平日", "毎日") and not rest:
+        rest = head  # 平日 / 毎日 alone are the whole command
     name = _ALIASES.get(head.lower())
     if name is None:
         shown = head if len(head) <= 30 else head[:29] + "…"
@@ -248,7 +266,39 @@ def _parse_pause(name: str, rest: str, japanese: bool) -> Command:
     return Command(name, number=days, japanese=japanese)
 
 
+def parse_days(text: str) -> tuple[int, ...] | None:
+    """``mon-fri``, ``weekdays``, ``daily``, ``mon,wed,fri``, ``月-金``, ``平日`` → sorted days (Monday = 0)."""
+    value = " ".join(unicodedata.normalize("NFKC", text).strip().lower().replace("〜", "-").replace("~", "-").split())
+    if value in _DAY_SETS:
+        return _DAY_SETS[value]
+    days: set[int] = set()
+    for part in re.split(r"\s*[, ・]\s*", value):
+        start, dash, end = part.partition("-")
+        first, last = _DAY_NAMES.get(start.strip().removesuffix("曜日").removesuffix("曜")), None
+        if dash:
+            last = _DAY_NAMES.get(end.strip().removesuffix("曜日").removesuffix("曜"))
+            if first is None or last is None:
+                return None
+            span = range(first, last + 1) if first <= last else (*range(first, 7), *range(0, last + 1))
+            days.update(span)
+        elif first is not None:
+            days.add(first)
+        else:
+            return None
+    return tuple(sorted(days)) or None
+
+
+def _parse_days(name: str, rest: str, japanese: bool) -> Command:
+    if not rest:
+        raise CommandError("days_missing", example="days mon-fri", japanese=japanese)
+    days = parse_days(rest)
+    if days is None:
+        raise CommandError("days_invalid", {"value": rest[:30]}, example="days mon-fri", japanese=japanese)
+    return Command(name, values=tuple(str(day) for day in days), japanese=japanese)
+
+
 _PARSERS = {
+    "days": _parse_days,
     "time": _parse_time_command,
     "timezone": _parse_timezone_command,
     "topics": _parse_topics,

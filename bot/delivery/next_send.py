@@ -16,9 +16,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = ["local_date_of", "next_send", "slot_instant"]
+__all__ = ["EVERY_DAY", "WEEKDAYS", "local_date_of", "next_send", "slot_instant"]
 
 _MAX_DAYS_AHEAD = 3
+#: Local days of the week a reader gets a digest on (Monday = 0), as ``days daily`` and ``days mon-fri`` set them.
+EVERY_DAY: frozenset[int] = frozenset(range(7))
+WEEKDAYS: frozenset[int] = frozenset(range(5))
 
 
 def slot_instant(day: date, at: time, zone: ZoneInfo) -> datetime | None:
@@ -52,25 +55,32 @@ def next_send(
     now: datetime,
     *,
     after_local_date: date | None = None,
+    weekdays: frozenset[int] = EVERY_DAY,
 ) -> datetime:
     """The first slot instant strictly after ``now`` whose local date is after ``after_local_date``.
 
     ``after_local_date`` is the local date of the last slot already planned for this reader: passing it makes
-    a change of time or zone on the same day unable to cause a second digest that day.
+    a change of time or zone on the same day unable to cause a second digest that day. ``weekdays`` (Monday = 0)
+    are the local days the reader gets a digest on (``days mon-fri``); a slot on another day is skipped.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    if not weekdays or not weekdays <= EVERY_DAY:
+        raise ValueError("weekdays must be a non-empty subset of 0..6")
     day = now.astimezone(zone).date() - timedelta(days=1)
-    for _ in range(_MAX_DAYS_AHEAD + 2):
-        if after_local_date is None or day > after_local_date:
+    for _ in range(_MAX_DAYS_AHEAD + 2 + (7 - len(weekdays))):
+        if (after_local_date is None or day > after_local_date) and day.weekday() in weekdays:
             instant = slot_instant(day, at, zone)
             if instant is not None and instant > now:
                 return instant
         day += timedelta(days=1)
     # Only reached when after_local_date lies further ahead than the search window (a long pause).
     start = max(day, (after_local_date or day) + timedelta(days=1))
-    for offset in range(3):
-        instant = slot_instant(start + timedelta(days=offset), at, zone)
+    for offset in range(10):
+        candidate = start + timedelta(days=offset)
+        if candidate.weekday() not in weekdays:
+            continue
+        instant = slot_instant(candidate, at, zone)
         if instant is not None and instant > now:
             return instant
     raise ValueError("no valid slot found")  # pragma: no cover - three consecutive missing dates

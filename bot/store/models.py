@@ -101,6 +101,7 @@ class Subscription:
     deactivated_reason: str = ""
     last_slot_date: date | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    weekdays: frozenset[int] = frozenset(range(7))  # local days with a digest, Monday = 0 (``days mon-fri``)
 
     @property
     def sid(self) -> str:
@@ -138,6 +139,7 @@ class Subscription:
             "reason": self.deactivated_reason,
             "last_slot": self.last_slot_date.isoformat() if self.last_slot_date else "",
             "extra": "\x1f".join(f"{k}={v}" for k, v in sorted(self.extra.items())),
+            "days": "" if len(self.weekdays) == 7 else ",".join(str(d) for d in sorted(self.weekdays)),
         }
 
     @classmethod
@@ -159,4 +161,11 @@ class Subscription:
             deactivated_reason=data.get("reason", ""),
             last_slot_date=date.fromisoformat(data["last_slot"]) if data.get("last_slot") else None,
             extra={k: v for k, v in extra_items},
+            weekdays=_weekdays(data.get("days", "")),
         )
+
+
+def _weekdays(text: str) -> frozenset[int]:
+    """The stored ``days`` field: empty (every day, and every subscription stored before it existed) or ``0,1,…``."""
+    days = frozenset(int(d) for d in text.split(",") if d.isdigit() and int(d) < 7)
+    return days or frozenset(range(7))

@@ -35,7 +35,8 @@ def compute_next_send(sub: Subscription, now: datetime) -> datetime | None:
     if not sub.active:
         return None
     start = sub.paused_until if sub.paused_until is not None and sub.paused_until > now else now
-    return next_send(sub.delivery_time, sub.zone, start, after_local_date=sub.last_slot_date)
+    return next_send(sub.delivery_time, sub.zone, start, after_local_date=sub.last_slot_date,
+                     weekdays=sub.weekdays)
 
 
 @guarded

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.delivery.next_send import next_send, slot_instant
+from bot.delivery.next_send import WEEKDAYS, next_send, slot_instant
 
 
 def utc(*args: int) -> datetime:
@@ -91,3 +91,30 @@ def test_a_missing_local_date_has_no_slot() -> None:
 def test_now_must_be_aware() -> None:
     with pytest.raises(ValueError, match="aware"):
         next_send(time(7, 30), ZoneInfo("UTC"), datetime(2026, 1, 1) + timedelta(0))
+
+
+# ``days mon-fri``: (zone, slot, now (UTC), expected next send (UTC)). 2026-12-04 is a Friday.
+WEEKDAY_TABLE = [
+    ("Asia/Tokyo", time(7, 30), utc(2026, 12, 3, 23, 0), utc(2026, 12, 6, 22, 30)),  # Fri 08:00 JST → Mon 07:30
+    ("Asia/Tokyo", time(7, 30), utc(2026, 12, 3, 22, 0), utc(2026, 12, 3, 22, 30)),  # Fri 07:00 JST → Fri 07:30
+    ("America/New_York", time(7, 0), utc(2026, 12, 5, 15, 0), utc(2026, 12, 7, 12, 0)),  # Saturday → Monday
+    ("Pacific/Kiritimati", time(6, 0), utc(2026, 12, 4, 17, 0), utc(2026, 12, 6, 16, 0)),  # +14: local Sat → Mon
+]
+
+
+@pytest.mark.parametrize(("zone", "at", "now", "expected"), WEEKDAY_TABLE)
+def test_weekday_schedule_skips_the_weekend(zone: str, at: time, now: datetime, expected: datetime) -> None:
+    sent = next_send(at, ZoneInfo(zone), now, weekdays=WEEKDAYS)
+    assert sent == expected
+    assert sent.astimezone(ZoneInfo(zone)).weekday() < 5
+
+
+def test_weekday_schedule_never_lands_twice_on_one_date_after_a_weekend_pause() -> None:
+    zone = ZoneInfo("Europe/London")
+    sent = next_send(time(7, 0), zone, utc(2026, 12, 4, 8, 0), after_local_date=date(2026, 12, 4), weekdays=WEEKDAYS)
+    assert sent == utc(2026, 12, 7, 7, 0)
+
+
+def test_an_empty_set_of_days_is_refused() -> None:
+    with pytest.raises(ValueError, match="weekdays"):
+        next_send(time(7, 0), ZoneInfo("UTC"), utc(2026, 12, 4), weekdays=frozenset())
