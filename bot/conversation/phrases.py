@@ -62,11 +62,15 @@ _NEGATION_EN = re.compile(
     r"|anything\s+(?:from|about)\s+)?([^,.;!?]+)",
     re.IGNORECASE,
 )
-_NEGATION_JA = re.compile(r"([^、。,.\s]+?)\s*(?:の(?:ニュース|記事))?\s*(?:は|を)?\s*(?:いらない|要らない|不要|やめて|止めて"
-                          r"|減らして|ミュート|は結構|外して|消して)")
+_NEGATION_JA = re.compile(
+    r"([^、。,.\s]+?)\s*(?:の(?:ニュース|記事))?\s*(?:は|を)?\s*"
+    r"(?:いらない|要らない|不要|やめて|止めて|減らして|ミュート|は結構|外して|消して)"
+)
 _FEWER = re.compile(r"\b(?:fewer|less)\s+(?:stories|news|items|articles)\b|\bshorter\b|減らして|少なく|少なめ")
 _MORE = re.compile(r"(?<!no )\bmore\s+(?:stories|news|items|articles)\b|\blonger\b|増やして|多く|多め")
-_COUNT = re.compile(r"\b(?:only\s+|just\s+)?(\d{1,3})\s+(?:stories|items|articles|headlines)\b|(\d{1,3})\s*(?:件|本|記事)")
+_COUNT = re.compile(
+    r"\b(?:only\s+|just\s+)?(\d{1,3})\s+(?:stories|items|articles|headlines)\b|(\d{1,3})\s*(?:件|本|記事)"
+)
 _MINUTES = re.compile(r"\b(\d{1,2})[\s-]*(?:minutes?|mins?)(?:\s+(?:a|per)\s+day|\s+read|\s+of\s+reading)?\b"
                       r"|(\d{1,2})\s*分")
 _PAUSE = re.compile(
@@ -76,7 +80,8 @@ _PAUSE = re.compile(
 _RESUME = re.compile(r"\b(?:i'?m\s+back|start\s+again|resume|back\s+from\s+(?:vacation|holiday))\b|再開して|戻りました")
 _LANGUAGE = re.compile(r"\bin\s+(english|japanese)\b|(英語|日本語)で")
 _ZONE = re.compile(
-    r"\b(?:i'?m\s+in|i\s+live\s+in|my\s+time\s*zone\s+is|in\s+the)\s+([A-Za-z_/ ]{2,40}?)(?:\s+time(?:zone)?)?(?:[,.;!?]|$)"
+    r"\b(?:i'?m\s+in|i\s+live\s+in|my\s+time\s*zone\s+is|in\s+the)\s+([A-Za-z_/ ]{2,40}?)"
+    r"(?:\s+time(?:zone)?)?(?:[,.;!?]|$)"
     r"|\b([A-Za-z_/]{2,30}(?:\s[A-Za-z_]{2,20})?)\s+time\b"
 )
 _SUBSCRIBE = re.compile(r"\b(?:send\s+me|i\s+(?:want|would\s+like)|give\s+me|sign\s+me\s+up|subscribe)\b"

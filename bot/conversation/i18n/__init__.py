@@ -42,7 +42,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "understood": "Understood: {summary}.",
         "understood_summary": "{days} at {time} {tz} · topics: {topics}",
         "understood_failed": "Not applied: {errors}",
-        "not_understood": "I did not understand “{text}”. Try: “send me robotics news at 8am”, “time 07:30”, or “help”.",
+        "not_understood": (
+            "I did not understand “{text}”. Try: “send me robotics news at 8am”, “time 07:30”, or “help”."
+        ),
         "internal": "Something went wrong on our side; your settings are unchanged. Please try again.",
         # confirmations: say what changed
         "subscribed": "Subscribed: your digest arrives daily at {time} ({tz}).",
