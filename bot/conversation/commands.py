@@ -20,7 +20,8 @@ from typing import ClassVar
 
 from bot.conversation.i18n import t
 from bot.conversation.parser import Command, CommandError, looks_japanese, parse_command
-from bot.store.models import Identity, Subscription
+from bot.conversation.phrases import Understanding, understand
+from bot.store.models import DEFAULT_ITEMS, Identity, Subscription
 from bot.store.subscriptions import SubscriptionStore
 from summaries.topics import TOPICS
 
@@ -70,6 +71,13 @@ class CommandHandler:
             try:
                 command = parse_command(text)
             except CommandError as error:
+                understood = understand(text, items=current.items if current else DEFAULT_ITEMS)
+                if understood is not None:
+                    return await self._run_understood(identity, understood, language)
+                if error.message == "unknown" and (len(text.split()) > 2 or looks_japanese(text)):
+                    shown = " ".join(text.split())
+                    shown = shown if len(shown) <= 60 else shown[:59] + "…"
+                    return self._reply(t(language, "not_understood", text=shown), language, ok=False)
                 reason = t(language, error.message, **error.params)
                 return self._reply(t(language, "error_line", reason=reason, example=error.example), language,
                                    ok=False)
@@ -83,6 +91,38 @@ class CommandHandler:
 
     async def _run(self, identity: Identity, command: Command, language: str) -> Reply:
         return await self._COMMANDS[command.name](self, identity, command, language)
+
+    async def _run_understood(self, identity: Identity, understood: Understanding, language: str) -> Reply:
+        """A plain-language phrase: run each strict command it stands for, then echo what was understood.
+
+        The echo is read back from the store, so it states what is now set (the zone included), not what the
+        grammar guessed; a command the rules refuse is named with its reason and changes nothing.
+        """
+        failed: list[str] = []
+        changed = False
+        for text in understood.commands:
+            reply = await self._run(identity, parse_command(text), language)
+            changed = changed or reply.changed
+            if not reply.ok:
+                failed.append(reply.text)
+        sub = await self._store.get(identity) or Subscription(identity=identity)
+        summary = t(language, "understood_summary", days=self._days_text(sub, language), time=_hhmm(sub),
+                    tz=sub.timezone, topics=_join(sub.topics, t(language, "topics_none")))
+        text = t(language, "understood", summary=summary)
+        if failed:
+            text += "\n" + t(language, "understood_failed", errors=" ".join(failed))
+        return self._reply(text + self._hint(sub, language), language, changed=changed, command="understood",
+                           ok=not failed)
+
+    @staticmethod
+    def _days_text(sub: Subscription, language: str) -> str:
+        days = sorted(sub.weekdays)
+        if len(days) == 7:
+            return t(language, "days_daily")
+        if days == [0, 1, 2, 3, 4]:
+            return t(language, "days_weekdays")
+        names = t(language, "day_names").split(",")
+        return ", ".join(names[day] for day in days)
 
     def _reply(self, text: str, language: str, *, changed: bool = False, command: str = "", ok: bool = True) -> Reply:
         if len(text) > MAX_REPLY:
@@ -169,17 +209,30 @@ class CommandHandler:
             )
             text = t(language, "topics_added", added=", ".join(values), topics=_join(sub.topics, ""))
         elif command.action == "remove":
+            current = await self._store.get(identity)
+            absent = [value for value in values if current is None or value not in current.topics]
+            if len(absent) == len(values):
+                topics = _join(current.topics if current else (), t(language, "topics_none"))
+                return self._reply(t(language, "topics_not_there", removed=", ".join(absent), topics=topics),
+                                   language, command="topics")
             sub = await self._change(
                 identity,
                 lambda s: s.with_changes(topics=tuple(x for x in s.topics if x not in values)),
                 language_hint=language,
             )
-            text = t(language, "topics_removed", removed=", ".join(values),
+            removed = [value for value in values if value not in absent]
+            text = t(language, "topics_removed", removed=", ".join(removed),
                      topics=_join(sub.topics, t(language, "topics_none")))
         else:
             sub = await self._change(identity, lambda s: s.with_changes(topics=()), language_hint=language)
             text = t(language, "topics_clear")
         return self._reply(text + self._hint(sub, language), language, changed=True, command="topics")
+
+    async def _cmd_days(self, identity: Identity, command: Command, language: str) -> Reply:
+        days = frozenset(int(value) for value in command.values)
+        sub = await self._change(identity, lambda s: s.with_changes(weekdays=days), language_hint=language)
+        text = t(language, "days_set", days=self._days_text(sub, language), next=await self._with_next(sub, language))
+        return self._reply(text + self._hint(sub, language), language, changed=True, command="days")
 
     async def _cmd_sources(self, identity: Identity, command: Command, language: str) -> Reply:
         if command.action == "list":
@@ -274,6 +327,7 @@ class CommandHandler:
             status=status,
             time=_hhmm(sub),
             tz=sub.timezone,
+            days=self._days_text(sub, language),
             language={"en": "English", "ja": "日本語"}.get(sub.effective_language, sub.effective_language),
             topics=_join(sub.topics, t(language, "topics_none")),
             muted=_join(sub.muted_sources, t(language, "sources_none")),
@@ -292,6 +346,7 @@ class CommandHandler:
         "time": _cmd_time,
         "timezone": _cmd_timezone,
         "topics": _cmd_topics,
+        "days": _cmd_days,
         "sources": _cmd_sources,
         "language": _cmd_language,
         "items": _cmd_items,

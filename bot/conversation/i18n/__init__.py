@@ -34,6 +34,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pause_invalid": "“{value}” is not a number of days.",
         "pause_range": "{value} days is out of range: pause for 1–365 days.",
         "days_missing": "Tell me the days of the week.",
+        "topics_not_there": "{removed} was not one of your topics, so nothing changed. Your topics: {topics}.",
         "days_invalid": "“{value}” is not a set of days (mon-fri, daily, mon,wed,fri).",
         "days_set": "Digest days: {days}. Next digest: {next}.",
         "days_daily": "every day",
@@ -76,7 +77,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hint_subscribe": "Send “subscribe” to start receiving it.",
         "next_none": "none scheduled",
         "settings": (
-            "Status: {status}\nTime: {time} ({tz})\nLanguage: {language}\nTopics: {topics}\n"
+            "Status: {status}\nTime: {time} ({tz}), {days}\nLanguage: {language}\nTopics: {topics}\n"
             "Muted sources: {muted}\nStories per digest: {items}\nNext digest: {next}"
         ),
         "status_active": "subscribed",
@@ -94,9 +95,11 @@ MESSAGES: dict[str, dict[str, str]] = {
             "sources — mute a source (e.g. sources mute Hacker News · sources unmute Hacker News)\n"
             "language — en or ja (e.g. language ja)\n"
             "items — stories per digest, 1–20 (e.g. items 8)\n"
+            "days — which days (e.g. days mon-fri · days daily)\n"
             "pause — stop for a while (e.g. pause 7 days) · resume\n"
             "now — today's digest now (e.g. now)\n"
-            "settings — show your settings (e.g. settings)"
+            "settings — show your settings (e.g. settings)\n"
+            "Or just say it: “send me robotics news at 8am”, “every weekday at 7:15”, “fewer stories”."
         ),
         # LINE: welcome on follow, quick-reply button labels (≤ 20 characters each)
         "line_welcome": "Welcome to AIToday: the day's AI news, condensed, every morning.",
@@ -134,6 +137,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pause_invalid": "「{value}」は日数として読めません。",
         "pause_range": "{value}日は範囲外です。1〜365日で指定してください。",
         "days_missing": "曜日を指定してください。",
+        "topics_not_there": "{removed} はトピックに入っていないので、変更はありません。トピック: {topics}",
         "days_invalid": "「{value}」は曜日として読めません（平日、毎日、月,水,金）。",
         "days_set": "配信日: {days}。次回: {next}",
         "days_daily": "毎日",
@@ -173,7 +177,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hint_subscribe": "受け取るには「登録」と送ってください。",
         "next_none": "予定なし",
         "settings": (
-            "状態: {status}\n配信時刻: {time}（{tz}）\n言語: {language}\nトピック: {topics}\n"
+            "状態: {status}\n配信時刻: {time}（{tz}）・{days}\n言語: {language}\nトピック: {topics}\n"
             "ミュート中のソース: {muted}\n記事数: {items}\n次回: {next}"
         ),
         "status_active": "登録中",
@@ -191,9 +195,11 @@ MESSAGES: dict[str, dict[str, str]] = {
             "ソース — ソースをミュート（例: ソース ミュート Hacker News）\n"
             "言語 — en か ja（例: 言語 ja）\n"
             "件数 — 記事数 1〜20（例: 件数 8）\n"
+            "曜日 — 配信する曜日（例: 平日、毎日、曜日 月,水,金）\n"
             "停止 — 一時停止（例: 停止 7日）・再開\n"
             "今すぐ — 今日のダイジェストを今すぐ（例: 今すぐ）\n"
-            "設定 — 設定を表示（例: 設定）"
+            "設定 — 設定を表示（例: 設定）\n"
+            "ふつうの言葉でも: 「毎朝8時にロボットのニュース」「平日だけ」「記事を減らして」"
         ),
         "line_welcome": "AIToday へようこそ。その日のAIニュースを要約して毎朝お届けします。",
         "line_qr_time": "配信時刻",
