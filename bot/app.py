@@ -23,6 +23,7 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.planner import NowRequests
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings, SettingsError
+from bot.store.link_codes import LinkCodes
 from bot.store.models import Subscription
 from bot.store.subscriptions import Clock, SubscriptionStore, utc_now
 from channels.base import Channel, RateLimit
@@ -129,7 +130,8 @@ def build_services(runtime: Runtime, *, clock: Clock = utc_now,
     store = SubscriptionStore(runtime.redis, clock=clock)
     editions = RuntimeEditions(runtime)
     now_requests = NowRequests(runtime.redis, cooldown_seconds=runtime.settings.now_cooldown_seconds, clock=clock)
-    commands = CommandHandler(store, request_now=now_requester(editions, now_requests))
+    commands = CommandHandler(store, request_now=now_requester(editions, now_requests),
+                              link_codes=LinkCodes(runtime.redis))
     conversation = BotConversation(store, commands, editions, address_parts(entries))
     env = BotEnv(runtime, store, conversation)
     services = Services(runtime=runtime, store=store, commands=commands, editions=editions, entries=entries,

@@ -275,3 +275,11 @@ def pacing_bucket(bucket: str) -> str:
 def webhook_claim(channel: str, event_id: str) -> str:
     """string: a platform event (or a signed request) taken once: ``claim`` while it runs, then ``done``."""
     return f"{PREFIX}:{{in}}:claim:{channel}:{event_id}"
+
+
+# ------------------------------------------------------------------ linked identities (bot.store.link_codes)
+
+
+def link_code(code: str) -> str:
+    """string: a one-time ``link`` code -> the identity that asked for it, TTL ten minutes."""
+    return f"{PREFIX}:{{g}}:link:{code}"

@@ -19,8 +19,10 @@ from enum import Enum
 from typing import ClassVar
 
 from bot.conversation.i18n import t
+from bot.conversation.linking import GROUP_COMMANDS, Linking
 from bot.conversation.parser import Command, CommandError, looks_japanese, parse_command
 from bot.conversation.phrases import Understanding, understand
+from bot.store.link_codes import LinkCodes
 from bot.store.models import DEFAULT_ITEMS, Identity, Subscription
 from bot.store.subscriptions import SubscriptionStore
 from summaries.topics import TOPICS
@@ -54,9 +56,11 @@ class Reply:
 class CommandHandler:
     """Runs one command for one identity against the store."""
 
-    def __init__(self, store: SubscriptionStore, *, request_now: NowRequester | None = None) -> None:
+    def __init__(self, store: SubscriptionStore, *, request_now: NowRequester | None = None,
+                 link_codes: LinkCodes | None = None) -> None:
         self._store = store
         self._request_now = request_now
+        self._linking = Linking(store, link_codes) if link_codes is not None else None
 
     async def handle(self, identity: Identity, text: str, *, language_hint: str = "") -> Reply:
         """Parse and run ``text`` for ``identity``. Never raises; always one reply."""
@@ -90,6 +94,8 @@ class CommandHandler:
     # ------------------------------------------------------------------------------------------ running
 
     async def _run(self, identity: Identity, command: Command, language: str) -> Reply:
+        if self._linking is not None and command.name not in GROUP_COMMANDS:
+            identity = await self._linking.primary_of(identity)  # a linked chat changes the one preference set
         return await self._COMMANDS[command.name](self, identity, command, language)
 
     async def _run_understood(self, identity: Identity, understood: Understanding, language: str) -> Reply:
@@ -234,6 +240,27 @@ class CommandHandler:
         text = t(language, "days_set", days=self._days_text(sub, language), next=await self._with_next(sub, language))
         return self._reply(text + self._hint(sub, language), language, changed=True, command="days")
 
+    async def _cmd_link(self, identity: Identity, command: Command, language: str) -> Reply:
+        if self._linking is None:
+            return self._reply(t(language, "link_unavailable"), language, command="link", ok=False)
+        if command.action == "redeem":
+            outcome = await self._linking.redeem(identity, command.values[0], language)
+        else:
+            outcome = await self._linking.issue(identity, language)
+        return self._reply(outcome.text, language, changed=outcome.changed, command="link")
+
+    async def _cmd_unlink(self, identity: Identity, command: Command, language: str) -> Reply:
+        if self._linking is None:
+            return self._reply(t(language, "link_unavailable"), language, command="unlink", ok=False)
+        outcome = await self._linking.unlink(identity, language)
+        return self._reply(outcome.text, language, changed=outcome.changed, command="unlink")
+
+    async def _cmd_deliver(self, identity: Identity, command: Command, language: str) -> Reply:
+        if self._linking is None:
+            return self._reply(t(language, "link_unavailable"), language, command="deliver", ok=False)
+        outcome = await self._linking.deliver_on(identity, command.values[0], language)
+        return self._reply(outcome.text, language, changed=outcome.changed, command="deliver")
+
     async def _cmd_sources(self, identity: Identity, command: Command, language: str) -> Reply:
         if command.action == "list":
             current = await self._store.get(identity)
@@ -347,6 +374,9 @@ class CommandHandler:
         "timezone": _cmd_timezone,
         "topics": _cmd_topics,
         "days": _cmd_days,
+        "link": _cmd_link,
+        "unlink": _cmd_unlink,
+        "deliver": _cmd_deliver,
         "sources": _cmd_sources,
         "language": _cmd_language,
         "items": _cmd_items,

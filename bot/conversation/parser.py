@@ -49,7 +49,13 @@ _ALIASES: dict[str, str] = {
     "settings": "settings", "status": "settings", "設定": "settings",
     "help": "help", "?": "help", "ヘルプ": "help", "使い方": "help", "help me": "help",
     "days": "days", "day": "days", "曜日": "days", "配信日": "days", "平日": "days", "毎日": "days",
+    "link": "link", "連携": "link", "unlink": "unlink", "連携解除": "unlink",
+    "deliver": "deliver", "配信先": "deliver",
 }
+
+#: Channels a linked reader can pick for ``deliver on``.
+_DELIVERY_CHANNELS = {"slack": "slack", "telegram": "telegram", "line": "line", "email": "email", "mail": "email",
+                      "メール": "email", "スラック": "slack", "テレグラム": "telegram"}
 
 #: ``days`` values: a day of the week (Monday = 0) by every name a reader types.
 _DAY_NAMES: dict[str, int] = {
@@ -142,6 +148,8 @@ def parse_command(raw: str) -> Command:
     text = re.sub(r"^(\w+)@\w+", r"\1", text)  # Telegram's /time@AITodayBot in groups
     if not text:
         raise CommandError("empty", example="help", japanese=japanese)
+    if re.fullmatch(r"\d{6}", text):
+        return Command("link", action="redeem", values=(text,), japanese=japanese)  # a code from ``link``
     head, rest = _split_head(text)
     if head in ("平日", "毎日") and not rest:
         rest = head  # 平日 / 毎日 alone are the whole command
@@ -166,7 +174,7 @@ def _split_head(text: str) -> tuple[str, str]:
 
 
 def _no_arguments(name: str, rest: str, japanese: bool) -> Command:
-    if rest and name not in {"help", "settings", "now", "subscribe", "unsubscribe", "resume"}:
+    if rest and name not in {"help", "settings", "now", "subscribe", "unsubscribe", "resume", "unlink"}:
         raise CommandError("no_args", {"command": name}, example=name, japanese=japanese)
     return Command(name, japanese=japanese)
 
@@ -297,7 +305,26 @@ def _parse_days(name: str, rest: str, japanese: bool) -> Command:
     return Command(name, values=tuple(str(day) for day in days), japanese=japanese)
 
 
+def _parse_link(name: str, rest: str, japanese: bool) -> Command:
+    if not rest:
+        return Command(name, japanese=japanese)
+    if re.fullmatch(r"\d{6}", rest):
+        return Command(name, action="redeem", values=(rest,), japanese=japanese)
+    raise CommandError("link_invalid", {"value": rest[:20]}, example="link", japanese=japanese)
+
+
+def _parse_deliver(name: str, rest: str, japanese: bool) -> Command:
+    words = [w for w in rest.lower().split() if w not in ("on", "to", "via", "by", "に", "で")]
+    channel = _DELIVERY_CHANNELS.get(words[0]) if len(words) == 1 else None
+    if channel is None:
+        raise CommandError("deliver_invalid", {"value": rest[:20] or "—"}, example="deliver on slack",
+                           japanese=japanese)
+    return Command(name, values=(channel,), japanese=japanese)
+
+
 _PARSERS = {
+    "link": _parse_link,
+    "deliver": _parse_deliver,
     "days": _parse_days,
     "time": _parse_time_command,
     "timezone": _parse_timezone_command,

@@ -9,6 +9,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.conversation.commands import CommandHandler, Reply
+from bot.store.link_codes import LinkCodes
 from bot.store.models import Identity
 from bot.store.subscriptions import SubscriptionStore
 
@@ -34,8 +35,8 @@ def store(redis_client: aioredis.Redis, clock: FakeClock) -> SubscriptionStore:
 
 
 @pytest.fixture
-def handler(store: SubscriptionStore) -> CommandHandler:
-    return CommandHandler(store)
+def handler(store: SubscriptionStore, redis_client: aioredis.Redis) -> CommandHandler:
+    return CommandHandler(store, link_codes=LinkCodes(redis_client))
 
 
 Chat = Callable[[str, str], Awaitable[Reply]]
