@@ -9,6 +9,7 @@ workspaces, are different subscribers:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -32,6 +33,10 @@ CHANNELS: dict[str, int] = {"telegram": 1, "slack": 2, "line": 1, "email": 1, "c
 DEFAULT_TIME = time(7, 30)
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_ITEMS = 5
+
+
+#: An address as sign-up accepts it (one @, a dotted domain, no spaces); email_validator checks the rest there.
+_EMAIL = re.compile(r"[^@\s:]{1,64}@[^@\s:]+\.[^@\s:.]{1,63}")
 
 
 class IdentityError(ValueError):
@@ -58,7 +63,10 @@ class Identity:
             example = {"slack": "slack:T1:U1", "email": "email:a@example.com"}.get(channel, f"{channel}:42")
             raise IdentityError(f"{channel} needs {expected} id part(s), e.g. {example}")
         if channel == "email":
-            parts = (parts[0].lower(),)
+            address = parts[0].lower()
+            if not _EMAIL.fullmatch(address):
+                raise IdentityError(f"{address[:60]!r} is not an email address, e.g. email:a@example.com")
+            parts = (address,)
         return cls(channel, parts)
 
     @classmethod

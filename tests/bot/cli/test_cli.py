@@ -41,6 +41,9 @@ def test_bad_usage_exits_2_with_a_message(tmp_path: Path) -> None:
     assert "unknown channel 'fax'" in bad_identity.stderr
     missing_part = run(tmp_path, "chat", "--as", "slack:T1", "help")
     assert missing_part.returncode == 2 and "slack:T1:U1" in missing_part.stderr
+    not_an_address = run(tmp_path, "chat", "--as", "email:notanemail", "subscribe")
+    assert not_an_address.returncode == 2
+    assert "'notanemail' is not an email address, e.g. email:a@example.com" in not_an_address.stderr
     assert run(tmp_path, "no-such-verb").returncode == 2
 
 
