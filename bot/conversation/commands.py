@@ -141,7 +141,7 @@ class CommandHandler:
         """Apply ``change`` to this identity's subscription, creating an inactive one if there is none."""
 
         def apply(current: Subscription | None) -> Subscription:
-            base = current or Subscription(identity=identity, language=language_hint if language_hint != "en" else "")
+            base = current or _new_subscription(identity, language_hint)
             return change(base)
 
         updated = await self._store.update(identity, apply)
@@ -386,6 +386,13 @@ class CommandHandler:
         "settings": _cmd_settings,
         "help": _cmd_help,
     }
+
+
+def _new_subscription(identity: Identity, language: str) -> Subscription:
+    """A first subscription: a Japanese-speaking reader starts on Tokyo time (the platform told us nothing more)."""
+    if language == "ja":
+        return Subscription(identity=identity, language="ja", timezone="Asia/Tokyo")
+    return Subscription(identity=identity)
 
 
 def _hhmm(sub: Subscription) -> str:

@@ -17,14 +17,17 @@ revoked bot token deactivate the workspace's digests.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from channels.base import InboundMessage
@@ -54,6 +57,8 @@ EVENT_TTL_SECONDS = 3600
 #: Slack gives a slash command 3 s; the answer must be on its way before that whatever the store does.
 ACK_BUDGET_SECONDS = 2.5
 BOT_SCOPES = ("chat:write", "chat:write.public", "commands", "im:history", "app_mentions:read", "users:read")
+#: users.info must not eat the slash command's 3 s: past this the subscription keeps the default zone.
+_PROFILE_SECONDS = 1.0
 _MENTION = re.compile(r"^\s*(<@[A-Z0-9]+(\|[^>]*)?>\s*)+")
 
 
@@ -195,8 +200,11 @@ class SlackInbound(InboundBase):
         app.event("tokens_revoked")(self._on_tokens_revoked)
         return app
 
-    async def _run(self, address: str, text: str, user: str, enterprise: str) -> tuple[str, bool]:
+    async def _run(self, address: str, text: str, user: str, enterprise: str,
+                   client: AsyncWebClient | None = None) -> tuple[str, bool]:
         """Run one command; return the Slack text of the reply and whether it must be shown to the channel."""
+        if client is not None and self._conversation.shape(text).name == "subscribe":
+            await self._start_in_users_zone(client, address, user)
         answer = await self._conversation.handle(InboundMessage("slack", address, text, actor=user))
         shown = escape(answer.text)
         in_channel = answer.changed and address.split(":", 1)[1] != user
@@ -206,7 +214,28 @@ class SlackInbound(InboundBase):
             shown = self._conversation.text(answer.language, "slack_who_changed", user=user, text=shown)
         return shown, in_channel
 
-    async def _on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+    async def _start_in_users_zone(self, client: AsyncWebClient, address: str, user: str) -> None:
+        """A first ``subscribe`` starts on the person's own Slack time zone and language (users.info).
+
+        Only for a subscription that does not exist yet; a lookup that fails (scope missing, rate limited, a
+        slow API) leaves the defaults, because a subscription must never wait on a profile.
+        """
+        if await self._conversation.subscriber("slack", address) is not None:
+            return
+        try:
+            async with asyncio.timeout(_PROFILE_SECONDS):
+                info = await client.users_info(user=user, include_locale=True)
+        except (SlackApiError, SlackClientError, TimeoutError, OSError) as error:
+            log.info("slack: users.info unavailable (%s); default zone kept", error.__class__.__name__)
+            return
+        profile = info.get("user") or {}
+        zone = str(profile.get("tz") or "")
+        if not _is_zone(zone):
+            return
+        language = "ja" if str(profile.get("locale") or "").lower().startswith("ja") else "en"
+        await self._conversation.start_with("slack", address, language=language, timezone=zone)
+
+    async def _on_command(self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
         team = str(command.get("team_id") or command.get("enterprise_id") or "")
         user = str(command.get("user_id", ""))
         channel = str(command.get("channel_id", ""))
@@ -214,7 +243,7 @@ class SlackInbound(InboundBase):
             await ack(text=self._conversation.text("en", "slack_needs_user"), response_type="ephemeral")
             return
         text, in_channel = await self._run(_address(team, channel, user), str(command.get("text", "")), user,
-                                           str(command.get("enterprise_id") or ""))
+                                           str(command.get("enterprise_id") or ""), client)
         await ack(text=text, response_type="in_channel" if in_channel else "ephemeral")
 
     async def _on_message(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -232,7 +261,8 @@ class SlackInbound(InboundBase):
         user, channel = str(event.get("user", "")), str(event.get("channel", ""))
         if not team or not user or not channel:
             return
-        reply, _ = await self._run(_address(team, channel, user), text, user, str(body.get("enterprise_id") or ""))
+        reply, _ = await self._run(_address(team, channel, user), text, user, str(body.get("enterprise_id") or ""),
+                                   client)
         await client.chat_postMessage(channel=channel, text=reply)
 
     async def _on_button(self, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -288,3 +318,14 @@ def _answer(response: BoltResponse) -> HttpAnswer:
     content_type = response.headers.get("content-type", [""])[0]
     body = response.body.encode("utf-8") if isinstance(response.body, str) else bytes(response.body or b"")
     return HttpAnswer(status=response.status, body=body, content_type=content_type, headers=tuple(headers))
+
+
+def _is_zone(name: str) -> bool:
+    """An IANA region zone Slack reported (``America/Los_Angeles``), not an empty or unknown name."""
+    if "/" not in name or name.startswith("Etc/"):
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

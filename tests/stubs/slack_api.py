@@ -55,6 +55,8 @@ class SlackApiStub:
     """Start with ``await stub.start()``; ``stub.url`` is the base URL for ``AITODAY_SLACK_API_URL``."""
 
     tokens: dict[str, str] = field(default_factory=lambda: {"xoxb-test-token": "T111"})
+    #: users.info answers: user id -> the fields Slack returns (``tz``, ``tz_label``, ``tz_offset``, ``locale``).
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
     revoked: set[str] = field(default_factory=set)
     channel_errors: dict[str, str] = field(default_factory=dict)
     posts: list[Post] = field(default_factory=list)
@@ -82,6 +84,7 @@ class SlackApiStub:
     async def start(self) -> None:
         app = web.Application(client_max_size=2 * 1024 * 1024)
         app.router.add_post("/api/{method}", self._handle)
+        app.router.add_get("/api/{method}", self._handle)  # the SDK reads users.info with GET, as Slack allows
         app.router.add_post("/hooks/{path:.*}", self._hook)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -133,6 +136,8 @@ class SlackApiStub:
                         "user_id": "UBOT", "bot_id": "BBOT", "is_enterprise_install": False})
         if method in ("chat.postMessage", "chat.postEphemeral"):
             return await self._post(method, token, args)
+        if method == "users.info":
+            return self._user(args)
         return _error("unknown_method", status=404)
 
     async def _post(self, method: str, token: str, args: dict[str, Any]) -> web.Response:
@@ -163,6 +168,17 @@ class SlackApiStub:
             self.posts.append(post)
             self._posted.notify_all()
         return _ok({"channel": channel, "ts": ts, "message": {"text": text}})
+
+    def _user(self, args: dict[str, Any]) -> web.Response:
+        """users.info as Slack answers it; ``locale`` only with ``include_locale=true``."""
+        user_id = str(args.get("user", ""))
+        if user_id not in self.users:
+            return _error("user_not_found")
+        user = {"id": user_id, "team_id": self.tokens.get("xoxb-test-token", ""), "deleted": False,
+                **self.users[user_id]}
+        if str(args.get("include_locale", "")).lower() not in ("true", "1"):
+            user.pop("locale", None)
+        return _ok({"user": user})
 
     def _oauth(self, args: dict[str, Any]) -> web.Response:
         code = str(args.get("code", ""))
@@ -197,6 +213,8 @@ def _block_problem(blocks: Any) -> str:
 
 
 async def _arguments(request: web.Request) -> dict[str, Any]:
+    if request.method == "GET":
+        return dict(request.query)
     raw = await request.read()
     if request.content_type == "application/json":
         try:

@@ -63,7 +63,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "internal": "Something went wrong on our side; your settings are unchanged. Please try again.",
         # confirmations: say what changed
-        "subscribed": "Subscribed: your digest arrives daily at {time} ({tz}).",
+        "subscribed": ("Subscribed: your digest arrives daily at {time} ({tz}). "
+                       "Change it with “time 8:00” or “timezone Europe/London”."),
         "already_subscribed": "You are already subscribed: daily at {time} ({tz}).",
         "unsubscribed": "Unsubscribed: no more digests here. Send “subscribe” to come back.",
         "not_subscribed": "You are not subscribed here. Send “subscribe” to start.",
@@ -178,7 +179,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "understood_failed": "反映できなかったもの: {errors}",
         "not_understood": "「{text}」は分かりませんでした。例: 「毎朝8時にロボットのニュース」「時間 7:30」「ヘルプ」",
         "internal": "こちら側で問題が起きました。設定は変わっていません。もう一度お試しください。",
-        "subscribed": "登録しました。毎日 {time}（{tz}）にダイジェストを届けます。",
+        "subscribed": ("登録しました。毎日 {time}（{tz}）にダイジェストを届けます。"
+                       "変更は「時間 8:00」「タイムゾーン Asia/Tokyo」で。"),
         "already_subscribed": "すでに登録済みです。毎日 {time}（{tz}）に届きます。",
         "unsubscribed": "登録を解除しました。再開するには「登録」と送ってください。",
         "not_subscribed": "ここでは登録されていません。「登録」と送ると始まります。",

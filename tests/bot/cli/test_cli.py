@@ -25,7 +25,8 @@ def test_chat_prints_the_reply_and_subscribers_lists_it(tmp_path: Path) -> None:
     data = tmp_path / "data"
     result = run(data, "chat", "--as", "telegram:42", "subscribe")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "Subscribed: your digest arrives daily at 07:30 (UTC)."
+    assert result.stdout.strip() == ("Subscribed: your digest arrives daily at 07:30 (UTC). "
+                                     "Change it with “time 8:00” or “timezone Europe/London”.")
     assert run(data, "chat", "--as", "slack:T1:U1", "time 6am").returncode == 0
     listing = run(data, "subscribers")
     assert listing.returncode == 0

@@ -33,9 +33,29 @@ async def test_slash_command_in_a_dm_subscribes_the_person_with_an_ephemeral_rep
     response = await post_signed(client, slash("subscribe"), FORM)
     assert response.status_code == 200
     assert response.json() == {"response_type": "ephemeral",
-                               "text": "Subscribed: your digest arrives daily at 07:30 (UTC)."}
+                               "text": "Subscribed: your digest arrives daily at 07:30 (UTC). "
+                                       "Change it with “time 8:00” or “timezone Europe/London”."}
     sub = await services.store.get(Identity.parse(f"slack:{TEAM}:W111"))
     assert sub is not None and sub.active
+
+
+async def test_a_first_subscribe_starts_on_the_persons_slack_time_zone_and_language(
+    client: httpx.AsyncClient, services: Services, slack_stub: SlackApiStub,
+) -> None:
+    slack_stub.users["W444"] = {"tz": "America/Los_Angeles", "tz_label": "Pacific Standard Time",
+                               "tz_offset": -28800, "locale": "en-US"}
+    slack_stub.users["W555"] = {"tz": "Asia/Tokyo", "tz_label": "Japan Standard Time", "tz_offset": 32400,
+                               "locale": "ja-JP"}
+    english = await post_signed(client, slash("subscribe", user="W444", channel="D444"), FORM)
+    assert "07:30 (America/Los_Angeles)" in english.json()["text"]
+    japanese = await post_signed(client, slash("subscribe", user="W555", channel="D555"), FORM)
+    assert japanese.json()["text"].startswith("登録しました。毎日 07:30（Asia/Tokyo）")
+    unknown = await post_signed(client, slash("subscribe", user="W666", channel="D666"), FORM)
+    assert "07:30 (UTC)" in unknown.json()["text"]  # users.info said user_not_found: the default stays
+    assert slack_stub.calls.count("users.info") == 3
+    again = await post_signed(client, slash("subscribe", user="W444", channel="D444"), FORM)
+    assert "already subscribed" in again.json()["text"]
+    assert slack_stub.calls.count("users.info") == 3  # only a first subscribe asks
 
 
 async def test_in_a_channel_any_member_changes_the_channel_and_the_channel_sees_who(

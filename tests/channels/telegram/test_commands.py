@@ -136,3 +136,10 @@ async def test_blocking_the_bot_stops_the_digest_and_start_brings_it_back(chat: 
     [back] = await chat.say("/start")
     assert "Subscribed" in back
     assert (await chat.sub()).active  # type: ignore[union-attr]
+
+
+async def test_a_japanese_telegram_reader_starts_in_japanese_on_tokyo_time(chat: Chat) -> None:
+    [greeting] = await chat.say("/start", chat_id=77, user_id=77, language="ja")
+    assert "登録しました。毎日 07:30（Asia/Tokyo）" in greeting
+    sub = await chat.sub(77)
+    assert sub is not None and (sub.language, sub.timezone) == ("ja", "Asia/Tokyo")
