@@ -35,7 +35,7 @@ Grammar::
     aitoday:v1:{in}:claim:<channel>:<id>          string  a webhook event or signed request taken once (claim → done)
     aitoday:v1:{s<NN>}:mailfull:<sid>     set    delivery ids refused 5.2.2 (mailbox full) in a row, 40 days
     aitoday:v1:{g}:signup:<kind>:<hash>   string sign-up attempts per address/client IP hash, TTL = window
-    aitoday:v1:{g}:link:<code>           string a one-time link code -> the identity that asked, TTL 10 min (store.link_codes)
+    aitoday:v1:{g}:link:<code>            string one-time link code -> the identity that asked it, TTL 10 min
 
 ``<sid>`` is a hash of the identity tuple, never raw user text; ``NN`` is ``int(sid, 16) % SHARDS``, so a
 subscription, its shard's due index and its log share one Redis Cluster slot and can be updated in one
