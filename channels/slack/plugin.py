@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
+from pydantic import SecretStr
+
 from channels.base import Channel
 from channels.plugin import ChannelEnv, ChannelParts
 from channels.slack.channel import SlackChannel
@@ -9,12 +13,37 @@ from channels.slack.inbound import SlackConfig, SlackInbound
 from channels.slack.installs import SlackInstallationStore, token_lookup
 from channels.slack.ports import SlackInstallRecords, SlackWorkspaces
 
-__all__ = ["PARTS"]
+__all__ = ["PARTS", "SlackSettings"]
+
+
+class SlackSettings(Protocol):
+    """The settings Slack reads (``bot.settings.Settings`` has them)."""
+
+    @property
+    def slack_enabled(self) -> bool: ...
+
+    @property
+    def slack_bot_token(self) -> SecretStr | None: ...
+
+    @property
+    def slack_signing_secret(self) -> SecretStr | None: ...
+
+    @property
+    def slack_client_id(self) -> str | None: ...
+
+    @property
+    def slack_client_secret(self) -> SecretStr | None: ...
+
+    @property
+    def slack_api_url(self) -> str: ...
+
+    @property
+    def public_url(self) -> str: ...
 
 
 def _build(env: ChannelEnv) -> SlackChannel | None:
     """Single-workspace mode sends with ``SLACK_BOT_TOKEN``; multi-workspace mode with each install's token."""
-    settings = env.settings
+    settings: SlackSettings = env.settings
     if not settings.slack_enabled:
         return None
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token is not None else None
@@ -24,7 +53,7 @@ def _build(env: ChannelEnv) -> SlackChannel | None:
 
 
 def _inbound(env: ChannelEnv, channel: Channel) -> SlackInbound | None:
-    settings = env.settings
+    settings: SlackSettings = env.settings
     if not settings.slack_enabled or settings.slack_signing_secret is None:
         return None
     config = SlackConfig(
@@ -44,7 +73,8 @@ async def _no_token(_team: str) -> str | None:
 
 
 def _preview(env: ChannelEnv) -> SlackChannel:
-    return SlackChannel(api_url=env.settings.slack_api_url, token_for=_no_token)
+    settings: SlackSettings = env.settings
+    return SlackChannel(api_url=settings.slack_api_url, token_for=_no_token)
 
 
 PARTS = ChannelParts(build=_build, inbound=_inbound, preview=_preview)
