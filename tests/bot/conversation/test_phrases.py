@@ -41,7 +41,7 @@ async def test_send_me_robotics_news_at_8am(chat: Chat, store: SubscriptionStore
 async def test_japanese_morning_robot_news(chat: Chat, store: SubscriptionStore) -> None:
     reply = await chat(READER, "毎朝8時にロボットのニュースを送って")
     assert reply.language == "ja"
-    assert reply.text.startswith("了解しました: 毎日 08:00（Asia/Tokyo）・トピック: robotics")  # ja starts on Tokyo time
+    assert reply.text.startswith("了解しました: 毎日 08:00（Asia/Tokyo）・トピック: robotics")
     sub = await _sub(store)
     assert sub.active and sub.topics == ("robotics",) and sub.delivery_time == time(8, 0)
     assert sub.timezone == "Asia/Tokyo"
