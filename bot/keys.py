@@ -36,6 +36,15 @@ Grammar::
     aitoday:v1:{s<NN>}:mailfull:<sid>     set    delivery ids refused 5.2.2 (mailbox full) in a row, 40 days
     aitoday:v1:{g}:signup:<kind>:<hash>   string sign-up attempts per address/client IP hash, TTL = window
     aitoday:v1:{g}:link:<code>            string one-time link code -> the identity that asked it, TTL 10 min
+    aitoday:v1:{cm}:comments:<story>      list   comment ids of one story, oldest first (bot.store.comments)
+    aitoday:v1:{cm}:comment:<cid>         hash   one comment: story, author, name, text, times, reports, state
+    aitoday:v1:{cm}:reports:<cid>         set    user ids that reported one comment (hidden at 3)
+    aitoday:v1:{cm}:rate:<uid>            zset   comment id -> epoch ms of one user's comments in the last minute
+    aitoday:v1:{cm}:all                   zset   comment id -> created epoch (the operator's `comments list`)
+    aitoday:v1:{cm}:user:<uid>            hash   a commenter: masked address, display name
+    aitoday:v1:{auth}:session:<hash>      string user id of one signed-in browser (hash of the cookie), 30 days
+    aitoday:v1:{auth}:login-used:<nonce>  string a magic login link already used, 15 minutes
+    aitoday:v1:{auth}:login:<kind>:<hash> string login-link requests per address/client IP hash, TTL = window
 
 ``<sid>`` is a hash of the identity tuple, never raw user text; ``NN`` is ``int(sid, 16) % SHARDS``, so a
 subscription, its shard's due index and its log share one Redis Cluster slot and can be updated in one
@@ -54,6 +63,11 @@ __all__ = [
     "article_seen",
     "article_seen_at",
     "card",
+    "comment",
+    "comment_rate",
+    "comment_reports",
+    "commenter",
+    "comments_all",
     "counter",
     "delivery_log",
     "due_index",
@@ -62,11 +76,15 @@ __all__ = [
     "fulltext",
     "global_key",
     "llm_tokens",
+    "login_attempts",
+    "login_used",
     "mail_full_streak",
     "now_cooldown",
     "pacing_bucket",
     "sample_edition",
     "scheduler_lease",
+    "sent_marker",
+    "session",
     "shard_dead",
     "shard_of",
     "shard_retry",
@@ -82,6 +100,7 @@ __all__ = [
     "source_state",
     "sources_added",
     "sources_removed",
+    "story_comments",
     "subscription",
     "subscription_id",
     "webhook_claim",
@@ -284,3 +303,53 @@ def webhook_claim(channel: str, event_id: str) -> str:
 def link_code(code: str) -> str:
     """string: a one-time ``link`` code -> the identity that asked for it, TTL ten minutes."""
     return f"{PREFIX}:{{g}}:link:{code}"
+
+
+# ------------------------------------------------------------------ discussion (bot.store.comments, bot.store.sessions)
+# Every comment key shares the ``{cm}`` slot so that posting (rate check + comment + story list + index) is one
+# Lua script; story, comment and user ids are checked ([A-Za-z0-9_-]) before they reach a key.
+
+
+def story_comments(story_id: str) -> str:
+    """list of the comment ids of one story, oldest first."""
+    return f"{PREFIX}:{{cm}}:comments:{story_id}"
+
+
+def comment(comment_id: str) -> str:
+    """hash: one comment (story, author, name, text, created, edited, reports, state)."""
+    return f"{PREFIX}:{{cm}}:comment:{comment_id}"
+
+
+def comment_reports(comment_id: str) -> str:
+    """set of the user ids that reported one comment."""
+    return f"{PREFIX}:{{cm}}:reports:{comment_id}"
+
+
+def comment_rate(user_id: str) -> str:
+    """zset comment id -> epoch ms: one user's recent comments (the per-minute limit)."""
+    return f"{PREFIX}:{{cm}}:rate:{user_id}"
+
+
+def comments_all() -> str:
+    """zset comment id -> created epoch seconds: every comment, for the operator."""
+    return f"{PREFIX}:{{cm}}:all"
+
+
+def commenter(user_id: str) -> str:
+    """hash: a signed-in reader (masked address, display name)."""
+    return f"{PREFIX}:{{cm}}:user:{user_id}"
+
+
+def session(token_hash: str) -> str:
+    """string: the user id of one signed-in browser; the key holds a hash of the cookie, never the cookie."""
+    return f"{PREFIX}:{{auth}}:session:{token_hash}"
+
+
+def login_used(nonce: str) -> str:
+    """string: a magic login link already used (single use), kept as long as the link could be valid."""
+    return f"{PREFIX}:{{auth}}:login-used:{nonce}"
+
+
+def login_attempts(kind: str, digest: str) -> str:
+    """string counter of login-link requests from one address or client IP (a hash of it), TTL = window."""
+    return f"{PREFIX}:{{auth}}:login:{kind}:{digest}"

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from channels.base import Delivery, RateLimit, Receipt, Recipient
-from channels.labels import role_labels
+from channels.labels import read_more, role_labels
 from channels.plugin import ChannelEntry, ChannelEnv, ChannelParts
 from summaries.models import Edition
 
@@ -33,6 +33,8 @@ def render_text(edition: Edition, language: str) -> str:
         lines.append(f"   {matters}: {story.card.why_it_matters}")
         lines.append(f"   {watch}: {story.card.what_to_watch}")
         lines.append(f"   {story.url}")
+        if story.page_url:
+            lines.append(f"   {read_more(language)}: {story.page_url}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

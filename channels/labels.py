@@ -27,6 +27,7 @@ __all__ = [
     "known_language",
     "more_sources",
     "no_stories",
+    "read_more",
     "reading_time",
     "role_label",
     "role_labels",
@@ -47,6 +48,7 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "sources": "+{n} sources",
         "also": "Also: {names}",
         "no_stories": "No stories matched your topics today.",
+        "read_more": "Read more",
     },
     "ja": {
         "reading": "{n}分で読めます",
@@ -54,6 +56,7 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "sources": "他{n}件のソース",
         "also": "関連: {names}",
         "no_stories": "今日はあなたのトピックに合う記事がありませんでした。",
+        "read_more": "続きを読む",
     },
 }
 
@@ -80,6 +83,11 @@ def role_labels(language: str) -> tuple[str, str, str]:
 def role_label(role: str, language: str) -> str:
     """The label of one key-point role (one of ``summaries.models.KEY_POINT_ROLES``)."""
     return role_labels(language)[KEY_POINT_ROLES.index(role)]
+
+
+def read_more(language: str) -> str:
+    """ "Read more" / "続きを読む": the link to a story's own web page (``Story.page_url``) beside the original."""
+    return _word(language, "read_more")
 
 
 def reading_time(minutes: int, language: str) -> str:

@@ -29,7 +29,7 @@ import unicodedata
 from summaries.models import Article, Card
 from summaries.summarize import NO_DETAIL, content_words
 
-__all__ = ["FaithfulnessError", "check_card", "is_faithful"]
+__all__ = ["FaithfulnessError", "check_card", "is_faithful", "named_entities"]
 
 _MIN_OVERLAP = 0.5
 
@@ -101,6 +101,11 @@ def _entities(text: str, language: str) -> set[str]:
                 if word and word not in _COMMON and not word.isdigit() and len(word) > 1:
                     found.add(word)
     return found
+
+
+def named_entities(text: str, language: str) -> set[str]:
+    """The names ``text`` mentions, as the faithfulness check sees them (also used to relate stories)."""
+    return _entities(text, language)
 
 
 def _quotes(text: str) -> list[str]:

@@ -204,6 +204,9 @@ class Story:
     topics: tuple[str, ...] = ()
     also_covered_by: tuple[Coverage, ...] = ()
     score: float = 0.0
+    #: The story's own web page (``<public URL>/stories/<id>[/ja]``), set by ``bot`` when it stores the edition;
+    #: every channel's digest links it as "Read more" beside the original. Empty: no link.
+    page_url: str = ""
 
     @property
     def source_count(self) -> int:
@@ -224,6 +227,7 @@ class Story:
             "topics": list(self.topics),
             "also_covered_by": [c.to_dict() for c in self.also_covered_by],
             "score": self.score,
+            "page_url": self.page_url,
         }
 
     @classmethod
@@ -241,6 +245,7 @@ class Story:
             topics=tuple(str(t) for t in data.get("topics", ())),
             also_covered_by=tuple(Coverage.from_dict(c) for c in data.get("also_covered_by", ())),
             score=float(data.get("score", 0.0)),
+            page_url=str(data.get("page_url", "")),
         )
 
 

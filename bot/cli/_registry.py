@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.cli import chat, deliveries, demo, edition, ingest, preview, serve, sources
+from bot.cli import chat, comments, deliveries, demo, edition, ingest, preview, serve, sources
 from bot.cli._types import Subparsers
 from channels.registry import CHANNELS
 
@@ -26,6 +26,7 @@ REGISTRARS: tuple[Registrar, ...] = (
     preview.register,
     deliveries.register,
     *(entry.cli for entry in CHANNELS if entry.cli is not None),
+    comments.register,
 )
 
 __all__ = ["REGISTRARS", "Registrar"]

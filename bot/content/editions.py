@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Protocol
+from urllib.parse import quote
 
 from bot.runtime import Runtime
 from bot.store.articles import RedisArticleStore
@@ -38,6 +40,8 @@ __all__ = [
     "build_edition",
     "latest_edition",
     "load_edition",
+    "story_page_url",
+    "with_page_urls",
 ]
 
 
@@ -67,8 +71,21 @@ async def build_edition(runtime: Runtime, day: date, language: str, *, now: date
     finally:
         if closable is not None:
             await closable.aclose()
+    edition = with_page_urls(edition, runtime.settings.public_url)
     await EditionStore(runtime.redis).save(edition)
     return edition
+
+
+def story_page_url(public_url: str, story_id: str, language: str) -> str:
+    """The web page of one story (``/stories/<id>``, ``/stories/<id>/ja`` for Japanese)."""
+    suffix = "" if language == "en" else f"/{language}"
+    return f"{public_url.rstrip('/')}/stories/{quote(story_id, safe='')}{suffix}"
+
+
+def with_page_urls(edition: Edition, public_url: str) -> Edition:
+    """``edition`` with each story's ``page_url`` set, so every channel's digest can link the story's page."""
+    stories = tuple(replace(s, page_url=story_page_url(public_url, s.id, edition.language)) for s in edition.stories)
+    return replace(edition, stories=stories)
 
 
 async def load_edition(runtime: Runtime, day: date, language: str) -> Edition | None:

@@ -1,4 +1,4 @@
-"""Signed, purpose-specific tokens for the links in mails: confirm, preferences, unsubscribe.
+"""Signed, purpose-specific tokens for the links in mails: confirm, preferences, unsubscribe, login.
 
 A token is an itsdangerous URL-safe timed signature over a small JSON payload. Each purpose has its own salt,
 so a preferences token can never be replayed as an unsubscribe token (or a confirm token as either), and its
@@ -29,6 +29,7 @@ class Purpose(Enum):
     CONFIRM = "confirm"
     PREFERENCES = "preferences"
     UNSUBSCRIBE = "unsubscribe"
+    LOGIN = "login"
 
     @property
     def max_age(self) -> timedelta:
@@ -40,6 +41,7 @@ _MAX_AGE = {
     Purpose.CONFIRM: timedelta(days=3),
     Purpose.PREFERENCES: timedelta(days=90),
     Purpose.UNSUBSCRIBE: timedelta(days=365),
+    Purpose.LOGIN: timedelta(minutes=15),  # a magic link signs a browser in: short-lived and single-use
 }
 
 

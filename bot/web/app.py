@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute
 
 from bot.app import Services
 from bot.store.claims import ClaimStore
-from bot.web import health, metrics, pages
+from bot.web import discussion, health, metrics, pages, stories
 from bot.web import signup as email
 from bot.web.webhooks import webhook_routes
 
@@ -25,6 +25,8 @@ _ROUTE_MODULES: tuple[RouteFactory, ...] = (
     health.routes,
     email.routes,
     pages.routes,
+    stories.routes,
+    discussion.routes,
     metrics.routes,
 )
 

@@ -24,6 +24,9 @@ from starlette.staticfiles import StaticFiles
 from bot.app import Services
 from bot.conversation.i18n import LANGUAGES
 from bot.store.edition_store import EditionStore
+from bot.store.comments import CommentStore
+from bot.store.sessions import SessionStore
+from bot.web.session import WebSessions
 from bot.web.templating import STATIC_DIR, PageRenderer
 from bot.web.wording import page_text, pick_language
 from summaries.models import Edition
@@ -39,12 +42,17 @@ SAMPLE = "sample"
 def routes(services: Services) -> list[BaseRoute]:
     pages = PageRenderer(services.settings)
     editions = EditionStore(services.runtime.redis)
+    sessions = WebSessions(services.settings, SessionStore(services.runtime.redis),
+                           CommentStore(services.runtime.redis))
 
     async def landing(request: Request) -> Response:
         lang = pick_language(request)
         edition, sample = await _front_page_edition(editions, lang)
-        return pages.render(request, "landing.html", {"edition": edition, "sample": sample, "top": TOP_STORIES},
-                            language=lang)
+        csrf, fresh = sessions.csrf_token(request)
+        response = pages.render(request, "landing.html",
+                                {"edition": edition, "sample": sample, "top": TOP_STORIES, "csrf": csrf},
+                                language=lang)
+        return sessions.remember_csrf(response, request, fresh)
 
     async def edition_page(request: Request) -> Response:
         day_text = request.path_params["day"]

@@ -135,13 +135,17 @@ def _bubble(story: Story, edition: Edition, language: str) -> dict[str, Any]:
         "body": {"type": "box", "layout": "vertical", "contents": body},
     }
     uri = _safe_uri(story.url)
+    buttons: list[dict[str, Any]] = []
     if uri is not None:
-        bubble["footer"] = {
-            "type": "box", "layout": "vertical",
-            "contents": [{"type": "button", "style": "primary", "height": "sm", "color": "#0B7A55",
-                          "action": {"type": "uri", "label": label(language, "read")[:MAX_BUTTON_LABEL],
-                                     "uri": uri}}],
-        }
+        buttons.append({"type": "button", "style": "primary", "height": "sm", "color": "#0B7A55",
+                        "action": {"type": "uri", "label": label(language, "read")[:MAX_BUTTON_LABEL], "uri": uri}})
+    page = _safe_uri(story.page_url) if story.page_url else None
+    if page is not None:
+        buttons.append({"type": "button", "style": "link", "height": "sm",
+                        "action": {"type": "uri", "label": labels.read_more(language)[:MAX_BUTTON_LABEL],
+                                   "uri": page}})
+    if buttons:
+        bubble["footer"] = {"type": "box", "layout": "vertical", "contents": buttons}
     return bubble
 
 
@@ -224,6 +228,8 @@ def render_plain(edition: Edition, language: str) -> list[LineMessage]:
                 lines.append(f"{labels.role_label(role, language)}: {_cut(point, _POINT_CHARS)}")
         if _safe_uri(story.url):
             lines.append(story.url.strip())
+        if story.page_url and _safe_uri(story.page_url):
+            lines.append(f"{labels.read_more(language)}: {story.page_url.strip()}")
         blocks.append("\n".join(lines))
     heading = labels.digest_title(edition.date.isoformat())
     texts: list[str] = [heading]

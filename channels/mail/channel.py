@@ -52,7 +52,7 @@ from channels.mail.message import (
     message_id,
 )
 from channels.mail.ports import BounceLedger
-from channels.mail.render import MailLinks, RenderedMail, render_confirmation, render_digest
+from channels.mail.render import MailLinks, RenderedMail, render_confirmation, render_digest, render_login
 from channels.mail.smtp import ReplyAction, SmtpConfig, SmtpPool, SmtpReply, classify
 from summaries.models import Edition
 
@@ -202,6 +202,14 @@ class MailChannel:
         data = build_confirmation(mail, sender=self._sender, to=address, key=key, when=now,
                                   dkim_key=self._config.dkim)
         return await self._transactional(address, data, message_id("confirm:" + key, self._sender.domain), "confirm")
+
+    async def send_login_link(self, address: str, login_url: str, language: str, *, key: str) -> str:
+        """The site's magic sign-in link (transactional, like the confirmation); raises like it."""
+        mail: RenderedMail = render_login(login_url, language)
+        data = build_confirmation(mail, sender=self._sender, to=address, key="login:" + key, when=self._clock(),
+                                  dkim_key=self._config.dkim)
+        return await self._transactional(address, data, message_id("confirm:login:" + key, self._sender.domain),
+                                         "login")
 
     async def send_reply(self, address: str, text: str, *, subject: str, key: str, in_reply_to: str = "") -> str:
         """The answer to a command a subscriber mailed us (plain text, threaded). Returns its Message-ID.

@@ -24,10 +24,12 @@ import css_inline
 import jinja2
 import nh3
 
-from channels.labels import age, more_sources, no_stories, reading_time, role_labels
+from channels.labels import age, more_sources, no_stories, read_more, reading_time, role_labels
 from summaries.models import Edition, Story
 
-__all__ = ["MailLinks", "RenderedMail", "plain_text", "render_confirmation", "render_digest", "safe_url"]
+__all__ = [
+    "MailLinks", "RenderedMail", "plain_text", "render_confirmation", "render_digest", "render_login", "safe_url",
+]
 
 _SUBJECT_TITLE_MAX = 90
 
@@ -47,6 +49,11 @@ _LABELS: dict[str, dict[str, str]] = {
         "confirm_intro": "Someone (hopefully you) asked to get the AIToday morning digest at this address.",
         "confirm_button": "Confirm my subscription",
         "confirm_ignore": "If it wasn't you, ignore this mail: nothing will be sent unless you confirm.",
+        "login_subject": "Your AIToday sign-in link",
+        "login_intro": "Someone (hopefully you) asked to sign in to AIToday with this address. The link works "
+                       "once, for 15 minutes.",
+        "login_button": "Sign in to AIToday",
+        "login_ignore": "If it wasn't you, ignore this mail: nobody can sign in without the link.",
     },
     "ja": {
         "brand": "AIToday",
@@ -61,6 +68,10 @@ _LABELS: dict[str, dict[str, str]] = {
         "confirm_intro": "このアドレスで AIToday の朝のダイジェストを受け取る申し込みがありました。",
         "confirm_button": "購読を確認する",
         "confirm_ignore": "お心当たりがない場合はこのメールを無視してください。確認されるまで何も送信されません。",
+        "login_subject": "AIToday ログイン用リンク",
+        "login_intro": "このアドレスで AIToday へのログインが求められました。リンクは15分間、1回だけ有効です。",
+        "login_button": "AIToday にログイン",
+        "login_ignore": "お心当たりがない場合はこのメールを無視してください。リンクがなければ誰もログインできません。",
     },
 }
 
@@ -144,6 +155,24 @@ def render_confirmation(confirm_url: str, language: str) -> RenderedMail:
     )
 
 
+def render_login(login_url: str, language: str) -> RenderedMail:
+    """The magic sign-in link of the site's discussion: the confirmation's layout with its own words."""
+    labels = _labels(language)
+    labels |= {"confirm_intro": labels["login_intro"], "confirm_button": labels["login_button"],
+               "confirm_ignore": labels["login_ignore"]}
+    context: dict[str, Any] = {
+        "lang": language if language in _LABELS else "en",
+        "l": labels,
+        "confirm_url": safe_url(login_url),
+        "subject": labels["login_subject"],
+    }
+    return RenderedMail(
+        subject=labels["login_subject"],
+        text=_normalise_text(_env().get_template("confirm.txt").render(context)),
+        html=_inline(_env().get_template("confirm.html").render(context)),
+    )
+
+
 def _labels(language: str) -> dict[str, str]:
     table = _LABELS["en"] | _LABELS.get(language, {})
     return table | {"empty": no_stories(language, table["empty_hint"])}
@@ -154,6 +183,8 @@ def _card(story: Story, now: datetime, language: str) -> dict[str, Any]:
     return {
         "title": plain_text(story.title) or "—",
         "url": safe_url(story.url),
+        "page_url": safe_url(story.page_url),
+        "read_more": read_more(language),
         "meta": " · ".join(
             part
             for part in (

@@ -129,6 +129,8 @@ def _context_text(story: Story, now: datetime, language: str) -> str:
     bits = [escape(_clip(story.source_name, 200)), labels.age(story.published, now, language),
             labels.reading_time(story.reading_minutes, language),
             labels.more_sources(story.source_count - 1, language)]
+    if _linkable(story.page_url):
+        bits.append(f"<{_safe_url(story.page_url)}|{escape(labels.read_more(language))}>")
     return " · ".join(bit for bit in bits if bit)
 
 

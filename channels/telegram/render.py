@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from channels.labels import also_covered, digest_title, no_stories, reading_time, role_labels
+from channels.labels import also_covered, digest_title, no_stories, read_more, reading_time, role_labels
 from summaries.models import Edition, Story
 
 __all__ = ["MAX_MESSAGE", "TelegramMessage", "render_messages", "utf16_len"]
@@ -190,6 +190,8 @@ def _story(writer: _Writer, index: int, story: Story, language: str) -> _Frag:
         if point.strip():
             lines.append(writer.text("• ") + writer.bold(writer.text(label + ":")) + writer.text(" ")
                          + writer.text(point, _MAX_POINT))
+    if _safe_url(story.page_url):
+        lines.append(writer.link(writer.text(read_more(language) + " →"), story.page_url))
     return writer.join(lines)
 
 
