@@ -40,7 +40,7 @@ async def test_sign_up_confirm_change_preferences_and_unsubscribe(site: Site, br
     await page.get_by_label("Email address").fill(ADDRESS)
     await page.get_by_label("Delivery time").fill("07:15")
     assert await page.get_by_label("Time zone").input_value() == "Asia/Tokyo"
-    await page.get_by_role("button", name="Subscribe").click()
+    await page.get_by_role("button", name="Get Started Free").click()
     await page.wait_for_load_state()
     assert "Check your inbox" in await page.locator("h1").inner_text()
     assert await store.get(identity) is None  # nothing until the reader confirms
