@@ -25,7 +25,7 @@ from bot.settings import Settings
 from bot.store.comments import CommentStore
 from bot.store.sessions import SESSION_TTL, SessionStore
 
-__all__ = ["CSRF_COOKIE", "CSRF_FIELD", "SESSION_COOKIE", "CsrfRefused", "Viewer", "WebSessions"]
+__all__ = ["CSRF_COOKIE", "CSRF_FIELD", "SESSION_COOKIE", "CsrfRefused", "CsrfTokens", "Viewer", "WebSessions"]
 
 SESSION_COOKIE = "aitoday_session"
 CSRF_COOKIE = "aitoday_csrf"
@@ -44,12 +44,47 @@ class Viewer:
     name: str
 
 
+class CsrfTokens:
+    """The signed double-submit token: ``aitoday_csrf`` cookie value → the form's token."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._key = hashlib.blake2b(("csrf:" + settings.secret()).encode(), digest_size=32).digest()
+        self._https = settings.public_url.lower().startswith("https://")
+
+    def token_for(self, cookie: str) -> str:
+        """The form token that goes with the cookie value ``cookie``."""
+        return hmac.new(self._key, cookie.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def issue(self, request: Request) -> tuple[str, str]:
+        """The form token for this browser, and the cookie value to set ("" when the browser has one)."""
+        current = request.cookies.get(CSRF_COOKIE, "")
+        fresh = ""
+        if not (16 <= len(current) <= 64):
+            current = fresh = secrets.token_urlsafe(24)
+        return self.token_for(current), fresh
+
+    def remember(self, response: Response, request: Request, fresh: str) -> Response:
+        if fresh:
+            response.set_cookie(CSRF_COOKIE, fresh, path="/", httponly=True, samesite="lax",
+                                secure=self.secure(request))
+        return response
+
+    def check(self, request: Request, form: FormData) -> None:
+        """Raise ``CsrfRefused`` unless the form's token belongs to this browser's cookie."""
+        cookie = request.cookies.get(CSRF_COOKIE, "")
+        sent = form.get(CSRF_FIELD)
+        if not cookie or not isinstance(sent, str) or not hmac.compare_digest(sent, self.token_for(cookie)):
+            raise CsrfRefused("the form's security token is missing or belongs to another page")
+
+    def secure(self, request: Request) -> bool:
+        return self._https or request.url.scheme == "https"
+
+
 class WebSessions:
     """Reads and writes the session and CSRF cookies for the page and form routes."""
 
     def __init__(self, settings: Settings, sessions: SessionStore, comments: CommentStore) -> None:
-        self._key = hashlib.blake2b(("csrf:" + settings.secret()).encode(), digest_size=32).digest()
-        self._https = settings.public_url.lower().startswith("https://")
+        self.csrf = CsrfTokens(settings)
         self._sessions = sessions
         self._comments = comments
 
@@ -62,36 +97,18 @@ class WebSessions:
     async def sign_in(self, response: Response, request: Request, user_id: str) -> None:
         token = await self._sessions.create(user_id)
         response.set_cookie(SESSION_COOKIE, token, max_age=int(SESSION_TTL.total_seconds()), path="/",
-                            httponly=True, samesite="lax", secure=self._secure(request))
+                            httponly=True, samesite="lax", secure=self.csrf.secure(request))
 
     async def sign_out(self, response: Response, request: Request) -> None:
         await self._sessions.end(request.cookies.get(SESSION_COOKIE, ""))
         response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
-                               secure=self._secure(request))
+                               secure=self.csrf.secure(request))
 
     def csrf_token(self, request: Request) -> tuple[str, str]:
-        """The form token for this browser, and the cookie value to set ("" when the browser has one)."""
-        current = request.cookies.get(CSRF_COOKIE, "")
-        fresh = ""
-        if not (16 <= len(current) <= 64):
-            current = fresh = secrets.token_urlsafe(24)
-        return self._sign(current), fresh
+        return self.csrf.issue(request)
 
     def remember_csrf(self, response: Response, request: Request, fresh: str) -> Response:
-        if fresh:
-            response.set_cookie(CSRF_COOKIE, fresh, path="/", httponly=True, samesite="lax",
-                                secure=self._secure(request))
-        return response
+        return self.csrf.remember(response, request, fresh)
 
     def check_csrf(self, request: Request, form: FormData) -> None:
-        """Raise ``CsrfRefused`` unless the form's token belongs to this browser's cookie."""
-        cookie = request.cookies.get(CSRF_COOKIE, "")
-        sent = form.get(CSRF_FIELD)
-        if not cookie or not isinstance(sent, str) or not hmac.compare_digest(sent, self._sign(cookie)):
-            raise CsrfRefused("the form's security token is missing or belongs to another page")
-
-    def _sign(self, value: str) -> str:
-        return hmac.new(self._key, value.encode("utf-8"), hashlib.sha256).hexdigest()
-
-    def _secure(self, request: Request) -> bool:
-        return self._https or request.url.scheme == "https"
+        self.csrf.check(request, form)

@@ -2,7 +2,7 @@
 
 Routes (DESIGN §4)::
 
-    POST /subscribe              address (+ language, time, timezone): one confirmation mail, nothing else
+    POST /subscribe              address (+ language, time, timezone, the CSRF token): one confirmation mail
     GET  /confirm/{token}        double opt-in: activates ``email:<address>`` with the preferences asked for
     GET  /preferences/{token}    the subscriber's preferences as a form
     POST /preferences/{token}    apply them through the command language (the same rules as every chat)
@@ -43,6 +43,7 @@ from bot.conversation.parser import parse_time, parse_timezone
 from bot.store.models import Identity, Subscription
 from bot.store.signup_attempts import count_attempt
 from bot.store.tokens import LinkTokens, Purpose, TokenError, TokenExpired
+from bot.web.session import CsrfRefused, CsrfTokens
 from bot.web.signup_text import email_text
 from bot.web.templating import PageRenderer
 from bot.web.wording import pick_language
@@ -89,6 +90,7 @@ class _EmailFlow:
         self._limits = limits
         self._pages = PageRenderer(services.settings)
         self._tokens = LinkTokens.from_settings(services.settings)
+        self._csrf = CsrfTokens(services.settings)
         self._hash_key = hashlib.blake2b(services.settings.secret().encode(), digest_size=32).digest()
         self._base = services.settings.public_url.rstrip("/")
 
@@ -101,6 +103,12 @@ class _EmailFlow:
         chosen_lang = _field(form, "language") if _field(form, "language") in ("en", "ja") else ""
         page_lang = chosen_lang or lang
         e = email_text(page_lang)
+        try:
+            self._csrf.check(request, form)
+        except CsrfRefused:
+            log.info("sign-up refused: CSRF token missing or wrong")
+            return self._notice(request, page_lang, "error", e["form_expired_title"], [e["form_expired_body"]],
+                                status=403, show_home=True)
         try:
             address = validate_email(raw, check_deliverability=False).normalized.lower()
         except EmailNotValidError as exc:

@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 from bot.app import Services, open_services
 from bot.settings import load_settings
 from bot.web.app import create_app
+from bot.web.session import CSRF_COOKIE, CsrfTokens
 from channels.mail.channel import MailChannel, MailConfig, SmtpConfig
 from tests.stubs.loopback import loopback_socket, serve_on, url_of
 from tests.stubs.smtp import ScriptedSmtp, scripted_smtp
@@ -86,9 +87,14 @@ class EmailSite:
     services: Services
     client: httpx.AsyncClient
     outbox: Path
+    csrf: str = ""
 
     def mails(self) -> list[Path]:
         return sorted(self.outbox.glob("*.eml")) if self.outbox.exists() else []
+
+    def form(self, fields: dict[str, str]) -> dict[str, str]:
+        """``fields`` with the form token the client's CSRF cookie calls for (as the landing page's form has)."""
+        return {**fields, "csrf": self.csrf}
 
 
 AppFactory = Callable[[Services], Starlette]
@@ -109,7 +115,9 @@ async def email_site(redis_url: str, data_dir: Path, make_app: AppFactory = crea
     })
     async with open_services(settings) as services, serve_on(make_app(services), sock), \
             httpx.AsyncClient(base_url=url, follow_redirects=False, timeout=10) as client:
-        yield EmailSite(url=url, services=services, client=client, outbox=settings.outbox_dir)
+        client.cookies.set(CSRF_COOKIE, "a-browser-csrf-cookie-value")
+        yield EmailSite(url=url, services=services, client=client, outbox=settings.outbox_dir,
+                        csrf=CsrfTokens(settings).token_for("a-browser-csrf-cookie-value"))
 
 
 @pytest.fixture

@@ -42,8 +42,8 @@ def _confirm_path(site: EmailSite) -> str:
 
 
 async def _subscribed(site: EmailSite) -> None:
-    response = await site.client.post("/subscribe", data={"email": READER, "time": "06:45",
-                                                           "timezone": "Asia/Tokyo", "language": "en"})
+    fields = {"email": READER, "time": "06:45", "timezone": "Asia/Tokyo", "language": "en"}
+    response = await site.client.post("/subscribe", data=site.form(fields))
     assert response.status_code == 200
     assert (await site.client.get(_confirm_path(site))).status_code == 200
 
@@ -63,7 +63,8 @@ async def test_signup_sends_exactly_one_confirmation_and_stores_nothing(
     site: EmailSite, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    response = await site.client.post("/subscribe", data={"email": READER, "time": "7am", "timezone": "tokyo"})
+    fields = {"email": READER, "time": "7am", "timezone": "tokyo"}
+    response = await site.client.post("/subscribe", data=site.form(fields))
     assert response.status_code == 200
     assert "Check your inbox" in response.text
     assert len(site.mails()) == 1
@@ -76,8 +77,8 @@ async def test_signup_sends_exactly_one_confirmation_and_stores_nothing(
 
 
 async def test_confirm_activates_with_the_preferences_asked_for(site: EmailSite) -> None:
-    await site.client.post("/subscribe", data={"email": READER, "time": "7:15", "timezone": "Asia/Tokyo",
-                                               "language": "ja"})
+    fields = {"email": READER, "time": "7:15", "timezone": "Asia/Tokyo", "language": "ja"}
+    await site.client.post("/subscribe", data=site.form(fields))
     response = await site.client.get(_confirm_path(site))
     assert response.status_code == 200
     sub = await site.services.store.get(IDENTITY)
@@ -102,9 +103,17 @@ async def test_confirm_activates_with_the_preferences_asked_for(site: EmailSite)
 async def test_bad_signup_input_gets_a_clear_answer_and_no_mail(
     site: EmailSite, fields: dict[str, str], needle: str
 ) -> None:
-    response = await site.client.post("/subscribe", data=fields)
+    response = await site.client.post("/subscribe", data=site.form(fields))
     assert response.status_code == 400
     assert needle in response.text
+    assert site.mails() == []
+
+
+async def test_a_sign_up_without_the_form_token_is_refused_and_sends_nothing(site: EmailSite) -> None:
+    forged = await site.client.post("/subscribe", data={"email": READER})
+    wrong = await site.client.post("/subscribe", data={"email": READER, "csrf": "f" * 64})
+    assert forged.status_code == wrong.status_code == 403
+    assert "This form has expired" in forged.text
     assert site.mails() == []
 
 
@@ -115,7 +124,7 @@ async def test_repeated_signups_do_not_spam_the_address(redis_url: str, tmp_path
 
     async with email_site(redis_url, tmp_path / "data", make_app=app) as site:
         for _ in range(5):
-            response = await site.client.post("/subscribe", data={"email": READER})
+            response = await site.client.post("/subscribe", data=site.form({"email": READER}))
             assert response.status_code == 200  # the same page: it does not reveal the limit
         assert len(site.mails()) == 2
 
@@ -125,7 +134,7 @@ async def test_signups_are_limited_per_client_ip(redis_url: str, tmp_path: Path)
         return Starlette(routes=email_routes.routes(services, email_routes.SignupLimits(per_ip=3)))
 
     async with email_site(redis_url, tmp_path / "data", make_app=app) as site:
-        codes = [(await site.client.post("/subscribe", data={"email": f"r{n}@example.org"})).status_code
+        codes = [(await site.client.post("/subscribe", data=site.form({"email": f"r{n}@example.org"}))).status_code
                  for n in range(5)]
         assert codes == [200, 200, 200, 429, 429]
         assert len(site.mails()) == 3
