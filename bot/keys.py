@@ -45,6 +45,7 @@ Grammar::
     aitoday:v1:{auth}:session:<hash>      string user id of one signed-in browser (hash of the cookie), 30 days
     aitoday:v1:{auth}:login-used:<nonce>  string a magic login link already used, 15 minutes
     aitoday:v1:{auth}:login:<kind>:<hash> string login-link requests per address/client IP hash, TTL = window
+    aitoday:v1:{auth}:oidc-state:<state>  string a "Sign in with Slack" state -> return path, consumed once, 10 min
 
 ``<sid>`` is a hash of the identity tuple, never raw user text; ``NN`` is ``int(sid, 16) % SHARDS``, so a
 subscription, its shard's due index and its log share one Redis Cluster slot and can be updated in one
@@ -80,6 +81,7 @@ __all__ = [
     "login_used",
     "mail_full_streak",
     "now_cooldown",
+    "oidc_state",
     "pacing_bucket",
     "sample_edition",
     "scheduler_lease",
@@ -353,3 +355,8 @@ def login_used(nonce: str) -> str:
 def login_attempts(kind: str, digest: str) -> str:
     """string counter of login-link requests from one address or client IP (a hash of it), TTL = window."""
     return f"{PREFIX}:{{auth}}:login:{kind}:{digest}"
+
+
+def oidc_state(state: str) -> str:
+    """string: the return path of one "Sign in with Slack" round trip, taken once (GETDEL), 10 minutes."""
+    return f"{PREFIX}:{{auth}}:oidc-state:{state}"

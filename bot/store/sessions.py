@@ -55,6 +55,17 @@ class SessionStore:
             return False
         return bool(await self._redis.set(keys.login_used(nonce), "1", nx=True, ex=ttl))
 
+    async def put_state(self, state: str, next_path: str, ttl: timedelta = timedelta(minutes=10)) -> None:
+        """Remember one "Sign in with Slack" round trip and where it returns to."""
+        await self._redis.set(keys.oidc_state(state), next_path, ex=ttl)
+
+    async def take_state(self, state: str) -> str | None:
+        """The return path of ``state``, once; None when unknown, expired or already taken."""
+        if not state or len(state) > 100:
+            return None
+        value = await self._redis.getdel(keys.oidc_state(state))
+        return str(value) if value is not None else None
+
     async def allow_request(self, kind: str, digest: str, limit: int, window_seconds: int) -> bool:
         """Count one login-link request for ``kind``/``digest``; False once ``limit`` is passed in the window."""
         key = keys.login_attempts(kind, digest)

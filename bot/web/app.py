@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute
 
 from bot.app import Services
 from bot.store.claims import ClaimStore
-from bot.web import discussion, health, metrics, pages, stories
+from bot.web import discussion, health, metrics, pages, slack_login, stories
 from bot.web import signup as email
 from bot.web.webhooks import webhook_routes
 
@@ -26,6 +26,7 @@ _ROUTE_MODULES: tuple[RouteFactory, ...] = (
     email.routes,
     pages.routes,
     stories.routes,
+    slack_login.routes,  # before discussion: "/login/slack" is not a magic link's token
     discussion.routes,
     metrics.routes,
 )

@@ -54,7 +54,7 @@ from bot.web.wording import page_text, pick_language
 from channels.base import ChannelError, TransientError
 from channels.mail.channel import MailChannel, mask_address
 
-__all__ = ["LoginLimits", "routes"]
+__all__ = ["LoginLimits", "routes", "safe_next"]
 
 log = logging.getLogger(__name__)
 
@@ -94,17 +94,20 @@ class _Discussion:
         self._hash_key = hashlib.blake2b(("login:" + services.settings.secret()).encode(), digest_size=32).digest()
         self._base = services.settings.public_url.rstrip("/")
         self._session_store = SessionStore(services.runtime.redis)
+        self._slack = bool(services.settings.slack_client_id and services.settings.slack_client_secret)
 
     # ------------------------------------------------------------------------------------------ logging in
 
     async def login_form(self, request: Request) -> Response:
-        return self._login_page(request, pick_language(request), next_path=_next(request.query_params.get("next")))
+        lang = pick_language(request)
+        error = page_text(lang)["login_slack_failed"] if request.query_params.get("e") == "slack" else ""
+        return self._login_page(request, lang, next_path=safe_next(request.query_params.get("next")), error=error)
 
     async def request_link(self, request: Request) -> Response:
         lang = pick_language(request)
         form = await request.form(max_files=0, max_fields=10)
         lang = _lang(form, lang)
-        next_path = _next(_field(form, "next"))
+        next_path = safe_next(_field(form, "next"))
         text = page_text(lang)
         if (refused := self._csrf(request, form, lang, next_path)) is not None:
             return refused
@@ -156,7 +159,7 @@ class _Discussion:
             return self._login_page(request, lang, next_path="/", error=page_text(lang)[problem or "login_used"],
                                     status=410)
         user_id = keys.subscription_id("email", data.get("a", ""))
-        response = RedirectResponse(_next(data.get("r")), status_code=303)
+        response = RedirectResponse(safe_next(data.get("r")), status_code=303)
         await self._sessions.sign_in(response, request, user_id)
         log.info("signed in %s", mask_address(data.get("a", "")))
         return response
@@ -164,7 +167,7 @@ class _Discussion:
     async def logout(self, request: Request) -> Response:
         lang = pick_language(request)
         form = await request.form(max_files=0, max_fields=5)
-        next_path = _next(_field(form, "next"))
+        next_path = safe_next(_field(form, "next"))
         if (refused := self._csrf(request, form, lang, next_path)) is not None:
             return refused
         response = RedirectResponse(next_path, status_code=303)
@@ -264,8 +267,8 @@ class _Discussion:
 
     def _login_page(self, request: Request, lang: str, *, next_path: str, error: str = "", sent: str = "",
                     status: int = 200) -> Response:
-        return self._render(request, "login.html", lang, {"next": next_path, "error": error, "sent": sent},
-                            status=status)
+        return self._render(request, "login.html", lang, {"next": next_path, "error": error, "sent": sent,
+                                                          "slack": self._slack}, status=status)
 
     def _render(self, request: Request, name: str, lang: str, context: dict[str, Any], *,
                 status: int = 200) -> Response:
@@ -299,7 +302,7 @@ def _lang(form: FormData, fallback: str) -> str:
     return value if isinstance(value, str) and value in LANGUAGES else fallback
 
 
-def _next(value: str | None) -> str:
+def safe_next(value: str | None) -> str:
     """A same-site path to return to; anything else (other hosts, ``//``, odd characters) means the front page."""
     if value and _NEXT.fullmatch(value) and not value.startswith("//"):
         return value

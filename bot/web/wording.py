@@ -144,6 +144,9 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "login_bad_address": "That email address doesn't look right. Please check it.",
         "login_too_many": "Too many sign-in links were asked for. Please try again in an hour.",
         "login_send_failed": "We couldn't send the mail just now. Please try again in a few minutes.",
+        "login_or": "or",
+        "login_slack": "Sign in with Slack",
+        "login_slack_failed": "Signing in with Slack didn't work. Please try again, or ask for a link by email.",
     },
     "ja": {
         "site_name": "AIToday",
@@ -261,6 +264,11 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "login_bad_address": "メールアドレスの形式が正しくありません。ご確認ください。",
         "login_too_many": "ログインリンクの依頼が多すぎます。1時間後にもう一度お試しください。",
         "login_send_failed": "ただいまメールを送信できません。数分後にもう一度お試しください。",
+        "login_or": "または",
+        "login_slack": "Slack でログイン",
+        "login_slack_failed": (
+            "Slack でのログインに失敗しました。もう一度お試しいただくか、メールでリンクをお送りください。"
+        ),
     },
 }
 

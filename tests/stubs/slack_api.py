@@ -15,6 +15,7 @@ Everything accepted is recorded in ``posts`` (in order) so tests assert what a r
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 from collections import deque
@@ -62,6 +63,11 @@ class SlackApiStub:
     posts: list[Post] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     oauth_codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Sign in with Slack: authorization code -> the userInfo claims it stands for; ``oidc_client`` is the
+    #: (client id, secret) pair ``openid.connect.token`` accepts, by HTTP Basic auth or in the form body.
+    oidc_codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    oidc_client: tuple[str, str] = ("", "")
+    _oidc_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
     hook_messages: list[dict[str, Any]] = field(default_factory=list)
     _script: deque[ScriptedFailure] = field(default_factory=deque)
     _runner: web.AppRunner | None = None
@@ -119,6 +125,11 @@ class SlackApiStub:
         args = await _arguments(request)
         if method == "oauth.v2.access":
             return self._oauth(args)
+        if method == "openid.connect.token":
+            return self._oidc_token(request, args)
+        if method == "openid.connect.userInfo":
+            claims = self._oidc_tokens.get(request.headers.get("Authorization", "").removeprefix("Bearer ").strip())
+            return _ok(claims) if claims is not None else _error("invalid_auth")
         token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip() or str(args.get("token", ""))
         if not token:
             return _error("not_authed")
@@ -179,6 +190,18 @@ class SlackApiStub:
         if str(args.get("include_locale", "")).lower() not in ("true", "1"):
             user.pop("locale", None)
         return _ok({"user": user})
+
+    def _oidc_token(self, request: web.Request, args: dict[str, Any]) -> web.Response:
+        basic = "Basic " + base64.b64encode(":".join(self.oidc_client).encode()).decode()
+        in_body = (str(args.get("client_id", "")), str(args.get("client_secret", ""))) == self.oidc_client
+        if request.headers.get("Authorization", "") != basic and not in_body:
+            return _error("invalid_client_id")
+        claims = self.oidc_codes.pop(str(args.get("code", "")), None)  # a code works once
+        if claims is None:
+            return _error("invalid_code")
+        token = f"xoxp-oidc-{len(self._oidc_tokens) + 1}"
+        self._oidc_tokens[token] = claims
+        return _ok({"access_token": token, "token_type": "Bearer", "id_token": "not.checked.here"})
 
     def _oauth(self, args: dict[str, Any]) -> web.Response:
         code = str(args.get("code", ""))
