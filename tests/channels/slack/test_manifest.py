@@ -22,3 +22,6 @@ def test_manifest_matches_the_app() -> None:
     urls = {command["url"], settings["event_subscriptions"]["request_url"], settings["interactivity"]["request_url"]}
     assert {u.split("://", 1)[1].split("/", 1)[1] for u in urls} == {"slack/events"}
     assert manifest["oauth_config"]["redirect_urls"][0].endswith("/slack/oauth_redirect")
+    # Sign in with Slack (bot/web/slack_login.py): its callback and the OpenID scopes it asks for
+    assert manifest["oauth_config"]["redirect_urls"][1].endswith("/login/slack/callback")
+    assert manifest["oauth_config"]["scopes"]["user"] == ["openid", "profile"]
