@@ -22,7 +22,7 @@ import hmac
 import logging
 import re
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from email_validator import EmailNotValidError, validate_email
 from starlette.datastructures import FormData
@@ -52,7 +52,10 @@ from bot.web.stories import Draft, StoryPages, story_path
 from bot.web.templating import PageRenderer
 from bot.web.wording import page_text, pick_language
 from channels.base import ChannelError, TransientError
-from channels.mail.channel import MailChannel, mask_address
+from channels.mail import mask_address
+
+if TYPE_CHECKING:
+    from channels.mail.channel import MailChannel
 
 __all__ = ["LoginLimits", "routes", "safe_next"]
 
@@ -260,6 +263,8 @@ class _Discussion:
         return await self._session_store.allow_request(kind, digest, limit, window)
 
     def _mail(self) -> MailChannel:
+        from channels.mail.channel import MailChannel  # the SMTP client only once a mail is sent
+
         channel = self._services.channels.get("email")
         if not isinstance(channel, MailChannel):
             raise TransientError("the email channel is not configured")

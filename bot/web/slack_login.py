@@ -26,7 +26,6 @@ from bot.store.sessions import SessionStore
 from bot.web.discussion import safe_next
 from bot.web.session import WebSessions
 from channels.base import TransientError
-from channels.slack.oidc import SlackSignInFailed, authorize_url, identify
 
 __all__ = ["routes", "slack_sign_in_enabled"]
 
@@ -48,6 +47,8 @@ def routes(services: Services) -> list[BaseRoute]:
     async def start(request: Request) -> Response:
         if not enabled:
             raise HTTPException(404)
+        from channels.slack.oidc import authorize_url  # slack_sdk only once someone signs in with Slack
+
         state = secrets.token_urlsafe(24)
         await store.put_state(state, safe_next(request.query_params.get("next")))
         url = authorize_url(settings.slack_api_url, client_id=str(settings.slack_client_id),
@@ -57,6 +58,8 @@ def routes(services: Services) -> list[BaseRoute]:
     async def callback(request: Request) -> Response:
         if not enabled or settings.slack_client_secret is None:
             raise HTTPException(404)
+        from channels.slack.oidc import SlackSignInFailed, identify
+
         next_path = await store.take_state(request.query_params.get("state", ""))
         code = request.query_params.get("code", "")
         if next_path is None or not code or len(code) > 500:
