@@ -85,7 +85,6 @@ __all__ = [
     "pacing_bucket",
     "sample_edition",
     "scheduler_lease",
-    "sent_marker",
     "session",
     "shard_dead",
     "shard_of",

@@ -23,8 +23,8 @@ from starlette.staticfiles import StaticFiles
 
 from bot.app import Services
 from bot.conversation.i18n import LANGUAGES
-from bot.store.edition_store import EditionStore
 from bot.store.comments import CommentStore
+from bot.store.edition_store import EditionStore
 from bot.store.sessions import SessionStore
 from bot.web.session import WebSessions
 from bot.web.templating import STATIC_DIR, PageRenderer
