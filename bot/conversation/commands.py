@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import ClassVar
 
-from bot.conversation.i18n import t
+from bot.conversation.i18n import days_text, t
 from bot.conversation.linking import GROUP_COMMANDS, Linking
 from bot.conversation.parser import Command, CommandError, looks_japanese, parse_command
 from bot.conversation.phrases import Understanding, understand
@@ -112,7 +112,7 @@ class CommandHandler:
             if not reply.ok:
                 failed.append(reply.text)
         sub = await self._store.get(identity) or Subscription(identity=identity)
-        summary = t(language, "understood_summary", days=self._days_text(sub, language), time=_hhmm(sub),
+        summary = t(language, "understood_summary", days=days_text(language, sub.weekdays), time=_hhmm(sub),
                     tz=sub.timezone, topics=_join(sub.topics, t(language, "topics_none")))
         text = t(language, "understood", summary=summary)
         if failed:
@@ -120,15 +120,6 @@ class CommandHandler:
         return self._reply(text + self._hint(sub, language), language, changed=changed, command="understood",
                            ok=not failed)
 
-    @staticmethod
-    def _days_text(sub: Subscription, language: str) -> str:
-        days = sorted(sub.weekdays)
-        if len(days) == 7:
-            return t(language, "days_daily")
-        if days == [0, 1, 2, 3, 4]:
-            return t(language, "days_weekdays")
-        names = t(language, "day_names").split(",")
-        return ", ".join(names[day] for day in days)
 
     def _reply(self, text: str, language: str, *, changed: bool = False, command: str = "", ok: bool = True) -> Reply:
         if len(text) > MAX_REPLY:
@@ -237,7 +228,8 @@ class CommandHandler:
     async def _cmd_days(self, identity: Identity, command: Command, language: str) -> Reply:
         days = frozenset(int(value) for value in command.values)
         sub = await self._change(identity, lambda s: s.with_changes(weekdays=days), language_hint=language)
-        text = t(language, "days_set", days=self._days_text(sub, language), next=await self._with_next(sub, language))
+        next_at = await self._with_next(sub, language)
+        text = t(language, "days_set", days=days_text(language, sub.weekdays), next=next_at)
         return self._reply(text + self._hint(sub, language), language, changed=True, command="days")
 
     async def _cmd_link(self, identity: Identity, command: Command, language: str) -> Reply:
@@ -354,7 +346,7 @@ class CommandHandler:
             status=status,
             time=_hhmm(sub),
             tz=sub.timezone,
-            days=self._days_text(sub, language),
+            days=days_text(language, sub.weekdays),
             language={"en": "English", "ja": "日本語"}.get(sub.effective_language, sub.effective_language),
             topics=_join(sub.topics, t(language, "topics_none")),
             muted=_join(sub.muted_sources, t(language, "sources_none")),

@@ -7,9 +7,9 @@ parameter renders as empty rather than raising (a reply must never fail to rende
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
-__all__ = ["LANGUAGES", "MESSAGES", "t"]
+__all__ = ["LANGUAGES", "MESSAGES", "days_text", "t"]
 
 LANGUAGES = ("en", "ja")
 
@@ -261,3 +261,14 @@ def t(language: str, message_id: str, /, **params: object) -> str:
     template = table.get(message_id) or MESSAGES["en"].get(message_id, message_id)
     values = _Lenient({k: str(v) for k, v in params.items()})
     return string.Formatter().vformat(template, (), values)
+
+
+def days_text(language: str, weekdays: Collection[int]) -> str:
+    """The days a reader gets a digest on, as a reply says them: "every day", "Monday to Friday", "Mon, Wed"."""
+    days = sorted(weekdays)
+    if len(days) == 7:
+        return t(language, "days_daily")
+    if days == [0, 1, 2, 3, 4]:
+        return t(language, "days_weekdays")
+    names = t(language, "day_names").split(",")
+    return ", ".join(names[day] for day in days)
