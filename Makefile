@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test lint demo browser clean
+.PHONY: run test lint demo browser check-fresh clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,11 +32,24 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-test: $(STAMP) browser
+test: $(STAMP) browser check-fresh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -q
+
+# A new user's first minutes: a clone with no ../shared beside it, a new venv installing with the pip it ships
+# (no upgrade: that pip must do), then the command line answers. Clones what is committed (HEAD).
+check-fresh:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	git clone -q "$$(git rev-parse --show-toplevel)" "$$tmp/aitoday"; \
+	$(PYTHON) -m venv "$$tmp/aitoday/.venv"; \
+	echo "check-fresh: $$("$$tmp/aitoday/.venv/bin/pip" --version | cut -d' ' -f1-2), installing a clone in $$tmp"; \
+	if ! (cd "$$tmp/aitoday" && .venv/bin/pip install -q --no-compile -e . >"$$tmp/pip.log" 2>&1); then \
+		cat "$$tmp/pip.log"; echo "check-fresh: the install failed"; exit 1; fi; \
+	cd "$$tmp/aitoday" && .venv/bin/aitoday --help >/dev/null && \
+	.venv/bin/aitoday --data-dir "$$tmp/data" chat --as telegram:42 help >/dev/null && \
+	echo "check-fresh: aitoday --help and aitoday chat answer in a fresh clone"
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -37,9 +37,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.app import Services
-from bot.content.editions import build_edition, latest_edition
+from bot.content.editions import latest_edition
 from bot.content.ingest_run import run_ingest
-from bot.conversation.i18n import LANGUAGES
 from bot.delivery.worker import run_worker
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
@@ -164,10 +163,8 @@ async def run_pipeline(runtime: Runtime, *, feeds: SampleFeeds | None = None, da
     if feeds is None:
         async with SampleFeeds() as own:
             return await run_pipeline(runtime, feeds=own, day=day)
-    report = await run_ingest(runtime, sources=feeds.sources(), force=True)
-    today = day or datetime.now(UTC).date()
-    editions = {lang: await build_edition(runtime, today, lang) for lang in LANGUAGES}
-    return DemoEditions(report=report, editions=editions)
+    made = await run_ingest(runtime, sources=feeds.sources(), force=True, day=day)  # the scheduler's own path
+    return DemoEditions(report=made.report, editions=made.editions)
 
 
 async def deliver_to_demo_readers(services: Services, *, wait_seconds: float = 30.0) -> dict[str, str]:

@@ -100,6 +100,7 @@ __all__ = [
     "slack_team_subs",
     "source_state",
     "sources_added",
+    "sources_moved",
     "sources_removed",
     "story_comments",
     "subscription",
@@ -192,6 +193,11 @@ def sources_added() -> str:
 def sources_removed() -> str:
     """set of source ids the operator removed from the OPML list."""
     return f"{PREFIX}:{{src}}:sources:removed"
+
+
+def sources_moved() -> str:
+    """hash source id -> {"from", "to", "at"} JSON: feeds that moved for good (a confirmed 301/308)."""
+    return f"{PREFIX}:{{src}}:sources:moved"
 
 
 def source_state(source_id: str) -> str:

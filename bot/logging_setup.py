@@ -89,8 +89,12 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging(settings: Settings, *, verbose: bool = False, stream: Any = None) -> None:
-    """Install one handler on the root logger for the settings' format; uvicorn's loggers propagate to it."""
+def configure_logging(settings: Settings, *, level: int = logging.INFO, stream: Any = None) -> None:
+    """Install one handler on the root logger for the settings' format; uvicorn's loggers propagate to it.
+
+    ``level`` is the root's: the CLI passes WARNING for one-shot commands, INFO for the long-running roles
+    and ``-v``, DEBUG for ``-vv``. HTTP client chatter stays at WARNING unless DEBUG was asked for.
+    """
     handler = logging.StreamHandler(stream or sys.stderr)
     if settings.log_format == "json":
         handler.setFormatter(JsonFormatter())
@@ -101,10 +105,10 @@ def configure_logging(settings: Settings, *, verbose: bool = False, stream: Any 
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.setLevel(level)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
     for noisy in ("httpx", "httpcore", "apscheduler.executors.default", "apscheduler.scheduler"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+        logging.getLogger(noisy).setLevel(logging.DEBUG if level <= logging.DEBUG else logging.WARNING)

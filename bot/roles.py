@@ -1,9 +1,18 @@
-"""The long-running roles: web, scheduler, worker, and ``run`` (all of them in one process)."""
+"""The long-running roles: web, scheduler, worker, and ``run`` (all of them in one process).
+
+Stopping: the CLI turns SIGINT and SIGTERM into a cancel of its main task (``bot.cli._signals``), which lands
+here. The web server then drains (uvicorn's own shutdown: stop accepting, finish requests), the scheduler's
+running job is cancelled and awaited, the worker's tasks are cancelled until they end, and only then does
+the caller close Redis. uvicorn does not install signal handlers of its own (``_Server``): one owner, so a
+signal is handled once, the same way for every role.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Iterator
 
 import uvicorn
 
@@ -14,6 +23,25 @@ from bot.web.app import create_app
 __all__ = ["serve_roles"]
 
 log = logging.getLogger("aitoday")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its signal handlers: the CLI owns SIGINT/SIGTERM and cancels ``serve_roles``."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def _serve_web(server: uvicorn.Server) -> None:
+    """Serve until cancelled, then let uvicorn drain (its shutdown logs "Finished server process")."""
+    serving = asyncio.create_task(server.serve())
+    try:
+        await asyncio.shield(serving)
+    except asyncio.CancelledError:
+        server.should_exit = True
+        await serving
+        raise
 
 
 async def serve_roles(services: Services, *, web: bool, scheduler: bool, worker: bool,
@@ -42,12 +70,12 @@ async def serve_roles(services: Services, *, web: bool, scheduler: bool, worker:
             log.info("listening on http://%s:%d/ (public URL %s)", host, port, settings.public_url)
             config = uvicorn.Config(create_app(services), host=host, port=port, log_level="info",
                                     lifespan="off", access_log=False, log_config=None)  # bot.logging_setup
-            await uvicorn.Server(config).serve()
+            await _serve_web(_Server(config))
         else:
             await asyncio.Event().wait()
     finally:
         if sched is not None:
-            sched.shutdown()
+            await sched.stop()
         await _stop(tasks)
 
 

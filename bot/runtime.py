@@ -8,6 +8,7 @@ data dir. Every role (web, worker, scheduler, CLI) opens one ``Runtime`` and pas
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -36,6 +37,19 @@ def _check(url: str) -> None:
         check_server(client)
 
 
+async def _start(embedded: EmbeddedRedis) -> str:
+    """Start the embedded server in a thread. A stop (cancel) while it starts lets the start finish and then
+    stops the server: a cancelled await alone would leave the thread to start a redis-server nobody stops."""
+    starting = asyncio.ensure_future(asyncio.to_thread(embedded.start))
+    try:
+        return await asyncio.shield(starting)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await starting
+        await asyncio.to_thread(embedded.stop)
+        raise
+
+
 @asynccontextmanager
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """Open Redis (starting the embedded server when no URL is set) and close it on exit."""
@@ -45,7 +59,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         await asyncio.to_thread(_check, url)
     else:
         embedded = EmbeddedRedis(settings.data_dir)
-        url = await asyncio.to_thread(embedded.start)
+        url = await _start(embedded)
     client = aioredis.Redis.from_url(url, decode_responses=True)
     try:
         yield Runtime(settings=settings, redis=client, redis_url=url, embedded=embedded)

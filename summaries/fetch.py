@@ -47,7 +47,9 @@ from summaries.errors import (
 )
 from summaries.ssrf import AddressPolicy, GuardedBackend
 
-__all__ = ["FEED_ACCEPT", "PAGE_ACCEPT", "FetchLimits", "FetchResult", "Fetcher", "parse_retry_after"]
+__all__ = [
+    "FEED_ACCEPT", "PAGE_ACCEPT", "PERMANENT_REDIRECTS", "FetchLimits", "FetchResult", "Fetcher", "parse_retry_after",
+]
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml, "
@@ -86,10 +88,23 @@ class FetchResult:
     wire_bytes: int = 0
     elapsed: float = 0.0
     headers: Mapping[str, str] = field(default_factory=dict)
+    #: Where the feed says it has moved for good: the address after the redirects that open the chain, as
+    #: long as they are permanent (301, 308); None when the first hop answered or was temporary (302, 307).
+    moved_to: str | None = None
 
     @property
     def not_modified(self) -> bool:
         return self.status == 304
+
+
+#: Redirects that say "use the new address from now on" (RFC 9110 §15.4).
+PERMANENT_REDIRECTS = frozenset({301, 308})
+
+
+@dataclass(frozen=True, slots=True)
+class _Redirect:
+    status: int
+    location: str
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -257,24 +272,29 @@ class Fetcher:
         seen: set[str] = set()
         current = url
         deadline: list[float] = []  # set when the first hop gets its slots; covers every later hop
+        moved_to: str | None = None
+        permanent = True  # every hop so far was a permanent redirect
         for _hop in range(self.limits.max_redirects + 1):
             seen.add(current)
             result = await self._one_hop(
                 current, etag=etag, last_modified=last_modified, accept=accept, deadline=deadline
             )
             if isinstance(result, FetchResult):
-                return replace(result, elapsed=time.perf_counter() - started)
-            target = urljoin(current, result)
+                return replace(result, elapsed=time.perf_counter() - started, moved_to=moved_to)
+            target = urljoin(current, result.location)
             _check_url(target)
             if target in seen:
                 raise TooManyRedirects(f"redirect loop at {target}")
+            permanent = permanent and result.status in PERMANENT_REDIRECTS
+            if permanent:
+                moved_to = target
             current = target
         raise TooManyRedirects(f"more than {self.limits.max_redirects} redirects from {url}")
 
     async def _one_hop(
         self, url: str, *, etag: str | None, last_modified: str | None, accept: str, deadline: list[float]
-    ) -> FetchResult | str:
-        """One request; returns the result, or the Location to follow.
+    ) -> FetchResult | _Redirect:
+        """One request; returns the result, or the redirect to follow.
 
         The total deadline starts once the first hop holds its slots (waiting for a busy origin is not the
         server's fault) and bounds the whole redirect chain.
@@ -301,7 +321,7 @@ class Fetcher:
             except httpx.TransportError as exc:
                 raise ConnectFailed(f"{type(exc).__name__}: {exc}"[:300]) from exc
 
-    async def _request(self, url: str, headers: dict[str, str]) -> FetchResult | str:
+    async def _request(self, url: str, headers: dict[str, str]) -> FetchResult | _Redirect:
         request = self._client.build_request("GET", url, headers=headers)
         response = await self._client.send(request, stream=True)
         try:
@@ -310,7 +330,7 @@ class Fetcher:
                 location = response.headers.get("Location")
                 if not location:
                     raise HTTPStatus(status, f"HTTP {status} without Location")
-                return str(location)
+                return _Redirect(status, str(location))
             if status == 304:
                 return FetchResult(
                     url=url,

@@ -34,6 +34,7 @@ from summaries.parse import PARSE_TIMEOUT, parse_feed_async
 from summaries.ports import ArticleStore, SourceState, SourceStateStore
 
 __all__ = [
+    "MOVE_AFTER",
     "IngestOptions",
     "IngestReport",
     "Ingestor",
@@ -85,6 +86,12 @@ class SourceOutcome:
     bytes: int = 0
     elapsed: float = 0.0
     parser: str = ""
+    #: Set when this run confirmed a permanent move: the new feed URL, to be stored in place of the old.
+    moved_to: str = ""
+
+
+#: A permanent redirect moves a source once the new address has answered this many fetches in a row.
+MOVE_AFTER = 2
 
 
 @dataclass(slots=True)
@@ -115,10 +122,17 @@ class IngestReport:
 
 def next_state_after_success(
     state: SourceState, *, now: datetime, etag: str | None, last_modified: str | None, items: int, new: int,
-    size: int,
+    size: int, moved_to: str | None = None,
 ) -> SourceState:  # fmt: skip
-    """Healthy again: failures reset, validators replaced (kept when a 304 did not resend them)."""
+    """Healthy again: failures reset, validators replaced (kept when a 304 did not resend them).
+
+    ``moved_to`` (a permanent redirect's target, ``FetchResult.moved_to``) counts one more answer in a row
+    from that address; any other answer starts the count again. Temporary redirects never get here.
+    """
+    seen = state.moved_seen + 1 if moved_to and moved_to == state.moved_to else (1 if moved_to else 0)
     return state.evolve(
+        moved_to=moved_to or "",
+        moved_seen=seen,
         etag=etag or state.etag,
         last_modified=last_modified or state.last_modified,
         status="ok",
@@ -231,9 +245,10 @@ class Ingestor:
         result = await self._fetcher.fetch(source.feed_url, etag=state.etag, last_modified=state.last_modified)
         if result.not_modified:
             new_state = next_state_after_success(
-                state, now=now, etag=result.etag, last_modified=result.last_modified, items=0, new=0, size=0
+                state, now=now, etag=result.etag, last_modified=result.last_modified, items=0, new=0, size=0,
+                moved_to=result.moved_to,
             )
-            return SourceOutcome(source, "not_modified"), new_state
+            return SourceOutcome(source, "not_modified", moved_to=_confirmed_move(new_state)), new_state
         feed = await parse_feed_async(
             result.body, url=result.url, charset=result.charset, budget=self._options.parse_budget
         )
@@ -241,10 +256,11 @@ class Ingestor:
         report.new_articles.extend(stored)
         new_state = next_state_after_success(
             state, now=now, etag=result.etag, last_modified=result.last_modified, items=len(feed.items),
-            new=len(stored), size=result.wire_bytes,
+            new=len(stored), size=result.wire_bytes, moved_to=result.moved_to,
         )  # fmt: skip
         outcome = SourceOutcome(
-            source, "ok", items=len(feed.items), new=len(stored), bytes=result.wire_bytes, parser=feed.parser
+            source, "ok", items=len(feed.items), new=len(stored), bytes=result.wire_bytes, parser=feed.parser,
+            moved_to=_confirmed_move(new_state),
         )
         return outcome, new_state
 
@@ -281,6 +297,11 @@ class Ingestor:
         for i, article in zip(wanted, enriched, strict=True):
             out[i] = (article, out[i][1])
         return out
+
+
+def _confirmed_move(state: SourceState) -> str:
+    """The new feed URL once a permanent redirect has answered ``MOVE_AFTER`` fetches in a row, else ""."""
+    return state.moved_to if state.moved_to and state.moved_seen >= MOVE_AFTER else ""
 
 
 def _normalize_all(

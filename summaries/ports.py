@@ -50,7 +50,9 @@ class SourceState:
 
     ``status`` is ``new`` (never fetched), ``ok``, ``failing`` (recent failures, backing off) or
     ``unhealthy`` (failed ``unhealthy_after`` times in a row). ``retry_at`` is when the next attempt may be
-    made (backoff or ``Retry-After``); None means "at the next run".
+    made (backoff or ``Retry-After``); None means "at the next run". ``moved_to`` is the address a permanent
+    redirect pointed to and ``moved_seen`` how many fetches in a row it answered there (``summaries.ingest``
+    moves the source once that reaches two).
     """
 
     etag: str | None = None
@@ -65,6 +67,8 @@ class SourceState:
     items: int = 0
     new_items: int = 0
     bytes: int = 0
+    moved_to: str = ""
+    moved_seen: int = 0
     extra: dict[str, str] = field(default_factory=dict)
 
     def to_fields(self) -> dict[str, str]:
@@ -79,6 +83,8 @@ class SourceState:
             "bytes": str(self.bytes),
             "etag": self.etag or "",
             "last_modified": self.last_modified or "",
+            "moved_to": self.moved_to,
+            "moved_seen": str(self.moved_seen),
         }
         for name in ("last_attempt", "last_success", "retry_at"):
             value: datetime | None = getattr(self, name)
@@ -113,6 +119,8 @@ class SourceState:
             items=_int("items"),
             new_items=_int("new_items"),
             bytes=_int("bytes"),
+            moved_to=data.get("moved_to") or "",
+            moved_seen=_int("moved_seen"),
         )
 
     def evolve(self, **changes: Any) -> SourceState:

@@ -16,10 +16,11 @@ Teredo) are judged by the IPv4 address they carry.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
+import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpcore
@@ -114,6 +115,59 @@ def _getaddrinfo(host: str, port: int) -> list[str]:
     return [str(info[4][0]).split("%", 1)[0] for info in infos]
 
 
+def _consume(future: asyncio.Future[list[str]]) -> None:
+    """Mark a lookup's failure as seen. A lookup outlives the fetch that started it (that fetch timed out, or
+    the run ended): asyncio would log each such failure as "Future exception was never retrieved"."""
+    if not future.cancelled():
+        future.exception()
+
+
+class _DaemonResolver:
+    """``getaddrinfo`` on at most ``limit`` daemon threads, answered into asyncio futures.
+
+    Daemon threads because a lookup cannot be cancelled: without a network the resolver may sit for 20 s in a
+    lookup nobody waits for any more, and a non-daemon pool (``ThreadPoolExecutor``) would hold the process's
+    exit, and a stop, until it gave up.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._slots = threading.BoundedSemaphore(limit)
+        self._closed = False
+
+    def lookup(self, host: str, port: int) -> asyncio.Future[list[str]]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[str]] = loop.create_future()
+        future.add_done_callback(_consume)
+
+        def settle(result: list[str] | None, error: BaseException | None) -> None:
+            if future.done():
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result or [])
+
+        def work() -> None:
+            with self._slots:
+                result: list[str] | None = None
+                error: BaseException | None = None
+                if self._closed:
+                    error = OSError("resolver closed")
+                else:
+                    try:
+                        result = _getaddrinfo(host, port)
+                    except (OSError, UnicodeError) as exc:
+                        error = exc
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits any more
+                loop.call_soon_threadsafe(settle, result, error)
+
+        threading.Thread(target=work, name="aitoday-dns", daemon=True).start()
+        return future
+
+    def close(self) -> None:
+        self._closed = True
+
+
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """httpcore network backend that vets the address of every TCP connection before opening it."""
 
@@ -121,7 +175,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         self._policy = policy
         # Lookups get their own threads (the default executor has cpu+4 and parsing uses it) and are shared
         # for the backend's life, one ingest run: 45 of the bundled sources live on one host.
-        self._resolver = ThreadPoolExecutor(max_workers=resolvers, thread_name_prefix="aitoday-dns")
+        self._resolver = _DaemonResolver(resolvers)
         self._lookups: dict[tuple[str, int], asyncio.Future[list[str]]] = {}
 
     async def resolve(self, host: str, port: int) -> list[str]:
@@ -139,7 +193,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         key = (host.lower(), port)
         lookup = self._lookups.get(key)
         if lookup is None:
-            lookup = asyncio.get_running_loop().run_in_executor(self._resolver, _getaddrinfo, host, port)
+            lookup = self._resolver.lookup(host, port)
             self._lookups[key] = lookup
         try:
             addresses = await asyncio.shield(lookup)  # one caller's timeout must not cancel the others' lookup
@@ -148,7 +202,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         return self._policy.vet(host, addresses)
 
     def close(self) -> None:
-        self._resolver.shutdown(wait=False, cancel_futures=True)
+        self._resolver.close()
 
     async def connect_tcp(
         self,

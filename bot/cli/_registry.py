@@ -4,6 +4,11 @@ Each module exposes ``register(subparsers)`` adding its verbs with ``set_default
 ``async def handler(args, runtime: bot.runtime.Runtime) -> int``. A verb that must not open Redis sets
 ``needs_runtime=False`` and its handler receives ``(args, settings)`` instead. A channel's verbs come from its
 ``ChannelEntry.cli`` (``channels.registry``): adding a channel adds no line here.
+
+Keep the verb modules light: at module level they import argparse and ``bot.cli._types`` only; settings,
+Redis, rich, a channel's SDK, feedparser and trafilatura are imported inside the handler that uses them, so
+``aitoday --help`` and ``aitoday chat`` load none of it (``tests/bot/cli/test_quick.py`` fails otherwise).
+A channel's own verbs (``line setup``, ``telegram setup``) follow the same rule.
 """
 
 from __future__ import annotations

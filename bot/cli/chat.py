@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from bot.app import build_services
 from bot.cli._types import Subparsers
-from bot.runtime import Runtime
-from bot.store.models import Identity, IdentityError
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 __all__ = ["register"]
 
@@ -26,19 +27,24 @@ def register(sub: Subparsers) -> None:
 
 
 async def _chat(args: argparse.Namespace, runtime: Runtime) -> int:
+    from bot.app import build_services
+    from bot.store.models import Identity, IdentityError
+
     try:
         identity = Identity.parse(args.identity)
     except IdentityError as exc:
         print(f"aitoday chat: --as: {exc}", file=sys.stderr)
         return 2
-    services = build_services(runtime)
+    services = build_services(runtime, entries=())  # a command needs no channel, so no SDK is loaded
     reply = await services.commands.handle(identity, args.text)
     print(reply.text)
     return 0
 
 
 async def _subscribers(args: argparse.Namespace, runtime: Runtime) -> int:
-    services = build_services(runtime)
+    from bot.app import build_services
+
+    services = build_services(runtime, entries=())
     rows = []
     async for sub in services.store.all():
         next_at = await services.store.next_send_of(sub.identity)

@@ -12,13 +12,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.cli._types import Subparsers
-from bot.delivery.queue import DeadLetter, DeliveryQueue
-from bot.runtime import Runtime
-from bot.store.delivery_log import DeliveryLog
-from bot.store.models import Identity, IdentityError
-from bot.store.subscriptions import SubscriptionStore
+
+if TYPE_CHECKING:
+    from bot.delivery.queue import DeadLetter
+    from bot.runtime import Runtime
+    from bot.store.models import Identity
 
 __all__ = ["register"]
 
@@ -41,6 +42,9 @@ def _table(rows: Sequence[tuple[str, ...]], header: tuple[str, ...]) -> None:
 
 
 async def _deliveries(args: argparse.Namespace, runtime: Runtime) -> int:
+    from bot.delivery.queue import DeliveryQueue
+    from bot.store.models import Identity, IdentityError
+
     identity: Identity | None = None
     if args.identity:
         try:
@@ -60,6 +64,8 @@ async def _deliveries(args: argparse.Namespace, runtime: Runtime) -> int:
         await _print_dead(runtime, letters)
         return 0
     if identity is not None:
+        from bot.store.delivery_log import DeliveryLog
+
         entries = await DeliveryLog(runtime.redis).read(identity.sid)
         rows = [(e.at.strftime("%Y-%m-%d %H:%M:%S"), e.channel, e.outcome.value, e.delivery,
                  e.provider_message_id or "-", "late" if e.late else "", e.detail) for e in entries]
@@ -76,6 +82,8 @@ async def _print_dead(runtime: Runtime, letters: list[DeadLetter]) -> None:
     if not letters:
         print("no dead letters")
         return
+    from bot.store.subscriptions import SubscriptionStore
+
     store = SubscriptionStore(runtime.redis)
     rows = []
     for letter in letters:
@@ -88,6 +96,8 @@ async def _print_dead(runtime: Runtime, letters: list[DeadLetter]) -> None:
 
 
 async def _print_queue(runtime: Runtime) -> None:
+    from bot.delivery.queue import DeliveryQueue
+
     sizes = await DeliveryQueue(runtime.redis).sizes()
     print(f"stream entries: {sizes.entries} (pending: {sizes.pending}) · waiting to retry: {sizes.retrying}"
           f" · dead letters: {sizes.dead_letters}")

@@ -10,17 +10,25 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.table import Table
-
-from bot.app import open_services
 from bot.cli._types import Subparsers
-from bot.demo import DEMO_READERS, SampleFeeds, deliver_to_demo_readers, demo_settings, run_pipeline
-from bot.roles import serve_roles
-from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from bot.demo import SampleFeeds
+    from bot.settings import Settings
 
 __all__ = ["register"]
+
+
+def _preload() -> None:
+    """What the demo imports, loaded by ``bot.cli.main`` before the event loop starts."""
+    import bot.app
+    import bot.demo
+    import bot.roles
+    import bot.web.app  # noqa: F401
 
 
 def register(sub: Subparsers) -> None:
@@ -29,10 +37,15 @@ def register(sub: Subparsers) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     parser.add_argument("--no-serve", action="store_true", help="stop after delivering instead of serving")
-    parser.set_defaults(handler=_demo, needs_runtime=False)
+    parser.set_defaults(handler=_demo, needs_runtime=False, log_info=True,
+                        preload=_preload)
 
 
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.console import Console
+
+    from bot.demo import SampleFeeds, demo_settings
+
     console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
     started = time.monotonic()
     local = f"http://localhost:{args.port}"
@@ -50,6 +63,12 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _run(args: argparse.Namespace, settings: Settings, feeds: SampleFeeds, console: Console,
                started: float, local: str) -> int:
+    from rich.table import Table
+
+    from bot.app import open_services
+    from bot.demo import DEMO_READERS, deliver_to_demo_readers, run_pipeline
+    from bot.roles import serve_roles
+
     async with open_services(settings) as services:
         made = await run_pipeline(services.runtime, feeds=feeds)
         report = made.report

@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from bot.cli._types import Subparsers
-from bot.content.editions import build_edition
-from bot.runtime import Runtime
-from summaries.edition import relative_age
-from summaries.models import Edition, Story
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+    from summaries.models import Edition, Story
 
 __all__ = ["register", "render_text"]
 
@@ -46,6 +47,8 @@ def register(sub: Subparsers) -> None:
 
 
 async def _edition(args: argparse.Namespace, runtime: Runtime) -> int:
+    from bot.content.editions import build_edition
+
     now = datetime.now(UTC)
     edition = await build_edition(runtime, args.date or now.date(), args.lang, now=now)
     if args.json:
@@ -56,6 +59,8 @@ async def _edition(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def _story(index: int, story: Story, edition: Edition, now: datetime) -> list[str]:
+    from summaries.edition import relative_age
+
     happened, matters, watch, topics, also, minutes, *_ = _LABELS.get(edition.language, _LABELS["en"])
     byline = " · ".join(
         part

@@ -1,18 +1,21 @@
-"""``aitoday ingest``: fetch every enabled source once, with a progress bar and a closing summary table."""
+"""``aitoday ingest``: fetch every enabled source once, with a progress bar and a closing summary table.
+
+It runs ``bot.content.ingest_run.run_ingest``, the scheduler's own path, so it also rebuilds today's editions.
+Without a network the run ends with its table and one line saying so, not one line per source.
+"""
 
 from __future__ import annotations
 
 import argparse
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from bot.cli._types import Subparsers
-from bot.content.ingest_run import run_ingest
-from bot.runtime import Runtime
-from bot.store.source_edits import SourceList
-from summaries.ingest import IngestReport, SourceOutcome
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from bot.runtime import Runtime
+    from summaries.ingest import IngestReport, SourceOutcome
 
 __all__ = ["register", "summary_table"]
 
@@ -41,6 +44,8 @@ def _human_bytes(size: int) -> str:
 
 def summary_table(report: IngestReport) -> Table:
     """The closing table: sources by outcome (failures by class), new articles, bytes and time."""
+    from rich.table import Table
+
     table = Table(title="ingest summary", show_header=True, header_style="bold")
     table.add_column("outcome")
     table.add_column("sources", justify="right")
@@ -58,6 +63,12 @@ def summary_table(report: IngestReport) -> Table:
 
 
 async def _ingest(args: argparse.Namespace, runtime: Runtime) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from bot.content.ingest_run import network_unreachable, run_ingest
+    from bot.store.source_edits import SourceList
+
     console = Console()
     sources = [s for s in await SourceList(runtime.redis, runtime.settings).sources() if s.enabled]
     if args.source:
@@ -77,9 +88,18 @@ async def _ingest(args: argparse.Namespace, runtime: Runtime) -> int:
         def advance(outcome: SourceOutcome) -> None:
             bar.update(task, advance=1, description=outcome.source.name[:40])
 
-        report = await run_ingest(runtime, progress=advance, sources=sources, force=args.force)
+        report = (await run_ingest(runtime, progress=advance, sources=sources, force=args.force)).report
     console.print(summary_table(report))
+    for outcome in report.outcomes:
+        if outcome.moved_to:
+            console.print(f"  moved for good: {outcome.source.name}: {outcome.source.feed_url} -> {outcome.moved_to}",
+                          highlight=False, soft_wrap=True)
     failed = [o for o in report.outcomes if o.status == "failed"]
+    if network_unreachable(report):
+        console.print(f"The network looks unreachable: none of the {len(failed)} sources answered "
+                      "(check the connection, a proxy or DNS, then run aitoday ingest again).", highlight=False,
+                      soft_wrap=True)
+        return 1
     for outcome in sorted(failed, key=lambda o: o.source.name.casefold())[:20]:
         console.print(f"  [red]✗[/red] {outcome.source.name}: {outcome.kind}: {outcome.message}", highlight=False)
     if len(failed) > 20:

@@ -14,15 +14,15 @@ import sys
 import webbrowser
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.app import build_services
 from bot.cli._types import Subparsers
-from bot.content.editions import latest_edition, load_edition
 from bot.conversation.i18n import LANGUAGES
-from bot.runtime import Runtime
 from channels.registry import CHANNELS
-from summaries.models import Edition
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+    from summaries.models import Edition
 
 __all__ = ["PREVIEW_CHANNELS", "register", "write_email_preview"]
 
@@ -43,13 +43,17 @@ def register(sub: Subparsers) -> None:
 
 
 async def _preview(args: argparse.Namespace, runtime: Runtime) -> int:
+    from bot.app import build_services
+    from bot.content.editions import latest_edition, load_edition
+
     edition = await (load_edition(runtime, args.date, args.lang) if args.date else latest_edition(runtime, args.lang))
     if edition is None:
         when = args.date.isoformat() if args.date else "yet"
         print(f"aitoday: no {args.lang} edition {when}; run `aitoday ingest` then `aitoday edition`, "
               "or `aitoday demo`", file=sys.stderr)
         return 1
-    services = build_services(runtime)
+    wanted = tuple(e for e in CHANNELS if e.name == PREVIEW_CHANNELS[args.channel])
+    services = build_services(runtime, entries=wanted)  # that channel's SDK only, not every channel's
     try:
         name = args.channel
         registered = PREVIEW_CHANNELS[name]

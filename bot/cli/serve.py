@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from bot.app import build_services
 from bot.cli._types import Subparsers
-from bot.demo import seed_for_first_run
-from bot.roles import serve_roles
-from bot.runtime import Runtime
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 __all__ = ["register"]
 
@@ -20,16 +20,29 @@ _ROLES = {
 }
 
 
+def _preload() -> None:
+    """What a role imports, loaded by ``bot.cli.main`` before the event loop starts."""
+    import bot.app
+    import bot.delivery.worker
+    import bot.demo
+    import bot.roles
+    import bot.web.app  # noqa: F401
+
+
 def register(sub: Subparsers) -> None:
     for name, (help_text, (web, scheduler, worker)) in _ROLES.items():
         parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
         if web:
             parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
             parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
-        parser.set_defaults(handler=_serve, roles=(web, scheduler, worker))
+        parser.set_defaults(handler=_serve, roles=(web, scheduler, worker), log_info=True, preload=_preload)
 
 
 async def _serve(args: argparse.Namespace, runtime: Runtime) -> int:
+    from bot.app import build_services
+    from bot.demo import seed_for_first_run
+    from bot.roles import serve_roles
+
     web, scheduler, worker = args.roles
     if web and scheduler and worker:  # `aitoday run` on a fresh store: the demo's sample cards until real ones
         await seed_for_first_run(runtime)

@@ -1,4 +1,8 @@
-"""``aitoday sources list|add|remove|import FILE.opml|export``: the source list and each source's health."""
+"""``aitoday sources list|add|remove|import FILE.opml [--replace]|export``: the source list and each source's health.
+
+``list`` ends with the feeds that moved (a permanent redirect confirmed twice in a row, stored by the ingest).
+``import`` merges by feed URL: a feed already listed keeps its name and category unless ``--replace``.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,12 @@ import asyncio
 import sys
 from datetime import datetime
 from pathlib import Path
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from bot.cli._types import Subparsers
-from bot.runtime import Runtime
-from bot.store.articles import RedisArticleStore
-from bot.store.source_edits import SourceList
-from summaries.sources import OPMLError, make_source, to_opml
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 __all__ = ["register"]
 
@@ -39,8 +40,10 @@ def register(sub: Subparsers) -> None:
     remove.add_argument("source", help="id, name or feed URL")
     remove.set_defaults(handler=_remove)
 
-    imp = verbs.add_parser("import", help="add every feed of an OPML file")
+    imp = verbs.add_parser("import", help="merge the feeds of an OPML file into the list (by feed URL)")
     imp.add_argument("file", type=Path, help="FILE.opml")
+    imp.add_argument("--replace", action="store_true",
+                     help="feeds already listed take the file's name and category (default: keep ours)")
     imp.set_defaults(handler=_import)
 
     exp = verbs.add_parser("export", help="write the list as OPML 2.0 (stdout by default)")
@@ -53,7 +56,14 @@ def _when(value: datetime | None) -> str:
 
 
 async def _list(args: argparse.Namespace, runtime: Runtime) -> int:
-    sources = await SourceList(runtime.redis, runtime.settings).sources()
+    from rich.console import Console
+    from rich.table import Table
+
+    from bot.store.articles import RedisArticleStore
+    from bot.store.source_edits import SourceList
+
+    listing = SourceList(runtime.redis, runtime.settings)
+    sources = await listing.sources()
     if args.category:
         sources = [s for s in sources if s.category == args.category.lower()]
     states = await RedisArticleStore(runtime.redis).load_states([s.id for s in sources])
@@ -69,11 +79,22 @@ async def _list(args: argparse.Namespace, runtime: Runtime) -> int:
             source.id, source.name, source.category, source.language, status, _when(state.last_success),
             str(state.items), error[:80], style=style,
         )  # fmt: skip
-    Console(width=200).print(table)
+    console = Console(width=200)
+    console.print(table)
+    shown = {s.id: s for s in sources}
+    moves = [m for m in (await listing.moves()).values() if m.source_id in shown]
+    if moves:
+        console.print(f"{len(moves)} moved (permanent redirect, confirmed twice):", highlight=False)
+        for move in sorted(moves, key=lambda m: shown[m.source_id].name.casefold()):
+            console.print(f"  {shown[move.source_id].name}: {move.old_url} -> {move.new_url} "
+                          f"(since {_when(move.at)} UTC)", highlight=False, soft_wrap=True)
     return 0
 
 
 async def _add(args: argparse.Namespace, runtime: Runtime) -> int:
+    from bot.store.source_edits import SourceList
+    from summaries.sources import make_source
+
     try:
         source = make_source(args.url, name=args.name, category=args.category, language=args.language)
     except ValueError as exc:
@@ -85,6 +106,8 @@ async def _add(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 async def _remove(args: argparse.Namespace, runtime: Runtime) -> int:
+    from bot.store.source_edits import SourceList
+
     removed = await SourceList(runtime.redis, runtime.settings).remove(args.source)
     if removed is None:
         print(f"aitoday sources remove: no source {args.source!r}; see aitoday sources list", file=sys.stderr)
@@ -94,19 +117,25 @@ async def _remove(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 async def _import(args: argparse.Namespace, runtime: Runtime) -> int:
+    from bot.store.source_edits import SourceList
+    from summaries.sources import OPMLError
+
     try:
-        added, present = await SourceList(runtime.redis, runtime.settings).import_opml(args.file)
-    except FileNotFoundError:
+        result = await SourceList(runtime.redis, runtime.settings).import_opml(args.file, replace_listed=args.replace)
+    except (FileNotFoundError, IsADirectoryError):
         print(f"aitoday sources import: no such file {args.file}", file=sys.stderr)
         return 2
     except OPMLError as exc:
-        print(f"aitoday sources import: {args.file}: {exc}", file=sys.stderr)
+        print(f"aitoday sources import: {args.file} is not usable OPML: {exc}; nothing was changed", file=sys.stderr)
         return 2
-    print(f"imported {added} new source(s); {present} already listed")
+    print(f"imported {args.file.name}: {result.describe()}")
     return 0
 
 
 async def _export(args: argparse.Namespace, runtime: Runtime) -> int:
+    from bot.store.source_edits import SourceList
+    from summaries.sources import to_opml
+
     text = to_opml(await SourceList(runtime.redis, runtime.settings).sources())
     if args.output is None:
         sys.stdout.write(text)

@@ -20,7 +20,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
 
 from bot.runtime import Runtime
@@ -28,9 +28,11 @@ from bot.store.articles import RedisArticleStore
 from bot.store.edition_store import EditionStore, RedisCardCache, RedisTokenBudget
 from summaries import edition as edition_core
 from summaries.cluster import WINDOW
-from summaries.llm import LLMConfig, LLMSummarizer
 from summaries.models import Edition
 from summaries.summarize import OfflineSummarizer, Summarizer
+
+if TYPE_CHECKING:
+    from summaries.llm import LLMSummarizer
 
 __all__ = [
     "CachedEditions",
@@ -49,6 +51,8 @@ def _summarizer(runtime: Runtime, day: date) -> tuple[Summarizer, LLMSummarizer 
     settings = runtime.settings
     if not (settings.llm_enabled and settings.llm_base_url and settings.llm_model):
         return OfflineSummarizer(), None
+    from summaries.llm import LLMConfig, LLMSummarizer  # httpx and the client: only when an LLM is configured
+
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
     llm = LLMSummarizer(
         LLMConfig(base_url=settings.llm_base_url, model=settings.llm_model, api_key=key),

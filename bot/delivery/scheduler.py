@@ -8,6 +8,12 @@ The lease is a convenience, not the safety net: every job is idempotent and safe
 holder that has not yet noticed it lost the lease may run one more tick). The due-tick in particular plans
 each slot exactly once whatever runs it (``bot.delivery.planner``). Jobs are plain async callables; what they do
 lives in their own modules. ``periodic_jobs`` lists them with their intervals.
+
+The ingest job runs at once when the scheduler starts (fresh stories without waiting an interval) and then every
+``AITODAY_INGEST_INTERVAL_MINUTES``; it first checks that the sources are reachable at all, so a machine
+without a network logs one line instead of marking every source failed. ``Scheduler.stop`` cancels a job
+that is running and waits for it to end, before the caller closes Redis: the ingest stops between atomic
+writes, and nothing logs a traceback.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.content.editions import build_edition
-from bot.content.ingest_run import run_ingest
+from bot.content.ingest_run import run_ingest, sources_reachable
 from bot.delivery.planner import Planner
 from bot.delivery.queue import DeliveryQueue
 from bot.store import StoreUnavailable
@@ -71,8 +77,13 @@ def _build_editions(services: Services) -> Callable[[], Awaitable[object]]:
 
 def _ingest(services: Services) -> Callable[[], Awaitable[object]]:
     async def run() -> None:
-        await run_ingest(services.runtime)
-        await _build_editions(services)()  # fresh articles reach readers without waiting for the next edition run
+        if not await sources_reachable(services.runtime):
+            log.warning("the network looks unreachable: ingest skipped; it tries again in %d minutes",
+                        services.settings.ingest_interval_minutes)
+            return
+        report = (await run_ingest(services.runtime)).report  # ends by rebuilding today's editions
+        log.info("ingest: %d new article(s) from %d source(s); %d failed", report.new, len(report.outcomes),
+                 report.count("failed"))
 
     return run
 
@@ -91,6 +102,10 @@ def periodic_jobs(services: Services) -> list[PeriodicJob]:
     return jobs
 
 
+#: Jobs whose first run is at start rather than one interval later.
+_AT_START = frozenset({"due-tick", "ingest"})
+
+
 def default_holder() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
@@ -107,13 +122,14 @@ class Scheduler:
         self._lease = lease
         self._lease_ttl = lease_ttl
         self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._running: set[asyncio.Task[object]] = set()
 
     def start(self) -> None:
         for job in self._jobs:
             self._scheduler.add_job(
                 self._guarded(job), "interval", seconds=job.seconds, id=job.name, name=job.name,
                 max_instances=1, coalesce=True, misfire_grace_time=None,
-                **({"next_run_time": datetime.now(UTC)} if job.name == "due-tick" else {}),
+                **({"next_run_time": datetime.now(UTC)} if job.name in _AT_START else {}),
             )
         if self._lease is not None and self._lease_ttl > 0:
             self._scheduler.add_job(self._renew, "interval", seconds=self._lease_ttl / 3, id="lease", name="lease",
@@ -121,8 +137,21 @@ class Scheduler:
         self._scheduler.start()
 
     def shutdown(self) -> None:
+        """Stop scheduling new runs (a run in progress goes on; ``stop`` also ends those)."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+
+    async def stop(self) -> None:
+        """Stop scheduling, cancel the runs in progress and wait until they have ended.
+
+        Called before Redis closes: a run left behind would meet a closed connection and log a traceback.
+        """
+        self.shutdown()
+        while self._running:
+            running = set(self._running)
+            for task in running:
+                task.cancel()
+            await asyncio.wait(running, timeout=0.5)  # repeated: redis-py can swallow a cancel mid-command
 
     async def _renew(self) -> None:
         if self._lease is None:
@@ -134,6 +163,9 @@ class Scheduler:
 
     def _guarded(self, job: PeriodicJob) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.add(task)
             try:
                 if self._lease is not None and not await self._lease.hold():
                     return
@@ -142,6 +174,9 @@ class Scheduler:
                 log.info("scheduled job %s stopped by shutdown; it runs again at the next start", job.name)
             except Exception:
                 log.exception("scheduled job %s failed; it runs again at its next interval", job.name)
+            finally:
+                if task is not None:
+                    self._running.discard(task)
 
         return run
 

@@ -39,3 +39,20 @@ def test_eviction_policy_that_drops_keys_is_refused(redis_url: str) -> None:
                 check_server(client)
         finally:
             client.config_set("maxmemory-policy", "noeviction")
+
+
+def test_the_last_process_to_leave_stops_the_shared_server(tmp_path: Path) -> None:
+    """A short command that started the server leaves it to a longer one still using it; that one stops it."""
+    first, second = EmbeddedRedis(tmp_path), EmbeddedRedis(tmp_path)
+    first.start()
+    pid = first.pid
+    second.start()  # joins the running server
+    assert second.pid is None
+    with redis.Redis.from_url(second.url) as still_using:
+        assert still_using.ping()
+        first.stop()  # the starter leaves while the other is connected: the server stays
+        assert still_using.ping()
+    second.stop()  # the last one out shuts it down
+    assert pid is not None
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis.from_url(first.url, socket_timeout=1).ping()

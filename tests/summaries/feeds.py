@@ -1,6 +1,10 @@
-"""Articles built from the real feed snapshots in shared/feeds, for the summary-core tests.
+"""Articles for the summary-core tests: the project's own sample feeds, and the shared snapshots when present.
 
-They go through the ingestion pipeline's own parser and normaliser (``summaries.normalize.feed_to_articles``),
+``sample_articles(now)`` reads the bundled demo feeds (``summaries/data/samples``, written for the project:
+six outlets, 25 items, several stories told by three or four of them, one outlet in Japanese), dated
+relative to ``now``; every clone has them. ``all_articles``/``every_article`` read the real snapshots in
+``../shared/feeds``; tests using them are marked ``needs_shared`` and skip where it is absent.
+Both go through the ingestion pipeline's own parser and normaliser (``summaries.normalize.feed_to_articles``),
 so the summary core is tested on exactly what ingestion stores.
 """
 
@@ -13,9 +17,25 @@ from pathlib import Path
 from summaries.errors import ParseError
 from summaries.models import Article, Source
 from summaries.normalize import feed_to_articles
+from summaries.sources import parse_opml
 from tests.conftest import FEEDS
 
-__all__ = ["AI_FEEDS", "all_articles", "every_article", "feed_articles", "make_article"]
+__all__ = ["AI_FEEDS", "all_articles", "every_article", "feed_articles", "make_article", "sample_articles"]
+
+_SAMPLE_BASE = "https://samples.example"
+
+
+@cache
+def sample_articles(now: datetime) -> tuple[Article, ...]:
+    """Every article of the bundled sample feeds, as ingested at ``now`` (their dates are hours before it)."""
+    from bot.demo import render_sample  # the demo's own renderer of the sample files
+
+    out: list[Article] = []
+    for source in parse_opml(render_sample("sources.opml", base_url=_SAMPLE_BASE, now=now)):
+        name = source.feed_url.rsplit("/", 1)[1]
+        body = render_sample(name, base_url=_SAMPLE_BASE, now=now).encode("utf-8")
+        out.extend(feed_to_articles(body, source, now=now))
+    return tuple(out)
 
 #: The AI-news snapshots (rows 1–10 of shared/feeds/README.md) with the category their source has.
 AI_FEEDS: dict[str, tuple[str, str]] = {

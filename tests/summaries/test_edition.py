@@ -13,6 +13,7 @@ from summaries.models import Article, Card
 from summaries.rank import for_subscriber
 from summaries.summarize import GIST_MAX
 from summaries.topics import TOPICS
+from tests.conftest import needs_shared
 from tests.summaries.feeds import all_articles, make_article
 
 DAY = date(2025, 7, 17)
@@ -34,6 +35,7 @@ def _articles() -> list[Article]:
     return [*all_articles(), coverage]
 
 
+@needs_shared
 async def test_the_edition_has_everything_a_channel_needs() -> None:
     edition = await build_edition(_articles(), day=DAY, language="en", now=NOW)
     assert edition.date == DAY
@@ -52,6 +54,7 @@ async def test_the_edition_has_everything_a_channel_needs() -> None:
     assert [s.score for s in edition.stories] == sorted((s.score for s in edition.stories), reverse=True)
 
 
+@needs_shared
 async def test_coverage_is_folded_into_the_primary_story() -> None:
     edition = await build_edition(_articles(), day=DAY, language="en", now=NOW)
     agent = next(s for s in edition.stories if s.title == "Introducing ChatGPT agent")
@@ -61,6 +64,7 @@ async def test_coverage_is_folded_into_the_primary_story() -> None:
     assert edition.stories[0] == agent  # two sources beat one
 
 
+@needs_shared
 async def test_same_input_same_edition() -> None:
     articles = _articles()
     first = await build_edition(articles, day=DAY, language="en", now=NOW)
@@ -69,6 +73,7 @@ async def test_same_input_same_edition() -> None:
     assert json.dumps(first.to_dict(), sort_keys=True) == json.dumps(second.to_dict(), sort_keys=True)
 
 
+@needs_shared
 async def test_a_japanese_edition_of_japanese_news() -> None:
     edition = await build_edition(all_articles(), day=date(2026, 8, 18), language="ja")
     assert edition.stories
@@ -77,6 +82,7 @@ async def test_a_japanese_edition_of_japanese_news() -> None:
     assert all("japan" in s.topics for s in ja)
 
 
+@needs_shared
 async def test_old_news_is_not_in_todays_edition() -> None:
     edition = await build_edition(_articles(), day=date(2025, 7, 25), language="en")
     assert all(date(2025, 7, 24) <= s.published.date() for s in edition.stories)
@@ -101,12 +107,14 @@ class _InventingSummarizer:
         )
 
 
+@needs_shared
 async def test_a_card_that_fails_the_check_is_replaced_by_the_offline_card() -> None:
     edition = await build_edition(_articles(), day=DAY, language="en", now=NOW, summarizer=_InventingSummarizer())
     assert edition.stories
     assert all(s.card.summarizer == "offline" for s in edition.stories)
 
 
+@needs_shared
 async def test_a_subscribers_digest_is_the_edition_filtered() -> None:
     edition = await build_edition(_articles(), day=DAY, language="en", now=NOW)
     digest = for_subscriber(edition, topics={"agents"}, items=3)

@@ -12,7 +12,9 @@ from summaries.models import Article
 from summaries.normalize import feed_to_articles
 from summaries.parse import parse_feed
 from summaries.sources import make_source
-from tests.conftest import FEEDS
+from tests.conftest import FEEDS, needs_shared
+
+pytestmark = needs_shared  # the real snapshots; tests/summaries/test_project_feeds.py covers the same on ours
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 SOURCE = make_source("https://feeds.example.org/feed.xml", name="Example", category="lab", language="en")

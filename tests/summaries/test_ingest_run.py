@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pytest
 import redis.asyncio as aioredis
@@ -14,12 +15,33 @@ from summaries.ingest import Ingestor, SourceOutcome
 from summaries.parse import parse_feed_async
 from summaries.sources import make_source
 from summaries.ssrf import AddressPolicy
-from tests.conftest import FEEDS
+from tests.conftest import FEEDS, FIXTURE_FEEDS, needs_shared
 from tests.summaries.conftest import TEST_LIMITS
 from tests.summaries.feedserver import FeedServer
 
-OPENAI = (FEEDS / "openai-news_rss2_cdata_full-history.xml").read_bytes()
-ANTHROPIC = (FEEDS / "anthropic-news_generated_rss2_oldest-first_missing-descriptions.xml").read_bytes()
+
+@dataclass(frozen=True)
+class Corpus:
+    """Two feeds and how many articles each holds: an RSS 2.0 feed with GUIDs and a second, other feed."""
+
+    rss: bytes
+    rss_items: int
+    other: bytes
+    other_items: int
+
+
+def _corpus(name: str) -> Corpus:
+    if name == "project":
+        return Corpus((FIXTURE_FEEDS / "lab-news_rss2.xml").read_bytes(), 6,
+                      (FIXTURE_FEEDS / "research-blog_atom.xml").read_bytes(), 4)
+    return Corpus((FEEDS / "openai-news_rss2_cdata_full-history.xml").read_bytes(), 599,
+                  (FEEDS / "anthropic-news_generated_rss2_oldest-first_missing-descriptions.xml").read_bytes(), 267)
+
+
+@pytest.fixture(params=[pytest.param("project"), pytest.param("shared", marks=needs_shared)])
+def corpus(request: pytest.FixtureRequest) -> Corpus:
+    """The project's own feeds, and the shared snapshots (599 and 267 items) when they are there."""
+    return _corpus(str(request.param))
 
 
 async def _ingestor(redis_client: aioredis.Redis, fetcher: Fetcher) -> Ingestor:
@@ -28,23 +50,24 @@ async def _ingestor(redis_client: aioredis.Redis, fetcher: Fetcher) -> Ingestor:
 
 
 async def test_the_same_items_from_two_sources_are_stored_once(
-    feed_server: FeedServer, redis_client: aioredis.Redis, fetcher: Fetcher
+    feed_server: FeedServer, redis_client: aioredis.Redis, fetcher: Fetcher, corpus: Corpus
 ) -> None:
-    lab = make_source(feed_server.document("/lab.xml", OPENAI), name="OpenAI News", category="lab")
-    mirror = make_source(feed_server.document("/mirror.xml", OPENAI), name="Mirror", category="media")
+    lab = make_source(feed_server.document("/lab.xml", corpus.rss), name="OpenAI News", category="lab")
+    mirror = make_source(feed_server.document("/mirror.xml", corpus.rss), name="Mirror", category="media")
     report = await (await _ingestor(redis_client, fetcher)).run([lab, mirror])
-    assert report.new == 599
-    assert sorted(o.new for o in report.outcomes) == [0, 599]
-    assert await RedisArticleStore(redis_client).article_count() == 599
+    assert report.new == corpus.rss_items
+    assert sorted(o.new for o in report.outcomes) == [0, corpus.rss_items]
+    assert await RedisArticleStore(redis_client).article_count() == corpus.rss_items
 
 
 async def test_a_second_run_is_all_304_and_parses_nothing(
-    feed_server: FeedServer, redis_client: aioredis.Redis, fetcher: Fetcher
+    feed_server: FeedServer, redis_client: aioredis.Redis, fetcher: Fetcher, corpus: Corpus
 ) -> None:
-    source = make_source(feed_server.document("/a.xml", ANTHROPIC), name="Anthropic News")
+    source = make_source(feed_server.document("/a.xml", corpus.other), name="Anthropic News")
     ingestor = await _ingestor(redis_client, fetcher)
     first = await ingestor.run([source])
-    assert (first.outcomes[0].status, first.outcomes[0].new, first.outcomes[0].parser) == ("ok", 267, "lxml")
+    outcome = first.outcomes[0]
+    assert (outcome.status, outcome.new, outcome.parser) == ("ok", corpus.other_items, "lxml")
     seen: list[SourceOutcome] = []
     second = await ingestor.run([source], progress=seen.append)
     assert [(o.status, o.items, o.new, o.parser) for o in seen] == [("not_modified", 0, 0, "")]
@@ -52,23 +75,24 @@ async def test_a_second_run_is_all_304_and_parses_nothing(
 
 
 async def test_regenerated_guids_and_tracking_links_do_not_duplicate(
-    feed_server: FeedServer, redis_client: aioredis.Redis, fetcher: Fetcher
+    feed_server: FeedServer, redis_client: aioredis.Redis, fetcher: Fetcher, corpus: Corpus
 ) -> None:
     """A feed that rewrites every GUID and adds tracking parameters still carries the same articles."""
-    changed = re.sub(rb"<guid>([^<]*)</guid>", rb"<guid>regenerated-\1</guid>", OPENAI)
+    changed = re.sub(rb"<guid>([^<]*)</guid>", rb"<guid>regenerated-\1</guid>", corpus.rss)
     changed = re.sub(rb"<link>([^<]*)</link>", rb"<link>\1?utm_source=rss&amp;utm_medium=feed</link>", changed)
-    assert changed != OPENAI
+    assert changed != corpus.rss
     source = make_source(feed_server.url("/feed.xml"), name="OpenAI News")
-    feed_server.document("/feed.xml", OPENAI, validators=False)
+    feed_server.document("/feed.xml", corpus.rss, validators=False)
     ingestor = await _ingestor(redis_client, fetcher)
-    assert (await ingestor.run([source])).new == 599
+    assert (await ingestor.run([source])).new == corpus.rss_items
     feed_server.document("/feed.xml", changed, validators=False)
     again = await ingestor.run([source])
-    assert (again.outcomes[0].status, again.outcomes[0].items, again.new) == ("ok", 599, 0)
+    assert (again.outcomes[0].status, again.outcomes[0].items, again.new) == ("ok", corpus.rss_items, 0)
 
 
-async def test_ssrf_guard_applies_to_the_whole_run(feed_server: FeedServer, redis_client: aioredis.Redis) -> None:
-    source = make_source(feed_server.document("/feed.xml", ANTHROPIC), name="Anthropic News")
+async def test_ssrf_guard_applies_to_the_whole_run(feed_server: FeedServer, redis_client: aioredis.Redis,
+                                                   corpus: Corpus) -> None:
+    source = make_source(feed_server.document("/feed.xml", corpus.other), name="Anthropic News")
     store = RedisArticleStore(redis_client)
     async with Fetcher(AddressPolicy(), TEST_LIMITS) as strict:
         report = await Ingestor(strict, store, store).run([source])
@@ -76,6 +100,6 @@ async def test_ssrf_guard_applies_to_the_whole_run(feed_server: FeedServer, redi
     assert feed_server.hits["/feed.xml"] == 0
 
 
-async def test_a_parse_over_its_budget_is_a_classified_failure() -> None:
+async def test_a_parse_over_its_budget_is_a_classified_failure(corpus: Corpus) -> None:
     with pytest.raises(ParseTimeout):
-        await parse_feed_async(OPENAI, budget=1e-6)
+        await parse_feed_async(corpus.rss, budget=1e-6)

@@ -10,12 +10,15 @@ from hypothesis import strategies as st
 from summaries.errors import ParseError
 from summaries.normalize import feed_to_articles
 from summaries.sources import make_source
-from tests.conftest import FEEDS
+from tests.conftest import FEEDS, FIXTURE_FEEDS
 
-# Documents over 70 KB (six of them) are left out only to keep 1,000 examples within seconds: a
-# mutated document usually goes to the feedparser fallback, which reads about 3 MB/s.
+# The project's own feeds, plus the shared snapshots when ../shared is there. Documents over 70 KB (six of
+# the shared ones) are left out only to keep 1,000 examples within seconds: a mutated document usually goes
+# to the feedparser fallback, which reads about 3 MB/s.
 CORPUS = sorted(
-    (p.name, p.read_bytes()) for p in FEEDS.iterdir() if p.name != "README.md" and p.stat().st_size < 70_000
+    (p.name, p.read_bytes())
+    for folder in (FIXTURE_FEEDS, FEEDS) if folder.is_dir()
+    for p in folder.iterdir() if p.name != "README.md" and p.stat().st_size < 70_000
 )
 SOURCE = make_source("https://feeds.example.org/fuzz.xml", name="Fuzz")
 NOW = datetime(2026, 11, 27, tzinfo=UTC)

@@ -14,6 +14,7 @@ from summaries.models import Article
 from summaries.sentences import split_sentences
 from summaries.summarize import GIST_MAX, NO_DETAIL, OfflineSummarizer
 from summaries.trim import MAX_POINT_CHARS, is_boilerplate, trim_sentence
+from tests.conftest import needs_shared
 from tests.summaries.feeds import all_articles, every_article, make_article
 
 
@@ -106,6 +107,7 @@ def test_a_card_with_little_text_never_repeats_itself_or_invents() -> None:
     assert ja.language == "ja"
 
 
+@needs_shared
 def test_same_article_same_card() -> None:
     article = all_articles()[5]
     assert OfflineSummarizer().card(article) == OfflineSummarizer().card(replace(article))
@@ -114,6 +116,7 @@ def test_same_article_same_card() -> None:
 _HTML = re.compile(r"<[a-zA-Z/!][^>]*>|&[a-z]+;|&#\d+;")
 
 
+@needs_shared
 def test_every_article_in_the_feeds_gets_a_clean_checked_card() -> None:
     """Acceptance: every English and Japanese article: three key points in roles, gist ≤ 200, checked."""
     articles = every_article()
@@ -138,6 +141,7 @@ def test_every_article_in_the_feeds_gets_a_clean_checked_card() -> None:
     assert failures == []
 
 
+@needs_shared
 def test_japanese_articles_get_japanese_cards() -> None:
     ja = [a for a in all_articles() if a.language == "ja"]
     assert ja
@@ -148,12 +152,14 @@ def test_japanese_articles_get_japanese_cards() -> None:
         assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", card.what_happened)
 
 
+@needs_shared
 async def test_the_offline_summarizer_speaks_the_summarizer_protocol() -> None:
     article = all_articles()[0]
     card = await OfflineSummarizer().summarize(article, "ja")
     assert card == OfflineSummarizer().card(article)
 
 
+@needs_shared
 def test_what_to_watch_keeps_its_role_across_the_feeds() -> None:
     """When an opening sentence (other than the lead) looks ahead, What to watch is such a sentence; What
     happened is one of the first three."""

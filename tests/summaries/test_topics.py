@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from summaries.topics import TOPIC_RULES, TOPICS, assign_topics, resolve_topic
+from tests.conftest import needs_shared
 from tests.summaries.feeds import all_articles, make_article
 
 
@@ -50,6 +51,7 @@ def test_source_category_and_language_add_topics() -> None:
     assert set(assign_topics(ja)) >= {"japan", "audio"}
 
 
+@needs_shared
 def test_topics_come_in_taxonomy_order_and_only_from_the_taxonomy() -> None:
     for article in all_articles()[:400]:
         topics = assign_topics(article)

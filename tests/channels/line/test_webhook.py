@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import time
+from pathlib import Path
 
+import pytest
 from linebot.v3.webhook import SignatureValidator
 
 from bot.app import Services
 from bot.store.edition_store import EditionStore
 from bot.store.models import Identity
 from tests.channels.line.conftest import Post, event_body, fixture, make_event, sign, text_event
+from tests.conftest import HAS_SHARED, PAYLOADS, SHARED_PAYLOADS
 from tests.sample_edition import sample_edition
 from tests.stubs.line_api import LineApiStub
 
@@ -24,8 +27,13 @@ def _reply_text(stub: LineApiStub, index: int = -1) -> str:
     return str(message["text"])
 
 
-def test_our_signer_matches_lines_official_vector() -> None:
-    vector = fixture("signature_test_vector.json")
+@pytest.mark.parametrize("where", [
+    pytest.param(PAYLOADS, id="project"),
+    pytest.param(SHARED_PAYLOADS, id="line-official",
+                 marks=pytest.mark.skipif(not HAS_SHARED, reason="LINE's official vector lives in ../shared")),
+])
+def test_our_signer_matches_lines_official_vector(where: Path) -> None:
+    vector = json.loads((where / "line" / "signature_test_vector.json").read_text(encoding="utf-8"))
     assert sign(vector["raw_body"].encode(), vector["channel_secret"]) == vector["x_line_signature"]
     assert SignatureValidator(vector["channel_secret"]).validate(vector["raw_body"], vector["x_line_signature"])
 
