@@ -4,7 +4,9 @@
 
 Rows are the candidate sentences (``summaries.summarize._features``) of the CNN/DM items of one half of the
 file; the target is each sentence's ROUGE-1 precision against the item's reference. The printed weights are
-what ``summaries.summarize._WEIGHTS`` holds; ``bench/summary_quality.py --half b`` is the held-out check. Only
+what ``summaries.summarize._WEIGHTS`` holds; ``bench/summary_quality.py --half b`` is the held-out check.
+``--target gist`` fits ``summaries.gist.GIST_WEIGHTS`` instead: the XSum items, target the ROUGE-1 F1 of each
+sentence after trimming and compression (what the gist would show). Only
 the fitted weights enter the code: the data file stays outside the repository.
 """
 
@@ -21,7 +23,10 @@ from rouge_score import rouge_scorer
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.summary_quality import _article, _half
+from summaries.compress import compress_sentence
+from summaries.sentences import split_sentences
 from summaries.summarize import _candidates, _features
+from summaries.trim import trim_sentence
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,9 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--half", choices=("a", "b"), default="a")
     parser.add_argument("--ridge", type=float, default=1.0)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--target", choices=("points", "gist"), default="points")
     args = parser.parse_args(argv)
     items = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()]
-    items = [it for it in items if it["dataset"] == "cnndm" and _half(it["id"]) == args.half]
+    dataset = "cnndm" if args.target == "points" else "xsum"
+    items = [it for it in items if it["dataset"] == dataset and _half(it["id"]) == args.half]
     scorer = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
     xs: list[tuple[float, ...]] = []
     ys: list[float] = []
@@ -41,7 +48,11 @@ def main(argv: list[str] | None = None) -> int:
         cands = _candidates(article)
         for cand, row in zip(cands, _features(cands, article.title), strict=True):
             xs.append(row)
-            ys.append(scorer.score(item["reference"], cand.text)["rouge1"].precision)
+            if args.target == "points":
+                ys.append(scorer.score(item["reference"], cand.text)["rouge1"].precision)
+            else:
+                ref = "\n".join(split_sentences(item["reference"]))
+                ys.append(scorer.score(ref, compress_sentence(trim_sentence(cand.text)))["rouge1"].fmeasure)
     x = np.array(xs)
     y = np.array(ys)
     gram = x.T @ x + args.ridge * np.eye(x.shape[1])

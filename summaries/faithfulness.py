@@ -17,7 +17,7 @@ deterministic test against the article text:
   ``_MIN_OVERLAP`` of its own); a cross-language card must name at least one of the article's entities or
   numbers when it names any at all.
 
-"The article" is its title, source name, author and text: a card may say who published it.
+"The article" is its title, source name, author, standfirst and text: a card may say who published it.
 ``check_card`` returns the list of problems (empty = passes) so callers can log why a card was rejected.
 """
 
@@ -27,7 +27,7 @@ import re
 import unicodedata
 
 from summaries.models import Article, Card
-from summaries.summarize import NO_DETAIL, content_words
+from summaries.summarize import NO_DETAIL, NO_MATTERS, NO_WATCH, content_words
 
 __all__ = ["FaithfulnessError", "check_card", "is_faithful", "named_entities"]
 
@@ -121,7 +121,7 @@ def _overlap_units(text: str) -> set[str]:
 
 def check_card(card: Card, article: Article) -> list[str]:
     """Problems of ``card`` against ``article`` (empty list = faithful). Pure; never raises."""
-    source = f"{article.title}\n{article.source_name}\n{article.author}\n{article.text}"
+    source = f"{article.title}\n{article.source_name}\n{article.author}\n{article.standfirst}\n{article.text}"
     source_norm = _norm(source)
     source_numbers = _numbers(source)
     same_language = card.language == article.language
@@ -157,7 +157,7 @@ def check_card(card: Card, article: Article) -> list[str]:
                 if _norm(quote) not in source_norm:
                     problems.append(f"{name} quotes words not in the article: {quote[:40]!r}")
     if same_language:
-        fillers = set(NO_DETAIL.values())
+        fillers = {*NO_DETAIL.values(), *NO_MATTERS.values(), *NO_WATCH.values()}
         words = _overlap_units(" ".join(v for _, v in fields if v not in fillers))
         source_words = _overlap_units(source)
         if words and len(words & source_words) / len(words) < _MIN_OVERLAP:

@@ -90,6 +90,8 @@ class Article:
     reading_minutes: int = 1
     guid: str = ""
     image_url: str = ""
+    #: The publisher's editor-written description (``summaries.gist.is_standfirst``), else empty.
+    standfirst: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -109,6 +111,7 @@ class Article:
             "reading_minutes": self.reading_minutes,
             "guid": self.guid,
             "image_url": self.image_url,
+            "standfirst": self.standfirst,
         }
 
     @classmethod
@@ -130,6 +133,7 @@ class Article:
             reading_minutes=int(data.get("reading_minutes", 1)),
             guid=str(data.get("guid", "")),
             image_url=str(data.get("image_url", "")),
+            standfirst=str(data.get("standfirst", "")),
         )
 
 

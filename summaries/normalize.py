@@ -30,6 +30,7 @@ from summaries.clean import (
     reading_minutes,
     sanitize_html,
 )
+from summaries.gist import is_standfirst
 from summaries.models import Article, ParsedFeed, RawItem, Source
 from summaries.parse import parse_feed
 
@@ -98,6 +99,10 @@ def normalize(
     raw_html = item.content if len(item.content) >= len(item.summary) else item.summary
     html = sanitize_html(raw_html, item.base or candidate.url)[:_MAX_HTML]
     text = html_to_text(html)[:_MAX_TEXT]
+    description = ""
+    if item.content and item.summary and raw_html is item.content:
+        description = html_to_text(sanitize_html(item.summary, item.base or candidate.url))
+        description = description if is_standfirst(description, text) else ""
     title = clean_title(item.title) or clean_title(text[:120]) or candidate.url
     words, cjk = count_words(text)
     published = item.published or now
@@ -128,6 +133,7 @@ def normalize(
         reading_minutes=reading_minutes(text),
         guid=item.guid[:500],
         image_url=canonical_url(item.image_url, item.base or candidate.url) if item.image_url else "",
+        standfirst=" ".join(description.split())[:1000],
     )
     return article, aliases
 

@@ -11,16 +11,15 @@ How the offline summarizer chooses (deterministic; no network, no downloads):
   many of the article's frequent content words it carries, title overlap, length, quotes, caption shape).
   The weights were fitted once by ``bench/fit_sentence_scorer.py`` on half of the dev set; the other half is
   the held-out check (see the bench's README lines in its docstring).
-* The three most salient of the opening ``_LEAD_WINDOW`` sentences are chosen: news is front-loaded.
-* *What happened* is the earliest chosen sentence (the lead event).
-* *What to watch* is a chosen sentence that looks ahead ("will", "plans", "expected", "next", availability,
-  dates, open questions; Japanese 予定・今後・開始 …). If none does but another opening sentence does,
-  that one replaces the less salient of the other two. With no forward-looking sentence at all, it is the
-  latest development (the last chosen sentence).
-* *Why it matters* is the remaining chosen sentence.
-* The gist is *What happened* trimmed to ``GIST_MAX`` characters (the title when the article has no text).
-* When the text is too short for three points, the title fills in, then an honest "see the article" line in
-  the card's language: a card never repeats itself and never invents.
+* *What happened* is the earliest of the three most salient of the opening ``_LEAD_WINDOW`` sentences (news is
+  front-loaded).
+* *What to watch* is the first sentence anywhere in the article that says what comes next
+  (``summaries.roles``: plans, dates ahead, deadlines, open decisions).
+* *Why it matters* is the most salient opening sentence that states a consequence or significance.
+* A role the article has no sentence for says so (``NO_WATCH``, ``NO_MATTERS``) instead of mislabelling
+  background; the channels show that line in the reader's language.
+* The gist is its own line (``summaries.gist``): the standfirst, else the most central opening sentence
+  compressed (the title when the article has no text).
 """
 
 from __future__ import annotations
@@ -29,24 +28,33 @@ import re
 from collections import Counter
 from typing import Protocol
 
+from summaries.gist import GIST_MAX, GIST_WEIGHTS, GIST_WINDOW, gist_from
 from summaries.models import Article, Card
+from summaries.roles import WATCH_CUE, role_of
 from summaries.sentences import split_sentences
 from summaries.trim import MAX_POINT_CHARS, clean_sentence, is_boilerplate, trim_sentence
 
-__all__ = ["GIST_MAX", "NO_DETAIL", "OfflineSummarizer", "Summarizer", "content_words"]
+__all__ = ["GIST_MAX", "NO_DETAIL", "NO_MATTERS", "NO_WATCH", "OfflineSummarizer", "Summarizer", "content_words"]
 
-#: The gist is one line: at most this many characters.
-GIST_MAX = 200
 _POOL = 12
 #: What a card says in a role the article has no sentence for, per language.
 NO_DETAIL: dict[str, str] = {
     "en": "Details are in the full article.",
     "ja": "詳細は元の記事をご覧ください。",
 }
-#: Key points come from the first sentences (news is front-loaded); a forward-looking sentence may come
-#: from a little further down when none of those looks ahead.
+#: What happened comes from the first sentences (news is front-loaded); what to watch may come from anywhere
+#: in the first ``_WATCH_POOL`` candidate sentences.
 _LEAD_WINDOW = 4
-_WATCH_WINDOW = 4
+_WATCH_POOL = 80
+#: What a card says when the article has no sentence that looks ahead, or none that says why it matters.
+NO_WATCH: dict[str, str] = {
+    "en": "The article does not say what comes next.",
+    "ja": "今後の予定は記事に書かれていません。",
+}
+NO_MATTERS: dict[str, str] = {
+    "en": "The article does not say why it matters.",
+    "ja": "影響や意義は記事に書かれていません。",
+}
 
 _STOP = frozenset(
     """
@@ -60,20 +68,6 @@ _STOP = frozenset(
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d[\d,.]*|[\u3040-\u30ff\u3400-\u9fff]+")
 _NUMBERISH = re.compile(r"\d|\b(?:million|billion|trillion|percent|half|double|triple)\b", re.IGNORECASE)
-_IMPACT = re.compile(
-    r"\b(?:first|record|largest|biggest|fastest|cheaper|faster|better|outperform\w*|compared|than|because|means|"
-    r"could|would|impact|significant|major|critical|key|allow\w*|enabl\w*|help\w*|improv\w*|reduc\w*|"
-    r"increas\w*|million|billion|percent|users|customers|developers)\b|[%$£€¥]|初|最大|向上|倍|削減|可能|効果",
-    re.IGNORECASE,
-)
-_FUTURE = re.compile(
-    r"\b(?:will|plans?|planned|planning|expect\w*|next|upcoming|coming|later|soon|future|roll\w*\s+out|"
-    r"available|availability|launch\w*|begin\w*|start\w*|deadline|scheduled|intends?|aims?|may|might|"
-    r"whether|remains?\s+to|yet\s+to|until|by\s+(?:the\s+end|20\d\d)|in\s+20\d\d|"
-    r"(?:january|february|march|april|may|june|july|august|september|october|november|december))\b|\?|"
-    r"予定|今後|見込み|開始|年内|来年|来月|以降|検討|目指|計画",
-    re.IGNORECASE,
-)
 _JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _QUOTE = re.compile(r"[\"“”]|(?:^|\s)'\s?[A-Z]|「")
 _CAPTION = re.compile(r"^[A-Z][\w'-]*(?:\s+[\w'-]+){0,4}:\s")
@@ -116,7 +110,7 @@ class _Candidate:
         self.salience = 0.0
 
 
-def _candidates(article: Article) -> list[_Candidate]:
+def _candidates(article: Article, pool: int = _POOL) -> list[_Candidate]:
     raw = split_sentences(article.text) if article.text else []
     out: list[_Candidate] = []
     seen: set[str] = set()
@@ -129,7 +123,7 @@ def _candidates(article: Article) -> list[_Candidate]:
         if not words:
             continue
         out.append(_Candidate(len(out), sentence, words))
-        if len(out) >= _POOL:
+        if len(out) >= pool:
             break
     return out
 
@@ -139,7 +133,19 @@ def _candidates(article: Article) -> list[_Candidate]:
 #: half "b" is the held-out check. The dev set has no titles, so the title-overlap weight (0.15) is a
 #: hand-set prior: a sentence that repeats the headline is the lead event.
 _WEIGHTS: tuple[float, ...] = (
-    0.2506, 0.2892, -0.1766, -0.0074, 0.0124, 0.1085, 0.15, -0.0873, -0.0055, -0.0481, -0.041, -0.083, 0.0182
+    0.2506,
+    0.2892,
+    -0.1766,
+    -0.0074,
+    0.0124,
+    0.1085,
+    0.15,
+    -0.0873,
+    -0.0055,
+    -0.0481,
+    -0.041,
+    -0.083,
+    0.0182,
 )
 
 
@@ -192,51 +198,57 @@ class OfflineSummarizer:
         """The card of ``article`` in the article's own language (offline cannot translate)."""
         lead, matters, watch = self.key_points(article)
         title = trim_sentence(article.title, MAX_POINT_CHARS) or article.title[:MAX_POINT_CHARS]
-        fillers = [p for p in (title, NO_DETAIL.get(article.language, NO_DETAIL["en"])) if p]
-        points = [p for p in (lead, matters, watch) if p]
-        for filler in fillers:
-            if len(points) < 3 and filler.casefold() not in {p.casefold() for p in points}:
-                points.append(filler)
-        while len(points) < 3:
-            points.append(fillers[-1])
-        gist = trim_sentence(points[0], GIST_MAX) or title[:GIST_MAX]
+        language = article.language if article.language in NO_DETAIL else "en"
         return Card(
-            gist=gist,
-            what_happened=points[0],
-            why_it_matters=points[1],
-            what_to_watch=points[2],
+            gist=self.gist_of(article) or title[:GIST_MAX],
+            what_happened=lead or title or NO_DETAIL[language],
+            why_it_matters=matters or NO_MATTERS[language],
+            what_to_watch=watch or NO_WATCH[language],
             language=article.language,
             summarizer=self.name,
         )
 
     def key_points(self, article: Article) -> tuple[str, str, str]:
-        """Three trimmed sentences in their roles; empty strings when the article has too little text."""
-        cands = _candidates(article)
+        """Three trimmed sentences in their roles; an empty string where the article has none for a role."""
+        cands = _candidates(article, _WATCH_POOL)
         if not cands:
             return ("", "", "")
-        _score(cands, article.title)
-        chosen = sorted(cands[:_LEAD_WINDOW], key=lambda c: (-c.salience, c.index))[:3]
-        chosen.sort(key=lambda c: c.index)
-        lead, rest = chosen[0], chosen[1:]
-        watch = next((c for c in reversed(rest) if _FUTURE.search(c.text)), None)
-        if watch is None:
-            ahead = [c for c in cands[:_WATCH_WINDOW] if c not in chosen and _FUTURE.search(c.text)]
-            if ahead and rest:
-                watch = max(ahead, key=lambda c: (c.salience, -c.index))
-                rest = [*sorted(rest, key=lambda c: (-c.salience, c.index))[:1]]
-                rest.append(watch)
-            elif rest:
-                watch = rest[-1]
-        matters = next((c for c in rest if c is not watch), None)
+        opening = cands[:_POOL]
+        _score(opening, article.title)
+        chosen = sorted(opening[:_LEAD_WINDOW], key=lambda c: (-c.salience, c.index))[:3]
+        lead = min(chosen, key=lambda c: c.index)
+        watch = next((c for c in cands if c is not lead and role_of(c.text) == "watch"), None)
+        others = [c for c in sorted(opening, key=lambda c: (-c.salience, c.index)) if c not in (lead, watch)]
+        matters = next((c for c in others if role_of(c.text) == "matters"), None)
+        # A role the article leaves empty does not shrink the card: the next most salient opening sentences
+        # join *What happened* (they are what happened), in article order.
+        missing = (matters is None) + (watch is None)
+        happened = trim_sentence(lead.text, MAX_POINT_CHARS)
+        for extra in [c for c in chosen if c is not lead and c not in (matters, watch)][:missing]:
+            joined = " ".join(
+                (happened, trim_sentence(extra.text))
+                if extra.index > lead.index
+                else (trim_sentence(extra.text), happened)
+            )
+            if len(joined) <= MAX_POINT_CHARS:
+                happened = joined
         return (
-            trim_sentence(lead.text, MAX_POINT_CHARS),
+            happened,
             trim_sentence(matters.text, MAX_POINT_CHARS) if matters else "",
-            _trim_keeping(watch.text, _FUTURE) if watch else "",
+            _trim_keeping(watch.text, WATCH_CUE) if watch else "",
         )
 
-    def gist(self, article: Article) -> str:
-        """The one-line gist alone (what the XSum benchmark scores)."""
-        return self.card(article).gist
+    def gist_of(self, article: Article) -> str:
+        """The one-line gist alone (``summaries.gist``): the standfirst, else the best opening sentence compressed."""
+        if article.standfirst:
+            return gist_from(article.standfirst, [])
+        cands = _candidates(article)
+        rows = _features(cands, article.title)  # centrality over the whole pool, as fitted
+        ranked = sorted(
+            list(zip(cands, rows, strict=True))[:GIST_WINDOW],
+            key=lambda cr: (-sum(w * x for w, x in zip(GIST_WEIGHTS, cr[1], strict=True)), cr[0].index),
+        )
+        return gist_from("", [c.text for c, _ in ranked])
 
 
 def _trim_keeping(text: str, cue: re.Pattern[str]) -> str:
