@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from channels.base import Delivery, RateLimit, Receipt, Recipient
-from channels.labels import read_more, role_labels
+from channels.labels import byline, covered_by, point_text, read_more, role_labels
 from channels.plugin import ChannelEntry, ChannelEnv, ChannelParts
 from summaries.models import Edition
 
@@ -24,14 +24,19 @@ _LATE = {"en": "late", "ja": "遅配"}
 
 
 def render_text(edition: Edition, language: str) -> str:
-    """The digest as plain text: a title line, then each story with its three key points and link."""
-    happened, matters, watch = role_labels(language)
+    """The digest as plain text: a title line, then each story: title, gist, byline, other coverage, its three
+    key points and link."""
     lines = [f"AIToday — {edition.date.isoformat()}", ""]
     for number, story in enumerate(edition.stories, start=1):
-        lines.append(f"{number}. {story.title} ({story.source_name})")
-        lines.append(f"   {happened}: {story.card.what_happened}")
-        lines.append(f"   {matters}: {story.card.why_it_matters}")
-        lines.append(f"   {watch}: {story.card.what_to_watch}")
+        card = story.card
+        lines.append(f"{number}. {story.title}")
+        if card.gist.strip() and card.gist.strip() != card.what_happened.strip():
+            lines.append(f"   {card.gist}")
+        lines.append(f"   {byline(story, edition.generated_at, language)}")
+        if covered := covered_by(story, language, names=5):
+            lines.append(f"   {covered}")
+        for label, point in zip(role_labels(language), card.key_points, strict=True):
+            lines.append(f"   {label}: {point_text(point, language)}")
         lines.append(f"   {story.url}")
         if story.page_url:
             lines.append(f"   {read_more(language)}: {story.page_url}")

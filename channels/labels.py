@@ -4,6 +4,8 @@ Why one module: the same story should read the same on Email, LINE, Slack, Teleg
 renderer kept its own table the copies drifted ("何が起きた" on one channel, "何が起きたか" on another; "+1 sources"
 next to "+1 source"). The words every channel shows live here once: the three key-point labels, the reading
 time, the other-coverage note, the relative age, the title line and the "nothing matched your topics" sentence.
+``byline`` and ``covered_by`` build the two lines under every story's title (source · author · 11h ago · 3 min
+read; "Also covered by A, B, C +N"), so every channel shows the same facts in the same order.
 
 Words that only make sense on one platform stay in that renderer: button labels, LINE's alt text, command hints
 such as ``/aitoday topics`` or ``/topics``, mail footers. Unknown languages fall back to English.
@@ -16,17 +18,21 @@ from datetime import datetime
 from typing import Final
 
 from summaries.edition import relative_age
-from summaries.models import KEY_POINT_ROLES
+from summaries.models import KEY_POINT_ROLES, Story
+from summaries.summarize import NO_DETAIL, NO_MATTERS, NO_WATCH
 
 __all__ = [
     "LANGUAGES",
     "age",
     "also_covered",
+    "byline",
     "channel_word",
+    "covered_by",
     "digest_title",
     "known_language",
     "more_sources",
     "no_stories",
+    "point_text",
     "read_more",
     "reading_time",
     "role_label",
@@ -47,14 +53,20 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "source": "+1 source",
         "sources": "+{n} sources",
         "also": "Also: {names}",
+        "covered": "Also covered by {names}",
+        "covered_more": "+{n}",
+        "english": "",
         "no_stories": "No stories matched your topics today.",
         "read_more": "Read more",
     },
     "ja": {
-        "reading": "{n}分で読めます",
+        "reading": "{n}分",
         "source": "他1件のソース",
         "sources": "他{n}件のソース",
         "also": "関連: {names}",
+        "covered": "ほかの報道: {names}",
+        "covered_more": "他{n}件",
+        "english": "英語の記事",
         "no_stories": "今日はあなたのトピックに合う記事がありませんでした。",
         "read_more": "続きを読む",
     },
@@ -126,3 +138,53 @@ def no_stories(language: str, hint: str = "") -> str:
     if not hint:
         return sentence
     return f"{sentence}{hint}" if known_language(language) == "ja" else f"{sentence} {hint}"
+
+
+def byline(
+    story: Story, now: datetime, language: str, *, source_limit: int = 60, author_limit: int = 40
+) -> str:
+    """ "OpenAI · Jane Doe · 11h ago · 3 min read" / "… · 11時間前 · 3分": who, when, how long.
+
+    The author is left out when the feed names none or names the outlet itself. A Japanese reader is told when
+    the card is in English (英語の記事): offline cards stay in the article's language. Plain text: a channel
+    escapes it for its own markup.
+    """
+    source = _cut(story.source_name, source_limit)
+    author = _cut(story.author, author_limit)
+    if author.casefold() == source.casefold():
+        author = ""
+    parts = [source, author, age(story.published, now, language), reading_time(story.reading_minutes, language)]
+    if known_language(language) == "ja" and story.card.language not in ("", "ja"):
+        parts.append(_word(language, "english"))
+    return " · ".join(part for part in parts if part)
+
+
+def covered_by(story: Story, language: str, *, names: int = 3, name_limit: int = 40) -> str:
+    """ "Also covered by A, B, C +2" / "ほかの報道: A、B、C 他2件"; "" when no other outlet carried it.
+
+    ``names`` is how many outlets a channel has room to name; the rest are counted.
+    """
+    outlets = list(dict.fromkeys(c.source_name for c in story.also_covered_by if c.source_name))
+    if not outlets:
+        return ""
+    shown = [_cut(name, name_limit) for name in outlets[: max(0, names)]]
+    rest = len(outlets) - len(shown)
+    ja = known_language(language) == "ja"
+    text = _word(language, "covered").format(names=("、" if ja else ", ").join(shown)) if shown else ""
+    if rest:
+        more = _word(language, "covered_more").format(n=rest)
+        text = f"{text} {more}" if text else more_sources(rest, language)
+    return text
+
+
+def point_text(point: str, language: str) -> str:
+    """A key point as the reader sees it: the "the article does not say" lines in the reader's language."""
+    for table in (NO_DETAIL, NO_MATTERS, NO_WATCH):
+        if point in table.values():
+            return table.get(known_language(language), point)
+    return point
+
+
+def _cut(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -18,6 +18,7 @@ import base64
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -28,7 +29,9 @@ from starlette.responses import HTMLResponse
 
 from bot.settings import Settings
 from bot.web.wording import LANGUAGE_COOKIE, page_text, pick_language
+from channels.labels import byline, point_text
 from channels.mail.render import plain_text, safe_url
+from summaries.models import Story
 
 __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "TZ_SCRIPT", "ChatLinks", "PageRenderer", "chat_links"]
 
@@ -91,6 +94,9 @@ class PageRenderer:
         # The same cleaning as the email digest: feed text as plain text, only http(s) links.
         self._env.filters["plain"] = plain_text
         self._env.filters["safe_url"] = safe_url
+        # The byline and the "the article does not say" lines in the channels' shared words.
+        self._env.filters["byline"] = _byline
+        self._env.filters["point"] = point_text
 
     @property
     def environment(self) -> jinja2.Environment:
@@ -123,6 +129,10 @@ class PageRenderer:
         if asked == lang:
             response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
         return response
+
+
+def _byline(story: Story, language: str, now: datetime | None) -> str:
+    return byline(story, now or datetime.now(UTC), language)
 
 
 def _with_query(request: Request, **params: str) -> str:

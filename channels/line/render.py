@@ -92,10 +92,13 @@ def _cut(text: str, limit: int) -> str:
 
 
 def _meta(story: Story, edition: Edition, language: str) -> str:
-    parts = [_cut(story.source_name, _SOURCE_CHARS), labels.age(story.published, edition.generated_at, language),
-             labels.reading_time(story.reading_minutes, language),
-             labels.more_sources(story.source_count - 1, language)]
-    return " · ".join(part for part in parts if part)
+    return labels.byline(story, edition.generated_at, language, source_limit=_SOURCE_CHARS)
+
+
+def _gist(story: Story) -> str:
+    """The gist when it adds something to What happened ("" otherwise)."""
+    gist = story.card.gist.strip()
+    return "" if not gist or gist == story.card.what_happened.strip() else _cut(gist, _POINT_CHARS)
 
 
 def _safe_uri(url: str) -> str | None:
@@ -114,10 +117,14 @@ def _bubble(story: Story, edition: Edition, language: str) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
         {"type": "text", "text": _cut(story.title, _TITLE_CHARS) or "—", "weight": "bold", "size": "md",
          "wrap": True},
-        {"type": "text", "text": _meta(story, edition, language), "size": "xxs", "color": "#8C8C8C",
-         "wrap": True, "margin": "sm"},
-        {"type": "separator", "margin": "md"},
     ]
+    if gist := _gist(story):
+        body.append({"type": "text", "text": gist, "size": "sm", "wrap": True, "margin": "sm"})
+    body.append({"type": "text", "text": _meta(story, edition, language), "size": "xxs", "color": "#8C8C8C",
+                 "wrap": True, "margin": "sm"})
+    if covered := labels.covered_by(story, language, names=3, name_limit=_SOURCE_CHARS):
+        body.append({"type": "text", "text": covered, "size": "xxs", "color": "#8C8C8C", "wrap": True})
+    body.append({"type": "separator", "margin": "md"})
     for role, point in zip(KEY_POINT_ROLES, story.card.key_points, strict=True):
         if not point.strip():
             continue
@@ -126,7 +133,8 @@ def _bubble(story: Story, edition: Edition, language: str) -> dict[str, Any]:
             "contents": [
                 {"type": "text", "text": labels.role_label(role, language), "size": "xs", "weight": "bold",
                  "color": "#0B7A55"},
-                {"type": "text", "text": _cut(point, _POINT_CHARS), "size": "sm", "wrap": True},
+                {"type": "text", "text": _cut(labels.point_text(point, language), _POINT_CHARS), "size": "sm",
+                 "wrap": True},
             ],
         })
     bubble: dict[str, Any] = {
@@ -222,10 +230,13 @@ def render_plain(edition: Edition, language: str) -> list[LineMessage]:
         return [text_message(_empty(edition, language))]
     blocks = []
     for story in edition.stories:
-        lines = [_cut(story.title, _TITLE_CHARS), _meta(story, edition, language)]
+        lines = [_cut(story.title, _TITLE_CHARS), _gist(story), _meta(story, edition, language),
+                 labels.covered_by(story, language, names=3, name_limit=_SOURCE_CHARS)]
+        lines = [line for line in lines if line]
         for role, point in zip(KEY_POINT_ROLES, story.card.key_points, strict=True):
             if point.strip():
-                lines.append(f"{labels.role_label(role, language)}: {_cut(point, _POINT_CHARS)}")
+                text = _cut(labels.point_text(point, language), _POINT_CHARS)
+                lines.append(f"{labels.role_label(role, language)}: {text}")
         if _safe_uri(story.url):
             lines.append(story.url.strip())
         if story.page_url and _safe_uri(story.page_url):

@@ -24,7 +24,7 @@ import css_inline
 import jinja2
 import nh3
 
-from channels.labels import age, more_sources, no_stories, read_more, reading_time, role_labels
+from channels.labels import byline, covered_by, no_stories, point_text, read_more, role_labels
 from summaries.models import Edition, Story
 
 __all__ = [
@@ -185,18 +185,12 @@ def _card(story: Story, now: datetime, language: str) -> dict[str, Any]:
         "url": safe_url(story.url),
         "page_url": safe_url(story.page_url),
         "read_more": read_more(language),
-        "meta": " · ".join(
-            part
-            for part in (
-                plain_text(story.source_name),
-                age(story.published, now, language),
-                reading_time(story.reading_minutes, language),
-            )
-            if part
-        ),
+        "meta": plain_text(byline(story, now, language)),
         "gist": "" if plain_text(card.gist) == plain_text(card.what_happened) else plain_text(card.gist),
-        "points": list(zip(role_labels(language), (plain_text(point) for point in card.key_points), strict=True)),
-        "more": more_sources(story.source_count - 1, language),
+        "points": list(
+            zip(role_labels(language), (plain_text(point_text(p, language)) for p in card.key_points), strict=True)
+        ),
+        "more": plain_text(covered_by(story, language, names=3)),
     }
 
 

@@ -108,7 +108,7 @@ def _section_text(story: Story, language: str) -> str:
     the longest part is shortened first until everything fits.
     """
     card = story.card
-    parts = [story.title, card.gist, card.what_happened, card.why_it_matters, card.what_to_watch]
+    parts = [story.title, card.gist, *(labels.point_text(p, language) for p in card.key_points)]
     limits = [300, 600, 700, 700, 700]
     while True:
         title, gist, happened, matters, watch = (escape(_clip(p, n)) for p, n in zip(parts, limits, strict=True))
@@ -125,13 +125,14 @@ def _section_text(story: Story, language: str) -> str:
         limits[longest] = max(20, int(limits[longest] * 0.8))
 
 
-def _context_text(story: Story, now: datetime, language: str) -> str:
-    bits = [escape(_clip(story.source_name, 200)), labels.age(story.published, now, language),
-            labels.reading_time(story.reading_minutes, language),
-            labels.more_sources(story.source_count - 1, language)]
+def _context_elements(story: Story, now: datetime, language: str) -> list[dict[str, Any]]:
+    """The byline, then "Also covered by …" naming up to five outlets (a context block has the room), then the
+    link to the story's page."""
+    texts = [escape(labels.byline(story, now, language, source_limit=200, author_limit=100)),
+             escape(labels.covered_by(story, language, names=5, name_limit=80))]
     if _linkable(story.page_url):
-        bits.append(f"<{_safe_url(story.page_url)}|{escape(labels.read_more(language))}>")
-    return " · ".join(bit for bit in bits if bit)
+        texts.append(f"<{_safe_url(story.page_url)}|{escape(labels.read_more(language))}>")
+    return [{"type": "mrkdwn", "text": text} for text in texts if text]
 
 
 def _button(text: str, action_id: str, value: str) -> dict[str, Any]:
@@ -153,7 +154,7 @@ def _story_blocks(story: Story, now: datetime, language: str, key: str) -> list[
         {"type": "section", "block_id": f"{block_id}:s",
          "text": {"type": "mrkdwn", "text": _section_text(story, language)}},
         {"type": "context", "block_id": f"{block_id}:c",
-         "elements": [{"type": "mrkdwn", "text": _context_text(story, now, language)}]},
+         "elements": _context_elements(story, now, language)},
         {"type": "actions", "block_id": f"{block_id}:a", "elements": buttons},
         {"type": "divider"},
     ]
@@ -207,7 +208,8 @@ def render_plain(edition: Edition, language: str) -> list[str]:
     for story in edition.stories:
         title = escape(_clip(story.title, 300))
         link = f"<{_safe_url(story.url)}|{title}>" if _linkable(story.url) else title
-        lines.append(f"• {link} — {escape(_clip(story.card.gist, 400))}")
+        byline = escape(labels.byline(story, edition.generated_at, language))
+        lines.append(f"• {link} — {escape(_clip(story.card.gist, 400))} _({byline})_")
     posts: list[str] = []
     current = ""
     for line in lines:

@@ -20,9 +20,10 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from channels.labels import also_covered, digest_title, no_stories, read_more, reading_time, role_labels
+from channels.labels import byline, covered_by, digest_title, no_stories, point_text, read_more, role_labels
 from summaries.models import Edition, Story
 
 __all__ = ["MAX_MESSAGE", "TelegramMessage", "render_messages", "utf16_len"]
@@ -134,7 +135,10 @@ def render_messages(
     labels = _LABELS.get(language, _LABELS["en"])
     writer = _Writer(plain)
     head = [_header(writer, edition, labels, late)]
-    stories = [_story(writer, index, story, language) for index, story in enumerate(edition.stories, start=1)]
+    stories = [
+        _story(writer, index, story, language, edition.generated_at)
+        for index, story in enumerate(edition.stories, start=1)
+    ]
     if not stories:
         stories = [writer.text(no_stories(language, labels["empty_hint"]))]
     footer = writer.italic(writer.text(labels["footer"]))
@@ -176,20 +180,21 @@ def _header(writer: _Writer, edition: Edition, labels: dict[str, str], late: boo
     return writer.join(lines)
 
 
-def _story(writer: _Writer, index: int, story: Story, language: str) -> _Frag:
-    """One story: numbered linked title, source line, the gist when it adds something, three key points."""
+def _story(writer: _Writer, index: int, story: Story, language: str, now: datetime) -> _Frag:
+    """One story: numbered linked title, the gist when it adds something, the byline, "also covered by",
+    three key points."""
     title = writer.bold(writer.text(f"{index}. ") + writer.link(writer.text(story.title, _MAX_TITLE), story.url))
-    names = [_cut(c.source_name, _MAX_SOURCE) for c in story.also_covered_by[:_MAX_ALSO]]
-    meta_parts = [_cut(story.source_name, _MAX_SOURCE), reading_time(story.reading_minutes, language),
-                  also_covered(names, language)]
-    lines = [title, writer.italic(writer.text(" · ".join(part for part in meta_parts if part)))]
+    lines = [title]
     card = story.card
     if card.gist.strip() and card.gist.strip() != card.what_happened.strip():
         lines.append(writer.text(card.gist, _MAX_POINT))
+    lines.append(writer.italic(writer.text(byline(story, now, language, source_limit=_MAX_SOURCE))))
+    if covered := covered_by(story, language, names=_MAX_ALSO, name_limit=_MAX_SOURCE):
+        lines.append(writer.italic(writer.text(covered)))
     for label, point in zip(role_labels(language), card.key_points, strict=True):
         if point.strip():
             lines.append(writer.text("• ") + writer.bold(writer.text(label + ":")) + writer.text(" ")
-                         + writer.text(point, _MAX_POINT))
+                         + writer.text(point_text(point, language), _MAX_POINT))
     if _safe_url(story.page_url):
         lines.append(writer.link(writer.text(read_more(language) + " →"), story.page_url))
     return writer.join(lines)

@@ -63,7 +63,7 @@ def test_each_story_is_a_bubble_with_title_meta_three_labelled_points_and_a_butt
     first, story = bubbles[0], edition.stories[0]
     texts = _texts(first)
     assert texts[0] == story.title
-    assert texts[1] == "OpenAI · 2h ago · 3 min read"
+    assert texts[1] == "OpenAI · Jane Doe · 2h ago · 3 min read"
     for label, point in [("What happened", story.card.what_happened), ("Why it matters", story.card.why_it_matters),
                          ("What to watch", story.card.what_to_watch)]:
         assert texts[texts.index(label) + 1] == point
@@ -77,13 +77,14 @@ def test_other_coverage_and_hostile_text_are_shown_as_plain_text() -> None:
     bubbles = _bubbles(render_digest(edition, "en"))
     robots = _texts(bubbles[1])
     assert robots[0] == edition.stories[1].title  # Flex has no markup: "<!channel>" and "<script>" are just text
-    assert robots[1].endswith("· +1 source")
+    assert robots[1] == "The Robot Report · 5h ago · 4 min read"
+    assert robots[2] == "Also covered by Outlet 0"
 
 
 def test_japanese_readers_get_japanese_labels() -> None:
     texts = _texts(_bubbles(render_digest(sample_edition("ja"), "ja"))[4])
     assert "何が起きたか" in texts and "なぜ重要か" in texts and "今後の注目点" in texts
-    assert texts[1] == "日経クロステック · 14時間前 · 7分で読めます"
+    assert texts[1] == "日経クロステック · Jane Doe · 14時間前 · 7分"
 
 
 def test_rendering_is_deterministic() -> None:

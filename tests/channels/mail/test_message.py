@@ -151,8 +151,8 @@ def test_render_has_every_card_element_and_labels() -> None:
     assert mail.html.count('class="card"') == len(edition.stories)
     for label in ("What happened:", "Why it matters:", "What to watch:"):
         assert mail.html.count(label) == len(edition.stories)
-    assert "+3 sources" in mail.html and "+1 source<" in mail.html
-    assert "OpenAI · 2h ago · 3 min read" in mail.html
+    assert "Also covered by Outlet 0, Outlet 1, Outlet 2<" in mail.html and "Also covered by Outlet 0<" in mail.html
+    assert "OpenAI · Jane Doe · 2h ago · 3 min read" in mail.html
     assert 'href="https://news.example.com/editions/2026-11-27"' in mail.html
     assert 'href="https://news.example.com/preferences/pref-tok"' in mail.html
     assert "prefers-color-scheme: dark" in mail.html  # dark-mode block kept for clients that honour it

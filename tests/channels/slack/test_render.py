@@ -40,8 +40,10 @@ def test_sample_edition_is_one_valid_post_with_header_stories_and_buttons() -> N
     assert first.startswith("*<https://news.example.com/story-1?a=1&amp;b=2|OpenAI releases GPT-6")
     assert "*What happened:*" in first and "*Why it matters:*" in first and "*What to watch:*" in first
     contexts = [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
-    assert contexts[0] == "OpenAI · 2h ago · 3 min read"
-    assert contexts[3] == "Euractiv · 11h ago · 6 min read · +3 sources"
+    assert contexts[0] == "OpenAI · Jane Doe · 2h ago · 3 min read"
+    assert contexts[3] == "Euractiv · 11h ago · 6 min read"
+    also = [b["elements"][1]["text"] for b in blocks if b["type"] == "context" and len(b["elements"]) > 1]
+    assert also[-1] == "Also covered by Outlet 0, Outlet 1, Outlet 2"
     actions = [b for b in blocks if b["type"] == "actions"]
     assert [e["action_id"] for e in actions[1]["elements"]] == [ACTION_MORE, ACTION_MUTE]
     assert actions[1]["elements"][0]["text"]["text"] == "👍 More like this"
