@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.content.digest import digest_of
 from bot.content.editions import EditionSource, RuntimeEditions
 from bot.conversation.commands import CommandHandler, NowOutcome, NowRequester
 from bot.conversation.port import BotConversation
@@ -157,8 +158,11 @@ def now_requester(editions: EditionSource, requests: NowRequests) -> NowRequeste
     """The ``now`` command: the latest edition, through the delivery stream, once per cooldown."""
 
     async def request(sub: Subscription) -> NowOutcome:
-        if await editions.latest(sub.effective_language) is None:
+        edition = await editions.latest(sub.effective_language)
+        if edition is None:
             return NowOutcome.NO_EDITION
+        if not digest_of(edition, sub).stories:
+            return NowOutcome.NOTHING_MATCHED_TOPICS if sub.topics else NowOutcome.NOTHING_MATCHED
         return NowOutcome.QUEUED if await requests.request(sub) else NowOutcome.TOO_SOON
 
     return request

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from channels.base import Delivery, RateLimit, Receipt, Recipient
-from channels.labels import byline, covered_by, point_text, read_more, role_labels
+from channels.labels import byline, covered_by, digest_minutes, point_text, read_more, role_labels
 from channels.plugin import ChannelEntry, ChannelEnv, ChannelParts
 from summaries.models import Edition
 
@@ -26,7 +26,8 @@ _LATE = {"en": "late", "ja": "遅配"}
 def render_text(edition: Edition, language: str) -> str:
     """The digest as plain text: a title line, then each story: title, gist, byline, other coverage, its three
     key points and link."""
-    lines = [f"AIToday — {edition.date.isoformat()}", ""]
+    minutes = digest_minutes(edition.reading_minutes, language)
+    lines = [f"AIToday — {edition.date.isoformat()}" + (f" · {minutes}" if minutes else ""), ""]
     for number, story in enumerate(edition.stories, start=1):
         card = story.card
         lines.append(f"{number}. {story.title}")

@@ -3,7 +3,8 @@
 Why one module: the same story should read the same on Email, LINE, Slack, Telegram and the console. When each
 renderer kept its own table the copies drifted ("何が起きた" on one channel, "何が起きたか" on another; "+1 sources"
 next to "+1 source"). The words every channel shows live here once: the three key-point labels, the reading
-time, the other-coverage note, the relative age, the title line and the "nothing matched your topics" sentence.
+time, the other-coverage note, the relative age, the title line and the "no stories for you today" sentence
+(never "matched your topics": a reader may have none).
 ``byline`` and ``covered_by`` build the two lines under every story's title (source · author · 11h ago · 3 min
 read; "Also covered by A, B, C +N"), so every channel shows the same facts in the same order.
 
@@ -28,6 +29,7 @@ __all__ = [
     "byline",
     "channel_word",
     "covered_by",
+    "digest_minutes",
     "digest_title",
     "known_language",
     "more_sources",
@@ -54,9 +56,10 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "sources": "+{n} sources",
         "also": "Also: {names}",
         "covered": "Also covered by {names}",
+        "minutes": "{n}-minute read",
         "covered_more": "+{n}",
         "english": "",
-        "no_stories": "No stories matched your topics today.",
+        "no_stories": "No stories for you today.",
         "read_more": "Read more",
     },
     "ja": {
@@ -65,9 +68,10 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "sources": "他{n}件のソース",
         "also": "関連: {names}",
         "covered": "ほかの報道: {names}",
+        "minutes": "{n}分で読めます",
         "covered_more": "他{n}件",
         "english": "英語の記事",
-        "no_stories": "今日はあなたのトピックに合う記事がありませんでした。",
+        "no_stories": "今日お届けする記事はありません。",
         "read_more": "続きを読む",
     },
 }
@@ -85,6 +89,11 @@ def _word(language: str, key: str) -> str:
 def digest_title(day: str) -> str:
     """ "AIToday · 2026-11-27": the digest's title line, the same in every language (``day`` already formatted)."""
     return f"AIToday · {day}"
+
+
+def digest_minutes(minutes: int, language: str) -> str:
+    """ "5-minute read" / "5分で読めます": a digest's reading time of its cards; "" for a whole edition (0)."""
+    return _word(language, "minutes").format(n=minutes) if minutes > 0 else ""
 
 
 def role_labels(language: str) -> tuple[str, str, str]:

@@ -261,6 +261,8 @@ class Edition:
     language: str
     generated_at: datetime
     stories: tuple[Story, ...] = field(default_factory=tuple)
+    #: A subscriber's digest: the minutes its cards take to read ("5-minute read"); 0 for a whole edition.
+    reading_minutes: int = 0
 
     def for_subscriber(
         self,
@@ -289,6 +291,7 @@ class Edition:
             "language": self.language,
             "generated_at": self.generated_at.isoformat(),
             "stories": [s.to_dict() for s in self.stories],
+            "reading_minutes": self.reading_minutes,
         }
 
     @classmethod
@@ -298,6 +301,7 @@ class Edition:
             language=str(data["language"]),
             generated_at=datetime.fromisoformat(data["generated_at"]),
             stories=tuple(Story.from_dict(s) for s in data.get("stories", ())),
+            reading_minutes=int(data.get("reading_minutes", 0)),
         )
 
 

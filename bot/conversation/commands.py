@@ -39,6 +39,9 @@ class NowOutcome(Enum):
     QUEUED = "now_queued"
     TOO_SOON = "now_too_soon"
     NO_EDITION = "now_no_edition"
+    #: Nothing in the edition matches the reader's settings: nothing is sent (never an empty digest).
+    NOTHING_MATCHED = "now_nothing"
+    NOTHING_MATCHED_TOPICS = "now_nothing_topics"
 
 
 NowRequester = Callable[[Subscription], Awaitable[NowOutcome]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.content.digest import digest_of
 from bot.content.editions import EditionSource
 from bot.conversation.commands import CommandHandler
 from bot.conversation.i18n import t
@@ -88,8 +89,7 @@ class BotConversation:
             edition = await self._editions.latest(sub.effective_language)
         if edition is None:
             return None
-        mine = edition.for_subscriber(topics=set(sub.topics), muted_sources=set(sub.muted_sources), items=sub.items)
-        return mine, sub.effective_language
+        return digest_of(edition, sub), sub.effective_language
 
     def shape(self, text: str) -> CommandShape:
         try:

@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot import keys
+from bot.content.digest import digest_of
 from bot.content.editions import CachedEditions, EditionSource, RuntimeEditions
 from bot.delivery.failures import FailurePolicy
 from bot.delivery.pacing import Pacer
@@ -48,6 +49,8 @@ if TYPE_CHECKING:  # the composition root imports every channel SDK; a worker ne
     from bot.app import Services
 
 log = logging.getLogger(__name__)
+#: The delivery log's detail of a day skipped because no story matched the reader's settings.
+NOTHING_MATCHED = "nothing matched"
 
 _NOT_READY_WAIT = 300.0  # no edition yet, or this worker lacks the channel: look again in five minutes
 
@@ -295,8 +298,11 @@ class Worker:
             item.retry_unit, item.retry_at = unit, time.time() + _NOT_READY_WAIT
             await self._settle(item)
             return
-        digest = edition.for_subscriber(topics=set(sub.topics), muted_sources=set(sub.muted_sources),
-                                        items=sub.items)
+        digest = digest_of(edition, sub)
+        if not digest.stories:  # an empty digest is never sent: the day is skipped, and the log says why
+            log.info("skipped: nothing matched (%s %s)", sub.identity.channel, unit.delivery_id)
+            await self._settle(record(Outcome.SKIPPED, late=late, detail=NOTHING_MATCHED))
+            return
         recipient = Recipient(channel=channel.name, address=sub.identity.address,
                               language=sub.effective_language, extra=dict(sub.extra))
         limits = list(channel.rate_limits(recipient))

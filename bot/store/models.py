@@ -20,6 +20,7 @@ from bot import keys
 __all__ = [
     "CHANNELS",
     "DEFAULT_ITEMS",
+    "DEFAULT_MINUTES",
     "DEFAULT_TIME",
     "DEFAULT_TIMEZONE",
     "Identity",
@@ -32,7 +33,10 @@ CHANNELS: dict[str, int] = {"telegram": 1, "slack": 2, "line": 1, "email": 1, "c
 
 DEFAULT_TIME = time(7, 30)
 DEFAULT_TIMEZONE = "UTC"
-DEFAULT_ITEMS = 5
+#: No cap on the count by default: a digest is filled to ``DEFAULT_MINUTES`` of reading; ``items N`` caps it.
+DEFAULT_ITEMS = 20
+#: Minutes of reading (of the cards) a digest is filled to; ``minutes N`` sets 1–30.
+DEFAULT_MINUTES = 5
 
 
 #: An address as sign-up accepts it (one @, a dotted domain, no spaces); email_validator checks the rest there.
@@ -104,6 +108,7 @@ class Subscription:
     topics: tuple[str, ...] = ()
     muted_sources: tuple[str, ...] = ()
     items: int = DEFAULT_ITEMS
+    minutes: int = DEFAULT_MINUTES
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     deactivated_reason: str = ""
@@ -142,6 +147,7 @@ class Subscription:
             "topics": ",".join(self.topics),
             "muted": "\x1f".join(self.muted_sources),
             "items": str(self.items),
+            "minutes": str(self.minutes),
             "created": self.created_at.isoformat(),
             "updated": self.updated_at.isoformat(),
             "reason": self.deactivated_reason,
@@ -164,6 +170,7 @@ class Subscription:
             topics=tuple(t for t in data.get("topics", "").split(",") if t),
             muted_sources=tuple(m for m in data.get("muted", "").split("\x1f") if m),
             items=int(data.get("items") or DEFAULT_ITEMS),
+            minutes=int(data.get("minutes") or DEFAULT_MINUTES),
             created_at=datetime.fromisoformat(data["created"]),
             updated_at=datetime.fromisoformat(data["updated"]),
             deactivated_reason=data.get("reason", ""),

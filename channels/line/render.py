@@ -115,28 +115,49 @@ def _safe_uri(url: str) -> str | None:
 
 def _bubble(story: Story, edition: Edition, language: str) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
-        {"type": "text", "text": _cut(story.title, _TITLE_CHARS) or "—", "weight": "bold", "size": "md",
-         "wrap": True},
+        {"type": "text", "text": _cut(story.title, _TITLE_CHARS) or "—", "weight": "bold", "size": "md", "wrap": True},
     ]
     if gist := _gist(story):
         body.append({"type": "text", "text": gist, "size": "sm", "wrap": True, "margin": "sm"})
-    body.append({"type": "text", "text": _meta(story, edition, language), "size": "xxs", "color": "#8C8C8C",
-                 "wrap": True, "margin": "sm"})
+    body.append(
+        {
+            "type": "text",
+            "text": _meta(story, edition, language),
+            "size": "xxs",
+            "color": "#8C8C8C",
+            "wrap": True,
+            "margin": "sm",
+        }
+    )
     if covered := labels.covered_by(story, language, names=3, name_limit=_SOURCE_CHARS):
         body.append({"type": "text", "text": covered, "size": "xxs", "color": "#8C8C8C", "wrap": True})
     body.append({"type": "separator", "margin": "md"})
     for role, point in zip(KEY_POINT_ROLES, story.card.key_points, strict=True):
         if not point.strip():
             continue
-        body.append({
-            "type": "box", "layout": "vertical", "margin": "md", "spacing": "xs",
-            "contents": [
-                {"type": "text", "text": labels.role_label(role, language), "size": "xs", "weight": "bold",
-                 "color": "#0B7A55"},
-                {"type": "text", "text": _cut(labels.point_text(point, language), _POINT_CHARS), "size": "sm",
-                 "wrap": True},
-            ],
-        })
+        body.append(
+            {
+                "type": "box",
+                "layout": "vertical",
+                "margin": "md",
+                "spacing": "xs",
+                "contents": [
+                    {
+                        "type": "text",
+                        "text": labels.role_label(role, language),
+                        "size": "xs",
+                        "weight": "bold",
+                        "color": "#0B7A55",
+                    },
+                    {
+                        "type": "text",
+                        "text": _cut(labels.point_text(point, language), _POINT_CHARS),
+                        "size": "sm",
+                        "wrap": True,
+                    },
+                ],
+            }
+        )
     bubble: dict[str, Any] = {
         "type": "bubble",
         "size": "mega",
@@ -159,7 +180,10 @@ def _bubble(story: Story, edition: Edition, language: str) -> dict[str, Any]:
 
 def _alt_text(edition: Edition, stories: Sequence[Story], language: str) -> str:
     titles = " · ".join(_cut(s.title, 80) for s in stories)
-    return _cut(_ALT_TEXT.format(date=edition.date.isoformat(), titles=titles), 400)
+    minutes = labels.digest_minutes(edition.reading_minutes, language)
+    return _cut(
+        _ALT_TEXT.format(date=edition.date.isoformat(), titles=titles if not minutes else f"{minutes} · {titles}"), 400
+    )
 
 
 def _carousels(bubbles: list[tuple[Story, dict[str, Any]]]) -> list[list[tuple[Story, dict[str, Any]]]]:
@@ -216,11 +240,13 @@ def render_digest(edition: Edition, language: str) -> list[LineMessage]:
             bubbles.append((story, bubble))
     messages: list[LineMessage] = []
     for group in _carousels(bubbles)[:MAX_MESSAGES]:
-        messages.append({
-            "type": "flex",
-            "altText": _alt_text(edition, [story for story, _ in group], language),
-            "contents": {"type": "carousel", "contents": [bubble for _, bubble in group]},
-        })
+        messages.append(
+            {
+                "type": "flex",
+                "altText": _alt_text(edition, [story for story, _ in group], language),
+                "contents": {"type": "carousel", "contents": [bubble for _, bubble in group]},
+            }
+        )
     return messages
 
 
@@ -230,8 +256,12 @@ def render_plain(edition: Edition, language: str) -> list[LineMessage]:
         return [text_message(_empty(edition, language))]
     blocks = []
     for story in edition.stories:
-        lines = [_cut(story.title, _TITLE_CHARS), _gist(story), _meta(story, edition, language),
-                 labels.covered_by(story, language, names=3, name_limit=_SOURCE_CHARS)]
+        lines = [
+            _cut(story.title, _TITLE_CHARS),
+            _gist(story),
+            _meta(story, edition, language),
+            labels.covered_by(story, language, names=3, name_limit=_SOURCE_CHARS),
+        ]
         lines = [line for line in lines if line]
         for role, point in zip(KEY_POINT_ROLES, story.card.key_points, strict=True):
             if point.strip():
@@ -243,6 +273,8 @@ def render_plain(edition: Edition, language: str) -> list[LineMessage]:
             lines.append(f"{labels.read_more(language)}: {story.page_url.strip()}")
         blocks.append("\n".join(lines))
     heading = labels.digest_title(edition.date.isoformat())
+    if minutes := labels.digest_minutes(edition.reading_minutes, language):
+        heading = f"{heading} · {minutes}"
     texts: list[str] = [heading]
     for block in blocks:
         candidate = f"{texts[-1]}\n\n{block}"

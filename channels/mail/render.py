@@ -24,7 +24,15 @@ import css_inline
 import jinja2
 import nh3
 
-from channels.labels import byline, covered_by, no_stories, point_text, read_more, role_labels
+from channels.labels import (
+    byline,
+    covered_by,
+    digest_minutes,
+    no_stories,
+    point_text,
+    read_more,
+    role_labels,
+)
 from summaries.models import Edition, Story
 
 __all__ = [
@@ -127,7 +135,11 @@ def render_digest(edition: Edition, language: str, links: MailLinks) -> Rendered
         "lang": language if language in _LABELS else "en",
         "l": labels,
         "date_long": _long_date(edition.date, language),
-        "count": labels["stories"].format(n=len(cards)),
+        "count": " · ".join(
+            part
+            for part in (digest_minutes(edition.reading_minutes, language), labels["stories"].format(n=len(cards)))
+            if part
+        ),
         "cards": cards,
         "links": _safe_links(links),
     }

@@ -162,6 +162,8 @@ def _story_blocks(story: Story, now: datetime, language: str, key: str) -> list[
 
 def _header(edition: Edition, language: str, part: int, total: int) -> dict[str, Any]:
     text = labels.digest_title(_date(edition, language))
+    if minutes := labels.digest_minutes(edition.reading_minutes, language):
+        text += f" · {minutes}"
     if total > 1:
         text += _w(language, "part", n=part, total=total)
     return {"type": "header", "text": {"type": "plain_text", "text": _clip(text, MAX_HEADER), "emoji": True}}

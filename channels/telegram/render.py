@@ -23,7 +23,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from channels.labels import byline, covered_by, digest_title, no_stories, point_text, read_more, role_labels
+from channels.labels import (
+    byline,
+    covered_by,
+    digest_minutes,
+    digest_title,
+    no_stories,
+    point_text,
+    read_more,
+    role_labels,
+)
 from summaries.models import Edition, Story
 
 __all__ = ["MAX_MESSAGE", "TelegramMessage", "render_messages", "utf16_len"]
@@ -134,7 +143,7 @@ def render_messages(
     """The digest as one or more messages, each within ``MAX_MESSAGE`` after entity parsing."""
     labels = _LABELS.get(language, _LABELS["en"])
     writer = _Writer(plain)
-    head = [_header(writer, edition, labels, late)]
+    head = [_header(writer, edition, labels, late, language)]
     stories = [
         _story(writer, index, story, language, edition.generated_at)
         for index, story in enumerate(edition.stories, start=1)
@@ -169,12 +178,14 @@ def _pack(blocks: Sequence[_Frag]) -> list[str]:
     return messages
 
 
-def _header(writer: _Writer, edition: Edition, labels: dict[str, str], late: bool) -> _Frag:
+def _header(writer: _Writer, edition: Edition, labels: dict[str, str], late: bool, language: str) -> _Frag:
     title = writer.bold(writer.text(digest_title(edition.date.strftime(labels["date"]))))
     count = len(edition.stories)
     lines = [title]
     if count:
-        lines.append(writer.text(labels["count_one"] if count == 1 else labels["count"].format(n=count)))
+        counted = labels["count_one"] if count == 1 else labels["count"].format(n=count)
+        minutes = digest_minutes(edition.reading_minutes, language)
+        lines.append(writer.text(f"{minutes} · {counted}" if minutes else counted))
     if late:
         lines.append(writer.italic(writer.text(labels["late"])))
     return writer.join(lines)

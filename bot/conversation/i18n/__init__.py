@@ -89,6 +89,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "now_queued": "Today's digest is on its way.",
         "now_too_soon": "You just asked for a digest; please wait a few minutes.",
         "now_no_edition": "There is no digest yet today; try again in a little while.",
+        "now_nothing": "Today's edition has no stories for you, so there is nothing to send.",
+        "now_nothing_topics": (
+            "Nothing in today's edition matches your topics, so there is nothing to send. "
+            "Add a topic or clear them with “topics clear”."
+        ),
         "now_unavailable": "Sending a digest on demand is not available here.",
         "hint_subscribe": "Send “subscribe” to start receiving it.",
         "next_none": "none scheduled",
@@ -205,6 +210,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "now_queued": "今日のダイジェストを送ります。",
         "now_too_soon": "少し前に送ったばかりです。数分後にもう一度どうぞ。",
         "now_no_edition": "今日のダイジェストはまだできていません。しばらくしてからお試しください。",
+        "now_nothing": "今日はお届けする記事がないため、送るものはありません。",
+        "now_nothing_topics": (
+            "今日の記事にはあなたのトピックに合うものがないため、送るものはありません。"
+            "「トピック クリア」で全件に戻せます。"
+        ),
         "now_unavailable": "ここではすぐに送る機能を使えません。",
         "hint_subscribe": "受け取るには「登録」と送ってください。",
         "next_none": "予定なし",

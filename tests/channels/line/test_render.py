@@ -96,7 +96,7 @@ def test_an_empty_digest_is_one_text_message_saying_why() -> None:
     edition = replace(sample_edition(), stories=())
     messages = render_digest(edition, "en")
     assert [m["type"] for m in messages] == ["text"]
-    assert "No stories matched your topics" in messages[0]["text"]
+    assert "No stories for you today." in messages[0]["text"]
 
 
 def test_a_link_line_would_refuse_gets_no_button() -> None:

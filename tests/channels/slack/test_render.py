@@ -77,7 +77,7 @@ def test_rendering_is_deterministic() -> None:
 def test_empty_digest_says_so() -> None:
     posts = render(replace(sample_edition(), stories=()), "en")
     assert len(posts) == 1 and _block_problem(posts[0]["blocks"]) == ""
-    assert "No stories matched your topics" in posts[0]["blocks"][1]["text"]["text"]
+    assert "No stories for you today." in posts[0]["blocks"][1]["text"]["text"]
 
 
 def test_the_same_story_twice_still_gives_valid_blocks() -> None:

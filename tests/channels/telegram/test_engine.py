@@ -34,7 +34,8 @@ async def test_blocked_moved_unparseable_and_told_to_wait(redis_client: aioredis
         store = await subscribe_due(redis_client, ["201", "-202", "203", "204", "205"])
 
         async def settled() -> bool:
-            delivered = all(len(stub.messages_to(chat)) == 1 for chat in (-100202, 203, 204, 205))
+            # a whole digest (five minutes of cards) may take two messages in plain text
+            delivered = all(len(stub.messages_to(chat)) >= 1 for chat in (-100202, 203, 204, 205))
             return delivered and await pending_total(redis_client) == 0
 
         async with running_engine(redis_client, stub.api_url, scale=SCALE, workers=1):
