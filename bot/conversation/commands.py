@@ -294,6 +294,13 @@ class CommandHandler:
         return self._reply(t(language, "items_set", items=number) + self._hint(sub, language), language,
                            changed=True, command="items")
 
+    async def _cmd_minutes(self, identity: Identity, command: Command, language: str) -> Reply:
+        assert command.number is not None
+        number = command.number
+        sub = await self._change(identity, lambda s: s.with_changes(minutes=number), language_hint=language)
+        return self._reply(t(language, "minutes_set", minutes=number) + self._hint(sub, language), language,
+                           changed=True, command="minutes")
+
     async def _cmd_pause(self, identity: Identity, command: Command, language: str) -> Reply:
         current = await self._store.get(identity)
         if current is None or not current.active:
@@ -354,6 +361,7 @@ class CommandHandler:
             topics=_join(sub.topics, t(language, "topics_none")),
             muted=_join(sub.muted_sources, t(language, "sources_none")),
             items=sub.items,
+            minutes=sub.minutes,
             next=await self._with_next(sub, language),
         )
         return self._reply(text, language, command="settings")

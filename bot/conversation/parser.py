@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 MAX_ITEMS = 20
+MAX_MINUTES = 30
 MAX_PAUSE_DAYS = 365
 _MAX_INPUT = 1000
 
@@ -43,6 +44,8 @@ _ALIASES: dict[str, str] = {
     "sources": "sources", "source": "sources", "ソース": "sources", "情報源": "sources",
     "language": "language", "lang": "language", "言語": "language",
     "items": "items", "件数": "items", "記事数": "items",
+    "minutes": "minutes", "minute": "minutes", "mins": "minutes", "分": "minutes", "分数": "minutes",
+    "読む時間": "minutes",
     "pause": "pause", "停止": "pause", "一時停止": "pause", "休止": "pause",
     "resume": "resume", "再開": "resume",
     "now": "now", "today": "now", "今すぐ": "now", "今日": "now", "今日のダイジェスト": "now",
@@ -262,6 +265,17 @@ def _parse_items(name: str, rest: str, japanese: bool) -> Command:
     return Command(name, number=number, japanese=japanese)
 
 
+def _parse_minutes(name: str, rest: str, japanese: bool) -> Command:
+    """``minutes 10`` / ``分 10``: the digest is filled to that many minutes of reading (1–30)."""
+    match = re.fullmatch(r"(\d{1,6})\s*(?:分|min|mins|minutes?)?", rest.strip().lower())
+    if match is None:
+        raise CommandError("minutes_invalid", {"value": rest[:20] or "—"}, example="minutes 5", japanese=japanese)
+    number = int(match.group(1))
+    if not 1 <= number <= MAX_MINUTES:
+        raise CommandError("minutes_range", {"value": str(number)}, example="minutes 5", japanese=japanese)
+    return Command(name, number=number, japanese=japanese)
+
+
 def _parse_pause(name: str, rest: str, japanese: bool) -> Command:
     if not rest:
         return Command(name, japanese=japanese)
@@ -332,6 +346,7 @@ _PARSERS = {
     "sources": _parse_sources,
     "language": _parse_language,
     "items": _parse_items,
+    "minutes": _parse_minutes,
     "pause": _parse_pause,
 }
 

@@ -31,6 +31,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "language_invalid": "“{value}” is not a language I write (en or ja).",
         "items_invalid": "“{value}” is not a number of stories.",
         "items_range": "{value} stories is out of range: choose 1–20.",
+        "minutes_invalid": "“{value}” is not a number of minutes.",
+        "minutes_range": "{value} minutes is out of range: choose 1–30.",
         "pause_invalid": "“{value}” is not a number of days.",
         "pause_range": "{value} days is out of range: pause for 1–365 days.",
         "days_missing": "Tell me the days of the week.",
@@ -82,6 +84,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "source_not_muted": "{source} was not muted.",
         "language_set": "Language set to English.",
         "items_set": "You will get {items} stories per digest.",
+        "minutes_set": "Your digest will take about {minutes} minutes to read.",
         "paused_days": "Paused until {until}. Send “resume” to restart earlier.",
         "paused": "Paused. Send “resume” to restart.",
         "resumed": "Resumed: next digest {next}.",
@@ -99,7 +102,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "next_none": "none scheduled",
         "settings": (
             "Status: {status}\nTime: {time} ({tz}), {days}\nLanguage: {language}\nTopics: {topics}\n"
-            "Muted sources: {muted}\nStories per digest: {items}\nNext digest: {next}"
+            "Muted sources: {muted}\nReading time: {minutes} min\nStories per digest: {items}\nNext digest: {next}"
         ),
         "status_active": "subscribed",
         "status_paused": "paused until {until}",
@@ -115,6 +118,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "topics — favour topics (e.g. topics add robotics, chips · topics remove chips · topics clear)\n"
             "sources — mute a source (e.g. sources mute Hacker News · sources unmute Hacker News)\n"
             "language — en or ja (e.g. language ja)\n"
+            "minutes — minutes of reading per digest, 1–30 (e.g. minutes 10)\n"
             "items — stories per digest, 1–20 (e.g. items 8)\n"
             "days — which days (e.g. days mon-fri · days daily)\n"
             "pause — stop for a while (e.g. pause 7 days) · resume\n"
@@ -155,6 +159,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "language_invalid": "「{value}」には対応していません（en か ja）。",
         "items_invalid": "「{value}」は記事数として読めません。",
         "items_range": "{value}件は範囲外です。1〜20件で指定してください。",
+        "minutes_invalid": "「{value}」は分数として読めません。",
+        "minutes_range": "{value}分は範囲外です。1〜30分で指定してください。",
         "pause_invalid": "「{value}」は日数として読めません。",
         "pause_range": "{value}日は範囲外です。1〜365日で指定してください。",
         "days_missing": "曜日を指定してください。",
@@ -203,6 +209,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "source_not_muted": "{source} はミュートされていません。",
         "language_set": "言語を日本語にしました。",
         "items_set": "1回のダイジェストを{items}件にしました。",
+        "minutes_set": "ダイジェストを約{minutes}分で読める量にしました。",
         "paused_days": "{until} まで一時停止します。早めに再開するには「再開」と送ってください。",
         "paused": "一時停止しました。「再開」で再開します。",
         "resumed": "再開しました。次回: {next}",
@@ -220,7 +227,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "next_none": "予定なし",
         "settings": (
             "状態: {status}\n配信時刻: {time}（{tz}）・{days}\n言語: {language}\nトピック: {topics}\n"
-            "ミュート中のソース: {muted}\n記事数: {items}\n次回: {next}"
+            "ミュート中のソース: {muted}\n読む時間: 約{minutes}分\n記事数: {items}\n次回: {next}"
         ),
         "status_active": "登録中",
         "status_paused": "{until} まで一時停止中",
@@ -236,6 +243,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "トピック — 好きなトピック（例: トピック 追加 robotics、トピック 削除 chips、トピック クリア）\n"
             "ソース — ソースをミュート（例: ソース ミュート Hacker News）\n"
             "言語 — en か ja（例: 言語 ja）\n"
+            "分 — 1回のダイジェストを読む時間 1〜30分（例: 分 10）\n"
             "件数 — 記事数 1〜20（例: 件数 8）\n"
             "曜日 — 配信する曜日（例: 平日、毎日、曜日 月,水,金）\n"
             "停止 — 一時停止（例: 停止 7日）・再開\n"
