@@ -10,7 +10,8 @@ Which articles belong to the edition of day *D* (UTC):
 * articles published in the 72 hours before the cut-off are clustered together, so a story covered
   yesterday and today is one story;
 * a story is in the edition when its newest article is less than ``FRESH`` (24 h) old at the cut-off;
-* the best ``max_stories`` by ``summaries.rank`` get a card from the summarizer. A card that fails the
+* the best ``max_stories`` by ``summaries.rank`` get a card from the summarizer. In the Japanese edition a
+  Japanese outlet's article leads a story it covered, and stories carded in Japanese come first. A card that fails the
   faithfulness check is replaced by the offline card (which passes by construction).
 
 Same articles, same day, same language, same ``now`` → the same edition, byte for byte: ``generated_at`` is
@@ -25,6 +26,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
 from summaries.cluster import WINDOW, Cluster, cluster_articles
+from summaries.digest import japanese_first
 from summaries.faithfulness import check_card
 from summaries.models import Article, Card, Edition, Story
 from summaries.rank import rank_clusters
@@ -98,12 +100,13 @@ async def build_edition(
     ranked = rank_clusters(clusters, cutoff)[: max(0, max_stories)]
     gate = asyncio.Semaphore(_CONCURRENCY)
 
-    async def story(cluster: Cluster, score: float) -> Story:
+    async def story(ranked: Cluster, score: float) -> Story:
+        cluster = _led_for(ranked, language)
         async with gate:
             card = await _card(chosen, offline, cluster.lead, language)
         lead = cluster.lead
         return Story(
-            id=cluster.id,
+            id=ranked.id,  # the same story has the same id in every language's edition
             title=lead.title,
             url=lead.url,
             source_id=lead.source_id,
@@ -118,4 +121,15 @@ async def build_edition(
         )
 
     stories = await asyncio.gather(*(story(c, s) for c, s in ranked))
-    return Edition(date=day, language=language, generated_at=cutoff, stories=tuple(stories))
+    edition = Edition(date=day, language=language, generated_at=cutoff, stories=tuple(stories))
+    return japanese_first(edition, language)
+
+
+def _led_for(cluster: Cluster, language: str) -> Cluster:
+    """For the Japanese edition, a Japanese outlet's article leads the story when one covered it."""
+    if language != "ja" or cluster.lead.language == "ja":
+        return cluster
+    ja = next((a for a in cluster.articles if a.language == "ja"), None)
+    if ja is None:
+        return cluster
+    return Cluster(articles=(ja, *(a for a in cluster.articles if a is not ja)))
