@@ -269,7 +269,7 @@ async def test_preferences_page_shows_and_changes_every_preference(site: EmailSi
     page = await site.client.get(path)
     assert page.status_code == 200
     assert 'value="06:45"' in page.text and 'value="Asia/Tokyo"' in page.text
-    assert 'name="items" type="text" inputmode="numeric" pattern="[0-9]*" value="5"' in page.text
+    assert 'name="items" type="text" inputmode="numeric" pattern="[0-9]*" value="20"' in page.text  # no cap: 5 minutes
     response = await site.client.post(path, data={
         "time": "21:30", "timezone": "Europe/London", "language": "en", "items": "8",
         "topics": ["robotics", "policy"], "pause": "7",
