@@ -383,6 +383,7 @@ class CommandHandler:
         "sources": _cmd_sources,
         "language": _cmd_language,
         "items": _cmd_items,
+        "minutes": _cmd_minutes,
         "pause": _cmd_pause,
         "resume": _cmd_resume,
         "now": _cmd_now,

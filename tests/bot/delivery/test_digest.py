@@ -6,10 +6,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import redis.asyncio as aioredis
-from bot.content.edition_source import FixedEditions
 
 from bot.app import now_requester
 from bot.content.digest import digest_of
+from bot.content.editions import FixedEditions
 from bot.conversation.commands import CommandHandler
 from bot.delivery.planner import NowRequests
 from bot.store.delivery_log import DeliveryLog, Outcome
