@@ -289,17 +289,10 @@ class CommandHandler:
 
     async def _cmd_items(self, identity: Identity, command: Command, language: str) -> Reply:
         assert command.number is not None
-        number = command.number
-        sub = await self._change(identity, lambda s: s.with_changes(items=number), language_hint=language)
-        return self._reply(t(language, "items_set", items=number) + self._hint(sub, language), language,
-                           changed=True, command="items")
-
-    async def _cmd_minutes(self, identity: Identity, command: Command, language: str) -> Reply:
-        assert command.number is not None
-        number = command.number
-        sub = await self._change(identity, lambda s: s.with_changes(minutes=number), language_hint=language)
-        return self._reply(t(language, "minutes_set", minutes=number) + self._hint(sub, language), language,
-                           changed=True, command="minutes")
+        name, number = command.name, command.number
+        sub = await self._change(identity, lambda s: s.with_changes(**{name: number}), language_hint=language)
+        return self._reply(t(language, f"{name}_set", **{name: number}) + self._hint(sub, language), language,
+                           changed=True, command=name)
 
     async def _cmd_pause(self, identity: Identity, command: Command, language: str) -> Reply:
         current = await self._store.get(identity)
@@ -383,7 +376,7 @@ class CommandHandler:
         "sources": _cmd_sources,
         "language": _cmd_language,
         "items": _cmd_items,
-        "minutes": _cmd_minutes,
+        "minutes": _cmd_items,
         "pause": _cmd_pause,
         "resume": _cmd_resume,
         "now": _cmd_now,

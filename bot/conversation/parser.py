@@ -255,24 +255,14 @@ def _parse_language(name: str, rest: str, japanese: bool) -> Command:
     return Command(name, values=(language,), japanese=japanese)
 
 
-def _parse_items(name: str, rest: str, japanese: bool) -> Command:
-    match = re.fullmatch(r"(\d{1,6})\s*(?:件|items?|stories)?", rest.strip().lower())
+def _parse_count(name: str, rest: str, japanese: bool) -> Command:
+    """``items 8`` (1–20 stories) and ``minutes 10`` / ``分 10`` (1–30 minutes of reading): one number in range."""
+    unit, high = (r"分|min|mins|minutes?", MAX_MINUTES) if name == "minutes" else (r"件|items?|stories", MAX_ITEMS)
+    match = re.fullmatch(rf"(\d{{1,6}})\s*(?:{unit})?", rest.strip().lower())
     if match is None:
-        raise CommandError("items_invalid", {"value": rest[:20] or "—"}, example="items 5", japanese=japanese)
-    number = int(match.group(1))
-    if not 1 <= number <= MAX_ITEMS:
-        raise CommandError("items_range", {"value": str(number)}, example="items 5", japanese=japanese)
-    return Command(name, number=number, japanese=japanese)
-
-
-def _parse_minutes(name: str, rest: str, japanese: bool) -> Command:
-    """``minutes 10`` / ``分 10``: the digest is filled to that many minutes of reading (1–30)."""
-    match = re.fullmatch(r"(\d{1,6})\s*(?:分|min|mins|minutes?)?", rest.strip().lower())
-    if match is None:
-        raise CommandError("minutes_invalid", {"value": rest[:20] or "—"}, example="minutes 5", japanese=japanese)
-    number = int(match.group(1))
-    if not 1 <= number <= MAX_MINUTES:
-        raise CommandError("minutes_range", {"value": str(number)}, example="minutes 5", japanese=japanese)
+        raise CommandError(f"{name}_invalid", {"value": rest[:20] or "—"}, example=f"{name} 5", japanese=japanese)
+    if not 1 <= (number := int(match.group(1))) <= high:
+        raise CommandError(f"{name}_range", {"value": str(number)}, example=f"{name} 5", japanese=japanese)
     return Command(name, number=number, japanese=japanese)
 
 
@@ -345,8 +335,8 @@ _PARSERS = {
     "topics": _parse_topics,
     "sources": _parse_sources,
     "language": _parse_language,
-    "items": _parse_items,
-    "minutes": _parse_minutes,
+    "items": _parse_count,
+    "minutes": _parse_count,
     "pause": _parse_pause,
 }
 
