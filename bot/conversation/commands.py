@@ -23,7 +23,7 @@ from bot.conversation.linking import GROUP_COMMANDS, Linking
 from bot.conversation.parser import Command, CommandError, looks_japanese, parse_command
 from bot.conversation.phrases import Understanding, understand
 from bot.store.link_codes import LinkCodes
-from bot.store.models import DEFAULT_ITEMS, Identity, Subscription
+from bot.store.models import DEFAULT_MINUTES, Identity, Subscription
 from bot.store.subscriptions import SubscriptionStore
 from summaries.topics import TOPICS
 
@@ -78,7 +78,7 @@ class CommandHandler:
             try:
                 command = parse_command(text)
             except CommandError as error:
-                understood = understand(text, items=current.items if current else DEFAULT_ITEMS)
+                understood = understand(text, minutes=current.minutes if current else DEFAULT_MINUTES)
                 if understood is not None:
                     return await self._run_understood(identity, understood, language)
                 if error.message == "unknown" and (len(text.split()) > 2 or looks_japanese(text)):

@@ -13,7 +13,7 @@ Families, in English and Japanese (each may combine with the others in one sente
 * topics — any topic name or alias ("robotics", "ロボット") → ``topics add``; after a negation ("no more",
   "stop", "fewer", "はいらない") → ``topics remove``;
 * sources — "no more TechCrunch", "TechCrunchはいらない" (a negated name that is not a topic) → ``sources mute``;
-* length — "fewer stories" / "減らして" and "more stories" / "増やして" move ``items`` by two within 1–20;
+* length — "fewer stories" / "減らして" and "more stories" / "増やして" move ``minutes`` by two within 1–30;
   "only 3 stories" / "3件" → ``items 3``; "10 minutes a day" / "10分" → ``minutes 10``;
 * pause — "pause for 2 weeks", "on vacation for 10 days", "1週間お休み" → ``pause N``; "I'm back" → ``resume``;
 * language — "in Japanese", "日本語で" → ``language``; zone — "Tokyo time", "I'm in London" → ``timezone``;
@@ -29,13 +29,13 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.conversation.parser import MAX_ITEMS, CommandError, parse_command, parse_time, parse_timezone
+from bot.conversation.parser import MAX_ITEMS, MAX_MINUTES, CommandError, parse_command, parse_time, parse_timezone
 from summaries.topics import TOPIC_ALIASES, TOPICS
 
 __all__ = ["Understanding", "understand"]
 
 _MAX_PHRASE = 300
-_ITEMS_STEP = 2
+_MINUTES_STEP = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +159,8 @@ def _negated(text: str) -> tuple[list[str], list[str]]:
     return removed, muted
 
 
-def _length(text: str, items: int) -> list[str]:
+def _length(text: str, minutes_now: int) -> list[str]:
+    """A count caps the stories; "fewer"/"more" move the reading time, which is what fills a digest."""
     commands: list[str] = []
     count = _COUNT.search(text)
     if count:
@@ -167,9 +168,9 @@ def _length(text: str, items: int) -> list[str]:
         if 1 <= number <= MAX_ITEMS:
             commands.append(f"items {number}")
     elif _FEWER.search(text):
-        commands.append(f"items {max(1, items - _ITEMS_STEP)}")
+        commands.append(f"minutes {max(1, minutes_now - _MINUTES_STEP)}")
     elif _MORE.search(text):
-        commands.append(f"items {min(MAX_ITEMS, items + _ITEMS_STEP)}")
+        commands.append(f"minutes {min(MAX_MINUTES, minutes_now + _MINUTES_STEP)}")
     minutes = _MINUTES.search(text)
     if minutes:
         commands.append(f"minutes {int(minutes.group(1) or minutes.group(2))}")
@@ -217,10 +218,10 @@ def _valid(command: str) -> bool:
     return True
 
 
-def understand(text: str, *, items: int = 5) -> Understanding | None:
+def understand(text: str, *, minutes: int = 5) -> Understanding | None:
     """The strict commands ``text`` means, or None when it means nothing we know.
 
-    ``items`` is the reader's current story count, for "fewer stories" / "more stories".
+    ``minutes`` is the reader's current reading time, for "fewer stories" / "more stories".
     """
     phrase = _normalise(text)
     if not phrase:
@@ -236,7 +237,7 @@ def understand(text: str, *, items: int = 5) -> Understanding | None:
         commands.append("topics add " + ", ".join(added))
     for family in _FAMILIES:
         commands += family(phrase)
-    commands += _length(phrase, items)
+    commands += _length(phrase, minutes)
     commands = [command for command in dict.fromkeys(commands) if _valid(command)]
     if not commands:
         return None

@@ -77,14 +77,16 @@ async def test_no_more_a_topic_removes_it(chat: Chat, store: SubscriptionStore) 
     assert (await _sub(store)).topics == ("robotics",)
 
 
-@pytest.mark.parametrize(("phrase", "items"), [
-    ("fewer stories", 3), ("more stories", 7), ("only 4 stories", 4), ("記事を減らして", 3), ("3件だけ", 3),
+@pytest.mark.parametrize(("phrase", "items", "minutes"), [
+    ("fewer stories", 20, 3), ("more stories", 20, 7), ("only 4 stories", 4, 5), ("記事を減らして", 20, 3),
+    ("3件だけ", 3, 5), ("10 minutes a day", 20, 10),
 ])
-async def test_length_phrases(chat: Chat, store: SubscriptionStore, phrase: str, items: int) -> None:
-    await chat(READER, "items 5")
+async def test_length_phrases(chat: Chat, store: SubscriptionStore, phrase: str, items: int, minutes: int) -> None:
+    await chat(READER, "minutes 5")
     reply = await chat(READER, phrase)
     assert reply.ok, reply.text
-    assert (await _sub(store)).items == items
+    sub = await _sub(store)
+    assert (sub.items, sub.minutes) == (items, minutes)
 
 
 @pytest.mark.parametrize(("phrase", "zone"), [
