@@ -42,13 +42,13 @@ sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
 import psutil  # noqa: E402
-import redis.asyncio as aioredis  # noqa: E402
 
 from bot import keys  # noqa: E402
 from bot.content.editions import FixedEditions  # noqa: E402
 from bot.delivery.planner import Planner  # noqa: E402
 from bot.delivery.worker import Worker, WorkerConfig  # noqa: E402
 from bot.redis_server import EmbeddedRedis  # noqa: E402
+from bot.store.client import RedisClient, connect  # noqa: E402
 from bot.store.models import Identity, Subscription  # noqa: E402
 from bot.store.subscriptions import SubscriptionStore  # noqa: E402
 from channels.base import Delivery, Recipient  # noqa: E402
@@ -62,7 +62,7 @@ TELEGRAM_GLOBAL_RATE = 30.0
 
 
 async def _worker_role(args: argparse.Namespace) -> None:
-    redis = aioredis.Redis.from_url(args.redis, decode_responses=True)
+    redis = connect(args.redis)
     channel = HttpTestChannel(args.provider, idempotency=True, global_rate=args.rate, connections=args.concurrency)
     config = WorkerConfig(name=args.name, concurrency=args.concurrency, lease_seconds=60.0)
     worker = Worker(redis, SubscriptionStore(redis), {channel.name: channel},
@@ -113,7 +113,7 @@ async def _stats(client: httpx.AsyncClient) -> dict[str, Any]:
     return data
 
 
-async def _seed(redis: aioredis.Redis, count: int, due: datetime) -> None:
+async def _seed(redis: RedisClient, count: int, due: datetime) -> None:
     now = datetime.now(UTC)
     batch = 2000
     for start in range(0, count, batch):
@@ -126,7 +126,7 @@ async def _seed(redis: aioredis.Redis, count: int, due: datetime) -> None:
             await pipe.execute()
 
 
-async def _commands(redis: aioredis.Redis) -> int:
+async def _commands(redis: RedisClient) -> int:
     stats = await redis.info("commandstats")
     if os.environ.get("FANOUT_DEBUG"):
         print({k: v["calls"] for k, v in stats.items()}, file=sys.stderr)
@@ -134,7 +134,7 @@ async def _commands(redis: aioredis.Redis) -> int:
                and k != "cmdstat_config")
 
 
-async def _log_bytes(redis: aioredis.Redis, count: int, sample: int = 2000) -> float:
+async def _log_bytes(redis: RedisClient, count: int, sample: int = 2000) -> float:
     total_bytes = total_entries = 0
     for n in range(0, count, max(1, count // sample)):
         key = keys.delivery_log(Identity.parse(f"telegram:{n}").sid)
@@ -152,7 +152,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     stand_in = _spawn("-m", "tests.stubs.recording_provider",
                       *(["--limit-global", str(args.rate)] if args.simulate_limits else []))
     provider = f"http://127.0.0.1:{_ready(stand_in)}"
-    redis = aioredis.Redis.from_url(url, decode_responses=True)
+    redis = connect(url)
     client = httpx.AsyncClient(base_url=provider)
     children: list[subprocess.Popen[str]] = []
     try:

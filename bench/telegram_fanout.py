@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import redis.asyncio as aioredis
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.redis_server import EmbeddedRedis
+from bot.store.client import connect
 from tests.channels.telegram.fanout import run_fanout
 
 
@@ -33,7 +33,7 @@ async def _run(args: argparse.Namespace) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         server = EmbeddedRedis(Path(tmp))
         url = await asyncio.to_thread(server.start)
-        redis = aioredis.Redis.from_url(url, decode_responses=True)
+        redis = connect(url)
         try:
             result = await run_fanout(redis, subscribers=args.subscribers, scale=args.scale, groups=args.groups,
                                       workers=args.workers, concurrency=args.concurrency, timeout=args.timeout)

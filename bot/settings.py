@@ -11,7 +11,7 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     )
 
     redis_url: str | None = Field(default=None, alias="AITODAY_REDIS_URL")
+    # auto: ask the server (INFO cluster); true/false: an operator who knows says so (DESIGN §7)
+    redis_cluster: Literal["auto", "true", "false"] = Field(default="auto", alias="AITODAY_REDIS_CLUSTER")
     data_dir: Path = Field(default=Path("./data"), alias="AITODAY_DATA_DIR")
     public_url: str = Field(default="http://localhost:8000", alias="AITODAY_PUBLIC_URL")
     secret_key: SecretStr | None = Field(default=None, alias="AITODAY_SECRET_KEY")

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 import redis
-import redis.asyncio as aioredis
 
 from bot.redis_server import EmbeddedRedis
+from bot.store.client import RedisClient, open_client, server_is_cluster
+from tests.redis_cluster import LocalCluster
 
 #: Fixtures written for the project (small feeds, provider payloads): every test can run on a fresh clone.
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -99,16 +100,42 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedR
     server.stop(force=True)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--redis", choices=["single", "cluster"], default="single",
+                     help="the Redis that tests not marked both_redis run on (cluster: every test on a cluster)")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked ``both_redis`` runs twice: on the embedded single Redis and on the session's cluster."""
+    if metafunc.definition.get_closest_marker("both_redis") and "redis_url" in metafunc.fixturenames:
+        metafunc.parametrize("redis_url", ["single", "cluster"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    """A real Redis Cluster (3 primaries, 3 replicas) for the session, started when a test first asks."""
+    cluster = LocalCluster(tmp_path_factory.mktemp("cluster")).start()
+    yield cluster
+    cluster.stop()
+
+
 @pytest.fixture
-def redis_url(redis_server: EmbeddedRedis) -> str:
-    """The session server's URL, emptied before each test."""
-    with redis.Redis.from_url(redis_server.url) as client:
+def redis_url(request: pytest.FixtureRequest) -> str:
+    """The session server's URL (or, parametrized ``cluster``, one node of the session's cluster), emptied."""
+    if getattr(request, "param", request.config.getoption("--redis")) == "cluster":
+        cluster: LocalCluster = request.getfixturevalue("redis_cluster")
+        with redis.RedisCluster.from_url(cluster.url) as nodes:
+            nodes.flushall()  # every primary; replicas follow
+        return cluster.url
+    server: EmbeddedRedis = request.getfixturevalue("redis_server")
+    with redis.Redis.from_url(server.url) as client:
         client.flushall()
-    return redis_server.url
+    return server.url
 
 
 @pytest.fixture
-async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+async def redis_client(redis_url: str) -> AsyncIterator[RedisClient]:
+    """The client the runtime would open for this URL: a ``RedisCluster`` on a cluster node."""
+    client = open_client(redis_url, cluster=server_is_cluster(redis_url))
     yield client
     await client.aclose()

@@ -18,10 +18,10 @@ from datetime import UTC, datetime, timedelta
 
 import psutil
 import pytest
-import redis.asyncio as aioredis
 from aiohttp import web
 
 from bot.store.articles import RedisArticleStore
+from bot.store.client import RedisClient
 from summaries.fetch import Fetcher
 from summaries.ingest import IngestOptions, Ingestor, IngestReport
 from summaries.models import Source
@@ -220,7 +220,7 @@ def cases(server: FeedServer) -> list[Case]:
     ]
 
 
-async def run_cases(server: FeedServer, redis_client: aioredis.Redis) -> tuple[IngestReport, dict[str, Case]]:
+async def run_cases(server: FeedServer, redis_client: RedisClient) -> tuple[IngestReport, dict[str, Case]]:
     server.route("/case/plain", _static(PLAIN))  # type: ignore[arg-type]
     table = cases(server)
     sources: list[Source] = []
@@ -240,7 +240,7 @@ async def run_cases(server: FeedServer, redis_client: aioredis.Redis) -> tuple[I
 
 
 async def test_hostile_feeds_end_in_named_outcomes_within_caps(
-    feed_server: FeedServer, redis_client: aioredis.Redis
+    feed_server: FeedServer, redis_client: RedisClient
 ) -> None:
     process = psutil.Process()
     rss_before = process.memory_info().rss
@@ -271,7 +271,7 @@ async def test_hostile_feeds_end_in_named_outcomes_within_caps(
 
 
 async def test_rate_limited_and_failing_sources_back_off(
-    feed_server: FeedServer, redis_client: aioredis.Redis
+    feed_server: FeedServer, redis_client: RedisClient
 ) -> None:
     feed_server.route("/limited", _static(b"", status=429, **{"Retry-After": "120"}))  # type: ignore[arg-type]
     feed_server.route("/broken", _static(b"", status=500))  # type: ignore[arg-type]
@@ -300,7 +300,7 @@ async def test_rate_limited_and_failing_sources_back_off(
 
 
 @pytest.mark.parametrize("cap_hours", [24])
-async def test_backoff_is_capped(feed_server: FeedServer, redis_client: aioredis.Redis, cap_hours: int) -> None:
+async def test_backoff_is_capped(feed_server: FeedServer, redis_client: RedisClient, cap_hours: int) -> None:
     feed_server.route("/down", _static(b"", status=502))  # type: ignore[arg-type]
     source = make_source(feed_server.url("/down"), name="down")
     store = RedisArticleStore(redis_client)

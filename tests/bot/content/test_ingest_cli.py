@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-import redis.asyncio as aioredis
 
 from bot.cli import main
 from bot.content.ingest_run import run_ingest
 from bot.runtime import Runtime
 from bot.settings import load_settings
 from bot.store.articles import RedisArticleStore
+from bot.store.client import RedisClient
 from summaries.sources import make_source, parse_opml
 from tests.conftest import FIXTURE_FEEDS
 
@@ -203,7 +203,7 @@ def test_bundled_list_is_the_default(
 
 
 async def test_teasers_get_the_page_text(
-    redis_client: aioredis.Redis, redis_url: str, feed_site: str
+    redis_client: RedisClient, redis_url: str, feed_site: str
 ) -> None:
     settings = load_settings(
         env={"AITODAY_REDIS_URL": redis_url, "AITODAY_FETCH_ALLOW": "127.0.0.1", "AITODAY_FULL_TEXT": "true"}

@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-import redis.asyncio as aioredis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from bot import keys
 from bot.conversation.commands import MAX_REPLY, CommandHandler
+from bot.store.client import connect
 from bot.store.models import Identity
 from bot.store.subscriptions import SubscriptionStore
 
@@ -54,7 +54,7 @@ def runner() -> Iterator[asyncio.Runner]:
 def test_every_input_gets_exactly_one_short_reply(runner: asyncio.Runner, redis_url: str, text: str,
                                                   channel: str) -> None:
     async def run() -> None:
-        client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+        client = connect(redis_url)
         try:
             handler = CommandHandler(SubscriptionStore(client))
             reply = await handler.handle(Identity.parse(channel), text)
@@ -96,7 +96,7 @@ class IsolationMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.loop = asyncio.Runner()
-        self.client = aioredis.Redis.from_url(self.url, decode_responses=True)
+        self.client = connect(self.url)
         self.handler = CommandHandler(
             SubscriptionStore(self.client, clock=lambda: datetime(2026, 11, 27, 3, 0, tzinfo=UTC))
         )

@@ -10,10 +10,11 @@ from datetime import time as dtime
 from pathlib import Path
 
 import pytest
-import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
 
 from bot import keys
 from bot.delivery.queue import GROUP
+from bot.store.client import RedisClient
 from bot.store.models import Identity, Subscription
 from bot.store.subscriptions import SubscriptionStore
 from tests.stubs.recording_provider import RecordingProvider
@@ -47,7 +48,7 @@ async def add_subscribers(store: SubscriptionStore, addresses: Iterable[str], *,
     return subs
 
 
-async def seed_subscribers(redis: aioredis.Redis, addresses: Iterable[str], due: datetime) -> list[Subscription]:
+async def seed_subscribers(redis: RedisClient, addresses: Iterable[str], due: datetime) -> list[Subscription]:
     """Many active subscriptions at once, already due at ``due`` (pipelined; what ``store.save`` would write)."""
     now = datetime.now(UTC)
     subs = [Subscription(identity=Identity.parse(f"telegram:{a}"), active=True, language="en", created_at=now,
@@ -60,7 +61,7 @@ async def seed_subscribers(redis: aioredis.Redis, addresses: Iterable[str], due:
     return subs
 
 
-async def make_due(redis: aioredis.Redis, subs: Iterable[Subscription], at: datetime | float) -> None:
+async def make_due(redis: RedisClient, subs: Iterable[Subscription], at: datetime | float) -> None:
     """Move the subscriptions' next send to ``at`` (as if their slot came round)."""
     epoch = at.timestamp() if isinstance(at, datetime) else at
     async with redis.pipeline(transaction=False) as pipe:
@@ -69,18 +70,18 @@ async def make_due(redis: aioredis.Redis, subs: Iterable[Subscription], at: date
         await pipe.execute()
 
 
-async def pending_total(redis: aioredis.Redis) -> int:
+async def pending_total(redis: RedisClient) -> int:
     total = 0
     for shard in range(keys.SHARDS):
         try:
             summary = await redis.xpending(keys.shard_stream(shard), GROUP)
-        except aioredis.ResponseError:
+        except ResponseError:
             continue
         total += int(summary["pending"])
     return total
 
 
-async def stream_units(redis: aioredis.Redis) -> list[str]:
+async def stream_units(redis: RedisClient) -> list[str]:
     """Every delivery id ever put on the streams (entries are only trimmed after acknowledgement)."""
     ids = []
     for shard in range(keys.SHARDS):

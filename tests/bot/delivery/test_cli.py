@@ -8,9 +8,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import redis.asyncio as aioredis
-
 from bot.delivery.queue import DeliveryQueue
+from bot.store.client import RedisClient
 from tests.bot.delivery.conftest import add_subscribers, make_due, pending_total, wait_until
 from tests.bot.delivery.engine import running_worker
 from tests.stubs.recording_provider import RecordingProvider
@@ -25,7 +24,7 @@ def aitoday(redis_url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 async def test_deliveries_shows_the_log_lists_dead_letters_and_replays_them(
-    redis_client: aioredis.Redis, redis_url: str, provider: RecordingProvider
+    redis_client: RedisClient, redis_url: str, provider: RecordingProvider
 ) -> None:
     provider.fail = {"2"}
     async with running_worker(redis_client, provider.url, max_attempts=2) as engine:
@@ -54,5 +53,5 @@ async def _dead(queue: DeliveryQueue) -> bool:
     return len(await queue.dead_letters()) == 1
 
 
-async def _zero(redis: aioredis.Redis) -> bool:
+async def _zero(redis: RedisClient) -> bool:
     return await pending_total(redis) == 0

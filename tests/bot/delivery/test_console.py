@@ -5,8 +5,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, timedelta
 
-import redis.asyncio as aioredis
-
+from bot.store.client import RedisClient
 from bot.store.delivery_log import DeliveryLog
 from bot.store.models import Identity
 from channels.base import Delivery, Recipient
@@ -28,7 +27,7 @@ async def test_console_prints_each_story_with_its_three_key_points() -> None:
     assert channel.rate_limits(Recipient("console", "me")) == ()
 
 
-async def test_a_slot_caught_up_after_downtime_is_delivered_and_marked_late(redis_client: aioredis.Redis) -> None:
+async def test_a_slot_caught_up_after_downtime_is_delivered_and_marked_late(redis_client: RedisClient) -> None:
     out = io.StringIO()
     async with running_worker(redis_client, "http://127.0.0.1:9", channel=ConsoleChannel(out)) as engine:
         subs = await add_subscribers(engine.store, ["me"], channel="console")
@@ -40,6 +39,6 @@ async def test_a_slot_caught_up_after_downtime_is_delivered_and_marked_late(redi
     assert entry.late and entry.outcome.value == "sent"
 
 
-async def _settled(redis: aioredis.Redis) -> bool:
+async def _settled(redis: RedisClient) -> bool:
     logged = await DeliveryLog(redis).read(Identity.parse("console:me").sid)
     return await pending_total(redis) == 0 and bool(logged)

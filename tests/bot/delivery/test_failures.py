@@ -6,11 +6,10 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-import redis.asyncio as aioredis
-
 from bot import keys
 from bot.delivery.pacing import Pacer
 from bot.delivery.queue import DeliveryQueue
+from bot.store.client import RedisClient
 from bot.store.delivery_log import DeliveryLog, Outcome
 from bot.store.models import Identity
 from channels.base import (
@@ -29,22 +28,27 @@ from tests.bot.delivery.http_channel import HttpTestChannel
 from tests.stubs.recording_provider import RecordingProvider
 
 
-async def _plan(engine_store: object, redis: aioredis.Redis, planner: object, addresses: Sequence[str]) -> None:
+async def _plan(engine_store: object, redis: RedisClient, planner: object, addresses: Sequence[str]) -> None:
     subs = await add_subscribers(engine_store, addresses)  # type: ignore[arg-type]
     await make_due(redis, subs, datetime.now(UTC) - timedelta(seconds=10))
     await planner.tick()  # type: ignore[attr-defined]
 
 
-async def _outcomes(redis: aioredis.Redis, address: str) -> list[Outcome]:
+async def _tried(provider: RecordingProvider, address: str) -> bool:
+    """Pending 0 alone may be read before a worker has taken an entry at all (unread is not pending)."""
+    return provider.attempts.get(address, 0) > 0
+
+
+async def _outcomes(redis: RedisClient, address: str) -> list[Outcome]:
     return [e.outcome for e in await DeliveryLog(redis).read(Identity.parse(f"telegram:{address}").sid)]
 
 
-async def _settled(redis: aioredis.Redis) -> bool:
+async def _settled(redis: RedisClient) -> bool:
     return await pending_total(redis) == 0
 
 
 async def test_always_failing_recipients_are_tried_exactly_n_times_then_dead_lettered_once(
-    redis_client: aioredis.Redis, provider: RecordingProvider
+    redis_client: RedisClient, provider: RecordingProvider
 ) -> None:
     addresses = [str(n) for n in range(100)]
     provider.fail = {"13"}  # 1 % of recipients always answer 500
@@ -66,7 +70,7 @@ async def _dead_count(queue: DeliveryQueue, n: int) -> bool:
 
 
 async def test_replaying_a_dead_letter_delivers_it_once_the_recipient_works_again(
-    redis_client: aioredis.Redis, provider: RecordingProvider
+    redis_client: RedisClient, provider: RecordingProvider
 ) -> None:
     provider.fail = {"1"}
     async with running_worker(redis_client, provider.url, max_attempts=2) as engine:
@@ -82,12 +86,13 @@ async def test_replaying_a_dead_letter_delivers_it_once_the_recipient_works_agai
 
 
 async def test_a_blocked_recipient_is_deactivated_with_the_reason(
-    redis_client: aioredis.Redis, provider: RecordingProvider
+    redis_client: RedisClient, provider: RecordingProvider
 ) -> None:
     provider.blocked = {"9"}
     async with running_worker(redis_client, provider.url) as engine:
         await _plan(engine.store, redis_client, engine.planner, ["9", "10"])
         await provider.wait_accepted(1)
+        await wait_until(lambda: _tried(provider, "9"), what="the blocked recipient tried")
         await wait_until(lambda: _settled(redis_client), what="settled")
         sub = await engine.store.get(Identity.parse("telegram:9"))
         assert sub is not None and not sub.active
@@ -98,7 +103,7 @@ async def test_a_blocked_recipient_is_deactivated_with_the_reason(
 
 
 async def test_one_chat_told_to_wait_an_hour_does_not_slow_the_others_and_is_not_asked_again_before(
-    redis_client: aioredis.Redis, provider: RecordingProvider
+    redis_client: RedisClient, provider: RecordingProvider
 ) -> None:
     provider.wait = {"5": 3600.0}
     addresses = [str(n) for n in range(40)]
@@ -117,7 +122,7 @@ async def test_one_chat_told_to_wait_an_hour_does_not_slow_the_others_and_is_not
 
 
 async def test_ten_percent_429s_are_honoured_without_duplicates_or_early_requests(
-    redis_client: aioredis.Redis, provider: RecordingProvider
+    redis_client: RedisClient, provider: RecordingProvider
 ) -> None:
     provider.rate_limit_fraction = 0.10
     provider.retry_after = 0.3
@@ -162,7 +167,7 @@ class _Flaky:
 
 
 async def test_a_render_bug_gets_one_plain_fallback_then_a_dead_letter_and_a_moved_chat_is_followed(
-    redis_client: aioredis.Redis, provider: RecordingProvider
+    redis_client: RedisClient, provider: RecordingProvider
 ) -> None:
     channel = _Flaky()
     async with running_worker(redis_client, provider.url, channel=channel) as engine:  # type: ignore[arg-type]
@@ -180,7 +185,7 @@ async def test_a_render_bug_gets_one_plain_fallback_then_a_dead_letter_and_a_mov
 
 
 async def test_an_answer_lost_past_the_timeout_is_retried_and_the_idempotency_key_makes_it_one_message(
-    redis_client: aioredis.Redis, provider: RecordingProvider
+    redis_client: RedisClient, provider: RecordingProvider
 ) -> None:
     provider.hang = {"slow"}  # the stand-in accepts the message, then never answers
     provider.honour_keys = True
@@ -194,7 +199,7 @@ async def test_an_answer_lost_past_the_timeout_is_retried_and_the_idempotency_ke
     assert await _outcomes(redis_client, "slow") == [Outcome.SENT, Outcome.AMBIGUOUS]
 
 
-async def _has_sent(redis: aioredis.Redis, address: str) -> bool:
+async def _has_sent(redis: RedisClient, address: str) -> bool:
     return Outcome.SENT in await _outcomes(redis, address)
 
 
@@ -219,7 +224,7 @@ class _Provider:
 
 
 async def test_a_broken_install_deactivates_and_a_spent_quota_pauses_the_channel_for_an_hour(
-    redis_client: aioredis.Redis, provider: RecordingProvider
+    redis_client: RedisClient, provider: RecordingProvider
 ) -> None:
     async with running_worker(redis_client, provider.url, channel=_Provider()) as engine:  # type: ignore[arg-type]
         await _plan(engine.store, redis_client, engine.planner, ["revoked"])
@@ -237,5 +242,5 @@ async def test_a_broken_install_deactivates_and_a_spent_quota_pauses_the_channel
     assert [m.split(":")[0] for m, _ in retry] == [quota_sid] and retry[0][1] - time.time() > 3500
 
 
-async def _logged(redis: aioredis.Redis, address: str) -> bool:
+async def _logged(redis: RedisClient, address: str) -> bool:
     return bool(await _outcomes(redis, address))

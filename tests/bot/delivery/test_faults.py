@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from bot import keys
 from bot.delivery.planner import Planner
+from bot.store.client import RedisClient, connect
 from bot.store.subscriptions import SubscriptionStore
 from tests.bot.delivery.conftest import (
     add_subscribers,
@@ -34,7 +34,7 @@ KILLS = 10
 CONCURRENCY = 4
 
 
-async def _idle(redis: aioredis.Redis) -> bool:
+async def _idle(redis: RedisClient) -> bool:
     if await pending_total(redis):
         return False
     for shard in range(keys.SHARDS):
@@ -45,7 +45,7 @@ async def _idle(redis: aioredis.Redis) -> bool:
 
 @pytest.mark.slow
 async def test_ten_random_kill_9_of_workers_lose_nothing_and_duplicate_only_what_was_in_flight(
-    redis_client: aioredis.Redis, redis_url: str, provider: RecordingProvider
+    redis_client: RedisClient, redis_url: str, provider: RecordingProvider
 ) -> None:
     provider.delay = 0.05
     provider.honour_keys = True
@@ -98,7 +98,7 @@ async def test_redis_killed_and_restarted_twice_during_a_fan_out_loses_nothing(
     server.start()
     count = 600
     provider.delay = 0.02
-    redis = aioredis.Redis.from_url(server.url, decode_responses=True, socket_timeout=2)
+    redis = connect(server.url, socket_timeout=2)
     ticking: asyncio.Task[None] | None = None
     workers: list[Role] = []
     try:
@@ -138,7 +138,7 @@ async def _all_delivered(provider: RecordingProvider, count: int) -> bool:
 
 @pytest.mark.slow
 async def test_three_schedulers_killing_the_lease_holder_mid_plan_plan_each_slot_exactly_once(
-    redis_client: aioredis.Redis, redis_url: str
+    redis_client: RedisClient, redis_url: str
 ) -> None:
     count = 3000
     subs = await seed_subscribers(redis_client, [str(n) for n in range(count)], datetime.now(UTC) + timedelta(days=1))
@@ -168,9 +168,9 @@ async def test_three_schedulers_killing_the_lease_holder_mid_plan_plan_each_slot
     print(f"\nschedulers: 3, holder killed with {at_kill}/{count} planned, units: {len(units)}, duplicates: 0")
 
 
-async def _some_planned(redis: aioredis.Redis) -> bool:
+async def _some_planned(redis: RedisClient) -> bool:
     return len(await stream_units(redis)) > 0
 
 
-async def _planned(redis: aioredis.Redis, count: int) -> bool:
+async def _planned(redis: RedisClient, count: int) -> bool:
     return len(await stream_units(redis)) >= count

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-import redis.asyncio as aioredis
-
 from bot import keys
 from bot.delivery.planner import Planner
+from bot.store.client import RedisClient
 from bot.store.delivery_log import DeliveryLog, Outcome
 from bot.store.models import Identity
 from bot.store.subscriptions import SubscriptionStore
@@ -25,7 +24,7 @@ class Clock:
 START = datetime(2026, 11, 27, 7, 30, 20, tzinfo=UTC)
 
 
-async def test_due_subscribers_become_one_unit_each_and_a_rerun_plans_nothing(redis_client: aioredis.Redis) -> None:
+async def test_due_subscribers_become_one_unit_each_and_a_rerun_plans_nothing(redis_client: RedisClient) -> None:
     clock = Clock(START - timedelta(hours=1))
     store = SubscriptionStore(redis_client, clock=clock)
     subs = await add_subscribers(store, [str(n) for n in range(30)])
@@ -44,7 +43,7 @@ async def test_due_subscribers_become_one_unit_each_and_a_rerun_plans_nothing(re
 
 
 async def test_changing_time_or_zone_or_pausing_after_the_slot_never_sends_that_local_date_twice(
-    redis_client: aioredis.Redis,
+    redis_client: RedisClient,
 ) -> None:
     clock = Clock(START - timedelta(hours=1))
     store = SubscriptionStore(redis_client, clock=clock)
@@ -68,7 +67,7 @@ async def test_changing_time_or_zone_or_pausing_after_the_slot_never_sends_that_
 
 
 async def test_a_slot_missed_within_the_window_is_queued_an_older_one_is_skipped_and_logged(
-    redis_client: aioredis.Redis,
+    redis_client: RedisClient,
 ) -> None:
     clock = Clock(START - timedelta(days=1))
     store = SubscriptionStore(redis_client, clock=clock)
@@ -86,7 +85,7 @@ async def test_a_slot_missed_within_the_window_is_queued_an_older_one_is_skipped
             datetime(2026, 11, 28, 7, 30, tzinfo=UTC).timestamp())
 
 
-async def test_inactive_and_paused_subscriptions_are_not_planned(redis_client: aioredis.Redis) -> None:
+async def test_inactive_and_paused_subscriptions_are_not_planned(redis_client: RedisClient) -> None:
     clock = Clock(START - timedelta(hours=1))
     store = SubscriptionStore(redis_client, clock=clock)
     gone, paused = await add_subscribers(store, ["gone", "paused"])

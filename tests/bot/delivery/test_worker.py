@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import redis.asyncio as aioredis
-
 from bot import keys
 from bot.app import now_requester
 from bot.content.editions import FixedEditions
 from bot.conversation.commands import CommandHandler
 from bot.delivery.planner import NowRequests
 from bot.delivery.queue import Claimed, DeliveryQueue, Unit
+from bot.store.client import RedisClient
 from bot.store.delivery_log import DeliveryLog, Outcome
 from bot.store.models import Identity
 from tests.bot.delivery.conftest import add_subscribers, make_due, pending_total, stream_units, wait_until
@@ -21,7 +20,7 @@ from tests.stubs.recording_provider import RecordingProvider
 
 
 async def test_every_due_subscriber_gets_one_digest_and_the_log_says_so(
-    redis_client: aioredis.Redis, provider: RecordingProvider
+    redis_client: RedisClient, provider: RecordingProvider
 ) -> None:
     async with running_worker(redis_client, provider.url) as engine:
         subs = await add_subscribers(engine.store, [str(n) for n in range(60)])
@@ -37,7 +36,7 @@ async def test_every_due_subscriber_gets_one_digest_and_the_log_says_so(
 
 
 async def test_a_delivery_already_marked_sent_is_not_sent_again(
-    redis_client: aioredis.Redis, provider: RecordingProvider
+    redis_client: RedisClient, provider: RecordingProvider
 ) -> None:
     async with running_worker(redis_client, provider.url) as engine:
         (sub,) = await add_subscribers(engine.store, ["7"])
@@ -53,7 +52,7 @@ async def test_a_delivery_already_marked_sent_is_not_sent_again(
 
 
 async def test_now_sends_the_latest_edition_through_the_stream_once_per_cooldown(
-    redis_client: aioredis.Redis, provider: RecordingProvider
+    redis_client: RedisClient, provider: RecordingProvider
 ) -> None:
     async with running_worker(redis_client, provider.url) as engine:
         editions = FixedEditions({"en": sample_edition("en")})
@@ -78,12 +77,12 @@ async def _zero(value: object) -> bool:
     return await value == 0  # type: ignore[misc]
 
 
-async def _log_has(redis: aioredis.Redis, sid: str, outcome: Outcome) -> bool:
+async def _log_has(redis: RedisClient, sid: str, outcome: Outcome) -> bool:
     return any(e.outcome is outcome for e in await DeliveryLog(redis).read(sid))
 
 
 async def test_trimming_keeps_every_pending_and_unread_entry(
-    redis_client: aioredis.Redis, provider: RecordingProvider
+    redis_client: RedisClient, provider: RecordingProvider
 ) -> None:
     async with running_worker(redis_client, provider.url) as engine:
         subs = await add_subscribers(engine.store, [str(n) for n in range(20)])

@@ -7,10 +7,9 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import redis.asyncio as aioredis
-
 from bot import keys
 from bot.store.articles import RETENTION, RedisArticleStore
+from bot.store.client import RedisClient
 from summaries.models import Article
 from summaries.ports import SourceState
 
@@ -33,7 +32,7 @@ def article(fp: str, *, published: datetime = T0, title: str = "Model launch", s
     )
 
 
-async def test_an_article_is_stored_once(redis_client: aioredis.Redis) -> None:
+async def test_an_article_is_stored_once(redis_client: RedisClient) -> None:
     store = RedisArticleStore(redis_client)
     first = article("f1")
     assert await store.add([(first, ("g:1", "u:1", "t:1"))]) == [first]
@@ -42,7 +41,7 @@ async def test_an_article_is_stored_once(redis_client: aioredis.Redis) -> None:
     assert await store.article_count() == 1
 
 
-async def test_changing_guids_are_learned_through_the_url(redis_client: aioredis.Redis) -> None:
+async def test_changing_guids_are_learned_through_the_url(redis_client: RedisClient) -> None:
     store = RedisArticleStore(redis_client)
     await store.add([(article("f1"), ("g:old", "u:same", "t:x"))])
     # The feed regenerated its GUIDs: the URL still matches, and the new GUID becomes an alias of f1.
@@ -53,7 +52,7 @@ async def test_changing_guids_are_learned_through_the_url(redis_client: aioredis
     assert await store.known([("g:other", "u:other"), ()]) == [False, False]
 
 
-async def test_the_same_article_from_two_sources_is_one_article(redis_client: aioredis.Redis) -> None:
+async def test_the_same_article_from_two_sources_is_one_article(redis_client: RedisClient) -> None:
     store = RedisArticleStore(redis_client)
     await store.add([(article("f1", source="lab-a"), ("g:a1", "u:shared", "t:a"))])
     stored = await store.add([(article("f2", source="media-b"), ("g:b7", "u:shared", "t:b"))])
@@ -61,7 +60,7 @@ async def test_the_same_article_from_two_sources_is_one_article(redis_client: ai
     assert [a.source_id for a in await store.recent_articles(T0 - timedelta(days=1))] == ["lab-a"]
 
 
-async def test_concurrent_adds_store_one_copy(redis_client: aioredis.Redis) -> None:
+async def test_concurrent_adds_store_one_copy(redis_client: RedisClient) -> None:
     stores = [RedisArticleStore(redis_client) for _ in range(5)]
     results = await asyncio.gather(
         *(s.add([(article(f"f{i}"), (f"g:{i}", "u:race", "t:race"))]) for i, s in enumerate(stores))
@@ -70,14 +69,14 @@ async def test_concurrent_adds_store_one_copy(redis_client: aioredis.Redis) -> N
     assert await stores[0].article_count() == 1
 
 
-async def test_articles_expire_after_fourteen_days(redis_client: aioredis.Redis) -> None:
+async def test_articles_expire_after_fourteen_days(redis_client: RedisClient) -> None:
     store = RedisArticleStore(redis_client)
     await store.add([(article("f1"), ("u:1",))])
     ttl = await redis_client.ttl(keys.article("f1"))
     assert RETENTION.total_seconds() - 60 < ttl <= RETENTION.total_seconds()
 
 
-async def test_aliases_unseen_for_the_retention_period_are_forgotten(redis_client: aioredis.Redis) -> None:
+async def test_aliases_unseen_for_the_retention_period_are_forgotten(redis_client: RedisClient) -> None:
     store = RedisArticleStore(redis_client)
     await store.add([(article("f1"), ("u:old",)), (article("f2"), ("u:recent",))])
     long_ago = int(time.time() - RETENTION.total_seconds() - 3600)
@@ -86,7 +85,7 @@ async def test_aliases_unseen_for_the_retention_period_are_forgotten(redis_clien
     assert await store.known([("u:old",), ("u:recent",)]) == [False, True]
 
 
-async def test_a_sighting_renews_an_alias(redis_client: aioredis.Redis) -> None:
+async def test_a_sighting_renews_an_alias(redis_client: RedisClient) -> None:
     store = RedisArticleStore(redis_client)
     await store.add([(article("f1"), ("u:kept",))])
     await redis_client.zadd(keys.article_seen_at(), {"u:kept": 1})
@@ -94,7 +93,7 @@ async def test_a_sighting_renews_an_alias(redis_client: aioredis.Redis) -> None:
     assert float(await redis_client.zscore(keys.article_seen_at(), "u:kept")) > time.time() - 60
 
 
-async def test_recent_articles_newest_first_and_expired_ones_dropped(redis_client: aioredis.Redis) -> None:
+async def test_recent_articles_newest_first_and_expired_ones_dropped(redis_client: RedisClient) -> None:
     store = RedisArticleStore(redis_client)
     items = [article(f"f{h}", published=T0 - timedelta(hours=h)) for h in (1, 5, 30)]
     await store.add([(a, (f"u:{a.fingerprint}",)) for a in items])
@@ -106,7 +105,7 @@ async def test_recent_articles_newest_first_and_expired_ones_dropped(redis_clien
     assert await redis_client.zscore(keys.article_index(), "f1") is None
 
 
-async def test_source_state_round_trip(redis_client: aioredis.Redis) -> None:
+async def test_source_state_round_trip(redis_client: RedisClient) -> None:
     store = RedisArticleStore(redis_client)
     state = SourceState(
         etag='"abc"', last_modified="Tue, 14 Nov 2023 22:13:20 GMT", status="failing", failures=2,
@@ -119,7 +118,7 @@ async def test_source_state_round_trip(redis_client: aioredis.Redis) -> None:
     assert loaded["never-seen"] == SourceState()
 
 
-async def test_full_text_cache(redis_client: aioredis.Redis) -> None:
+async def test_full_text_cache(redis_client: RedisClient) -> None:
     store = RedisArticleStore(redis_client)
     assert await store.get_text("https://news.example.com/a") is None
     await store.put_text("https://news.example.com/a", "")
@@ -128,7 +127,7 @@ async def test_full_text_cache(redis_client: aioredis.Redis) -> None:
     assert await store.get_text("https://news.example.com/b") == "Main text."
 
 
-async def test_source_states_are_written_in_one_batch(redis_client: aioredis.Redis) -> None:
+async def test_source_states_are_written_in_one_batch(redis_client: RedisClient) -> None:
     store = RedisArticleStore(redis_client)
     batch = {"a": SourceState(status="ok", items=3), "b": SourceState(status="failing", failures=1)}
     await store.save_states(batch)

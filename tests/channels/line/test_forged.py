@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import redis.asyncio as aioredis
 
 from bot.app import Services, open_services
 from bot.redis_server import EmbeddedRedis
 from bot.settings import load_settings
+from bot.store.client import RedisClient
 from bot.store.models import Identity
 from bot.web.app import create_app
 from channels.line.inbound import MAX_BODY
@@ -29,7 +29,7 @@ from tests.stubs.loopback import serve
 USER = "U206d25c2ea6bd87c17655609a1c37cb8"
 
 
-async def _state(redis: aioredis.Redis) -> dict[str, Any]:
+async def _state(redis: RedisClient) -> dict[str, Any]:
     """Every key but the operational counters (a rejection is counted, by design)."""
     snapshot: dict[str, Any] = {}
     async for key in redis.scan_iter(match="*"):

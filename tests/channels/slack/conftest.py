@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-import redis.asyncio as aioredis
 
 from bot.app import Services, open_services
 from bot.settings import load_settings
+from bot.store.client import RedisClient
 from bot.web.app import create_app
 from tests.stubs.slack_api import SlackApiStub
 
@@ -96,7 +96,7 @@ def event_body(event: dict[str, Any], *, event_id: str = "Ev111", team: str = TE
     }).encode()
 
 
-async def slack_keys(redis: aioredis.Redis) -> dict[str, str]:
+async def slack_keys(redis: RedisClient) -> dict[str, str]:
     """Every key but counters, with a digest of its value: to show a rejected request changed nothing."""
     snapshot: dict[str, str] = {}
     async for key in redis.scan_iter(match="aitoday:*"):

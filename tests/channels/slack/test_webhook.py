@@ -8,9 +8,9 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-import redis.asyncio as aioredis
 
 from bot.app import Services
+from bot.store.client import RedisClient
 from bot.store.models import Identity
 from tests.channels.slack.conftest import TEAM, event_body, post_signed, slash
 from tests.conftest import PAYLOADS
@@ -200,7 +200,7 @@ async def test_org_uninstall_fixture_without_team_id_deactivates_the_orgs_worksp
 
 @pytest.mark.slow
 async def test_a_stalled_store_still_gets_an_answer_before_slacks_3_second_deadline(
-    client: httpx.AsyncClient, redis_client: aioredis.Redis
+    client: httpx.AsyncClient, redis_client: RedisClient
 ) -> None:
     """Redis stops taking writes (CLIENT PAUSE): a command is answered in time, an event asks for a retry."""
     await redis_client.execute_command("CLIENT", "PAUSE", "4000", "WRITE")

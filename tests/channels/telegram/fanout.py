@@ -16,13 +16,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
 
 from bot import keys
 from bot.content.editions import FixedEditions
 from bot.delivery.planner import Planner
 from bot.delivery.queue import GROUP
 from bot.delivery.worker import Worker, WorkerConfig
+from bot.store.client import RedisClient
 from bot.store.models import Identity, Subscription
 from bot.store.subscriptions import SubscriptionStore
 from channels.telegram.channel import TelegramChannel, TelegramLimits
@@ -51,7 +52,7 @@ class FanoutResult:
         return self.finish_seconds / self.bound_seconds if self.bound_seconds else 0.0
 
 
-async def subscribe_due(redis: aioredis.Redis, addresses: list[str]) -> SubscriptionStore:
+async def subscribe_due(redis: RedisClient, addresses: list[str]) -> SubscriptionStore:
     """Active Telegram subscriptions for ``addresses``, all due 30 seconds ago."""
     store = SubscriptionStore(redis)
     past = (datetime.now(UTC) - timedelta(seconds=30)).timestamp()
@@ -62,7 +63,7 @@ async def subscribe_due(redis: aioredis.Redis, addresses: list[str]) -> Subscrip
 
 
 @contextlib.asynccontextmanager
-async def running_engine(redis: aioredis.Redis, api_url: str, *, scale: float, workers: int = 2,
+async def running_engine(redis: RedisClient, api_url: str, *, scale: float, workers: int = 2,
                          concurrency: int = 4) -> AsyncIterator[SubscriptionStore]:
     """Engine workers sending through ``TelegramChannel`` to ``api_url`` until the block ends."""
     store = SubscriptionStore(redis)
@@ -85,11 +86,11 @@ async def running_engine(redis: aioredis.Redis, api_url: str, *, scale: float, w
             await channel.aclose()
 
 
-async def plan(redis: aioredis.Redis) -> int:
+async def plan(redis: RedisClient) -> int:
     return (await Planner(redis, catch_up=timedelta(hours=6)).tick()).planned
 
 
-async def run_fanout(redis: aioredis.Redis, *, subscribers: int, scale: float, groups: int = 0,
+async def run_fanout(redis: RedisClient, *, subscribers: int, scale: float, groups: int = 0,
                      workers: int = 2, concurrency: int = 4, timeout: float = 120.0) -> FanoutResult:
     """Plan ``subscribers`` due digests and let ``workers`` engine workers deliver them to the stand-in."""
     addresses = [str(10_000 + n) for n in range(subscribers - groups)] + [str(-100_000 - n) for n in range(groups)]
@@ -116,10 +117,10 @@ async def run_fanout(redis: aioredis.Redis, *, subscribers: int, scale: float, g
         )
 
 
-async def pending_total(redis: aioredis.Redis) -> int:
+async def pending_total(redis: RedisClient) -> int:
     total = 0
     for shard in range(keys.SHARDS):
-        with contextlib.suppress(aioredis.ResponseError):
+        with contextlib.suppress(ResponseError):
             total += int((await redis.xpending(keys.shard_stream(shard), GROUP))["pending"])
     return total
 

@@ -7,8 +7,8 @@ import time
 from collections.abc import Awaitable, Callable
 
 import pytest
-import redis.asyncio as aioredis
 
+from bot.store.client import RedisClient
 from bot.store.models import Identity
 from tests.channels.telegram.fanout import TOKEN, pending_total, plan, running_engine, subscribe_due
 from tests.stubs.telegram_api import TelegramApiStub, retry_after
@@ -25,7 +25,7 @@ async def _until(check: Callable[[], Awaitable[bool]], timeout: float = 20.0) ->
         await asyncio.sleep(0.05)
 
 
-async def test_blocked_moved_unparseable_and_told_to_wait(redis_client: aioredis.Redis) -> None:
+async def test_blocked_moved_unparseable_and_told_to_wait(redis_client: RedisClient) -> None:
     async with TelegramApiStub(TOKEN, time_scale=SCALE) as stub:
         stub.blocked.add(201)
         stub.migrations[-202] = -100202

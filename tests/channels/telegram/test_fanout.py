@@ -8,8 +8,8 @@ against the limits' lower bound is a benchmark figure (``bench/telegram_fanout.p
 from __future__ import annotations
 
 import pytest
-import redis.asyncio as aioredis
 
+from bot.store.client import RedisClient
 from tests.channels.telegram.fanout import run_fanout
 
 # PTB 22 warns when it builds a RetryAfter without PTB_TIMEDELTA; the channel reads both forms.
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecatio
 
 
 @pytest.mark.slow
-async def test_a_thousand_digests_within_telegrams_limits(redis_client: aioredis.Redis) -> None:
+async def test_a_thousand_digests_within_telegrams_limits(redis_client: RedisClient) -> None:
     result = await run_fanout(redis_client, subscribers=1000, scale=2.5, groups=20)
     assert result.chats_served == 1000, result  # 0 lost
     assert result.duplicates == 0, result
