@@ -2,8 +2,10 @@
 
     python bench/fanout.py --subscribers 100000 --json
     python bench/fanout.py --subscribers 3000 --simulate-limits --json
+    python bench/fanout.py --subscribers 20000 --redis-url redis://127.0.0.1:7000   # any Redis or one cluster node
 
-What runs, all on loopback: a Redis server (the embedded one, AOF everysec, as in production); the recording
+What runs, all on loopback: a Redis server (the embedded one, AOF everysec, as in production; or the empty Redis or
+Redis Cluster ``--redis-url`` names, found out the way the runtime does); the recording
 provider stand-in (``tests/stubs/recording_provider.py``) as its own process, answering at once; ``--workers``
 worker processes (the real ``bot.delivery.worker.Worker`` with ``--concurrency`` places each) sending through an httpx
 channel. Subscribers are seeded, made due, and the clock starts when the due-tick starts planning; it stops when
@@ -17,7 +19,11 @@ Keys:
   settling, logging, housekeeping; MULTI/EXEC and the commands inside Lua scripts counted) / deliveries;
 * ``worker_peak_rss_mb`` — the largest resident set of a worker process during the run;
 * ``redis_bytes_per_subscriber`` — used_memory grown by seeding (subscription hash + due-index entry) / N;
-* ``redis_bytes_per_log_entry`` — MEMORY USAGE of delivery-log keys / entries in them (sampled).
+* ``redis_bytes_per_log_entry`` — MEMORY USAGE of delivery-log keys / entries in them (sampled);
+* ``redis`` — ``embedded``, ``single`` or ``cluster (N primaries)``;
+* ``lost`` — subscribers the stand-in never got a digest for (the run ends when all did, or after 30 s without
+  progress); ``duplicates`` — digests accepted beyond one per subscriber (a reader would see them twice).
+Counters (commands, memory) are summed over every primary of a cluster.
 With ``--simulate-limits`` the stand-in enforces a global rate (Telegram's 30 msg/s, ×``--clock`` compressed)
 and the channel declares it; ``finish_s`` is compared with the rate-limit lower bound (target ≤ 1.05×).
 """
@@ -42,6 +48,7 @@ sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
 import psutil  # noqa: E402
+from redis.asyncio.cluster import RedisCluster  # noqa: E402
 
 from bot import keys  # noqa: E402
 from bot.content.editions import FixedEditions  # noqa: E402
@@ -126,12 +133,47 @@ async def _seed(redis: RedisClient, count: int, due: datetime) -> None:
             await pipe.execute()
 
 
+async def _info(redis: RedisClient, section: str) -> list[dict[str, Any]]:
+    """``INFO section`` of the one server, or of every primary of a cluster."""
+    if isinstance(redis, RedisCluster):
+        per_node: dict[str, dict[str, Any]] = await redis.info(section, target_nodes=RedisCluster.PRIMARIES)
+        return list(per_node.values())
+    return [await redis.info(section)]
+
+
+async def _used_memory(redis: RedisClient) -> int:
+    return sum(int(info["used_memory"]) for info in await _info(redis, "memory"))
+
+
 async def _commands(redis: RedisClient) -> int:
-    stats = await redis.info("commandstats")
-    if os.environ.get("FANOUT_DEBUG"):
-        print({k: v["calls"] for k, v in stats.items()}, file=sys.stderr)
-    return sum(int(v["calls"]) for k, v in stats.items() if k.startswith("cmdstat_") and k != "cmdstat_info"
-               and k != "cmdstat_config")
+    total = 0
+    for stats in await _info(redis, "commandstats"):
+        if os.environ.get("FANOUT_DEBUG"):
+            print({k: v["calls"] for k, v in stats.items()}, file=sys.stderr)
+        total += sum(int(v["calls"]) for k, v in stats.items() if k.startswith("cmdstat_")
+                     and k not in ("cmdstat_info", "cmdstat_config", "cmdstat_cluster", "cmdstat_command"))
+    return total
+
+
+async def _reset_stats(redis: RedisClient) -> None:
+    if isinstance(redis, RedisCluster):
+        await redis.config_resetstat(target_nodes=RedisCluster.PRIMARIES)
+    else:
+        await redis.config_resetstat()
+
+
+async def _wait_served(client: httpx.AsyncClient, count: int, stall: float = 30.0) -> dict[str, Any]:
+    """Until every subscriber got a digest, or nothing moved for ``stall`` seconds (what is missing is lost)."""
+    last, moved = -1, time.monotonic()
+    while True:
+        stats = await _stats(client)
+        if stats["addresses"] >= count:
+            return stats
+        if stats["accepted"] != last:
+            last, moved = stats["accepted"], time.monotonic()
+        elif time.monotonic() - moved > stall:
+            return stats
+        await asyncio.sleep(0.05)
 
 
 async def _log_bytes(redis: RedisClient, count: int, sample: int = 2000) -> float:
@@ -146,9 +188,12 @@ async def _log_bytes(redis: RedisClient, count: int, sample: int = 2000) -> floa
 
 
 async def _run(args: argparse.Namespace) -> dict[str, Any]:
-    data_dir = Path(tempfile.mkdtemp(prefix="aitoday-fanout-"))
-    server = EmbeddedRedis(data_dir)
-    url = server.start()
+    server: EmbeddedRedis | None = None
+    if args.redis_url:
+        url = args.redis_url
+    else:
+        server = EmbeddedRedis(Path(tempfile.mkdtemp(prefix="aitoday-fanout-")))
+        url = server.start()
     stand_in = _spawn("-m", "tests.stubs.recording_provider",
                       *(["--limit-global", str(args.rate)] if args.simulate_limits else []))
     provider = f"http://127.0.0.1:{_ready(stand_in)}"
@@ -157,9 +202,11 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
     children: list[subprocess.Popen[str]] = []
     try:
         count = args.subscribers
-        base = int((await redis.info("memory"))["used_memory"])
+        if await redis.dbsize():
+            raise SystemExit(f"bench/fanout.py needs an empty Redis: {url} holds keys (FLUSHALL a scratch one)")
+        base = await _used_memory(redis)
         await _seed(redis, count, datetime.now(UTC) - timedelta(seconds=5))
-        seeded = int((await redis.info("memory"))["used_memory"])
+        seeded = await _used_memory(redis)
         rate = args.rate if args.simulate_limits else 0.0
         workers = [_spawn(__file__, "--role", "worker", "--redis", url, "--provider", provider, "--name", f"w{i}",
                           "--concurrency", str(args.concurrency), "--rate", str(rate)) for i in range(args.workers)]
@@ -168,19 +215,17 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             assert _ready(worker) == "ready"
         peak_rss = 0.0
         procs = [psutil.Process(w.pid) for w in workers]
-        await redis.config_resetstat()
-        before = await _stats(client)
+        await _reset_stats(redis)
         started = time.monotonic()
         planning = asyncio.create_task(Planner(redis, catch_up=timedelta(hours=6), batch=500).tick())
-        while True:
+        serving = asyncio.create_task(_wait_served(client, count))
+        while not serving.done():
             for proc in procs:
                 with contextlib.suppress(psutil.Error):
                     peak_rss = max(peak_rss, proc.memory_info().rss / 2**20)
-            if (await _stats(client))["accepted"] - before["accepted"] >= count:
-                break
             await asyncio.sleep(0.05)
-        engine_s = time.monotonic() - started
-        stats = await _stats(client)
+        stats = serving.result()
+        engine_s = time.monotonic() - started  # with a loss, this includes the 30 s without progress
         await planning
         await asyncio.sleep(1.0)  # the last group commits land (their commands count too)
         commands = await _commands(redis)
@@ -191,7 +236,10 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             "subscribers": count,
             "workers": args.workers,
             "concurrency_per_worker": args.concurrency,
+            "redis": await _kind(redis),
             "deliveries_per_s": round(count / engine_s, 1),
+            "lost": count - int(stats["addresses"]),
+            "duplicates": int(stats["accepted"]) - int(stats["addresses"]),
         }
         if args.simulate_limits:
             bound = count / args.rate
@@ -230,7 +278,14 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
                 child.wait(timeout=5)
         await client.aclose()
         await redis.aclose()
-        server.stop()
+        if server is not None:
+            server.stop()
+
+
+async def _kind(redis: RedisClient) -> str:
+    if isinstance(redis, RedisCluster):
+        return f"cluster ({len(redis.get_primaries())} primaries)"
+    return "single"
 
 
 def main() -> None:
@@ -238,6 +293,7 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=20000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--redis-url", help="an empty Redis or one node of a Redis Cluster (default: the embedded one)")
     parser.add_argument("--simulate-limits", action="store_true")
     parser.add_argument("--clock", type=float, default=10.0, help="clock compression for --simulate-limits")
     parser.add_argument("--json", action="store_true", help="print the JSON object only (the default output)")

@@ -119,6 +119,17 @@ class LocalCluster:
             time.sleep(0.05)
         raise RuntimeError("the cluster did not become healthy")
 
+    def wait_failover(self, port: int, timeout: float = 30.0) -> float:
+        """Wait until the dead primary at ``port`` is replaced (its replica serves its slots); return seconds."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            with contextlib.suppress(redis.RedisError):
+                if port not in self.primary_ports():
+                    self.wait_healthy(replicas=0, timeout=max(0.1, timeout - (time.monotonic() - started)))
+                    return time.monotonic() - started
+            time.sleep(0.05)
+        raise RuntimeError(f"no replica took over from :{port}")
+
     @staticmethod
     def _healthy(node: ClusterNodeProcess, replicas: int) -> bool:
         with contextlib.suppress(redis.RedisError), redis.Redis(port=node.port, socket_timeout=1) as client:

@@ -70,6 +70,7 @@ class RecordingProvider:
         self.last_at = 0.0
         self._paused_until: dict[str, float] = {}
         self._keys: dict[str, str] = {}
+        self._addresses: set[str] = set()  # every address that was accepted at least once (lost = asked - this)
         self._rng = random.Random(self.seed)
         self._server: asyncio.Server | None = None
         self._waiters: list[tuple[int, asyncio.Event]] = []
@@ -199,6 +200,7 @@ class RecordingProvider:
 
     def _accept(self, address: str, delivery_id: str, key: str, now: float) -> str:
         self.accepted_count += 1
+        self._addresses.add(address)
         message_id = f"m{self.accepted_count}"
         if key:
             self._keys[key] = message_id
@@ -215,7 +217,7 @@ class RecordingProvider:
 
     def stats(self) -> dict[str, object]:
         return {"requests": self.requests, "accepted": self.accepted_count, "early": self.early,
-                "repeated": self.repeated,
+                "repeated": self.repeated, "addresses": len(self._addresses),
                 "first_at": self.first_at, "last_at": self.last_at,
                 "statuses": {str(k): v for k, v in self.statuses.items()}}
 
@@ -224,6 +226,7 @@ class RecordingProvider:
         self.first_at = self.last_at = 0.0
         self.statuses.clear()
         self.accepted.clear()
+        self._addresses.clear()
 
 
 async def _serve(args: argparse.Namespace) -> None:

@@ -11,6 +11,8 @@ from bot.store.models import Identity
 from bot.store.subscriptions import SubscriptionStore
 from tests.bot.conftest import Chat, FakeClock
 
+pytestmark = pytest.mark.both_redis  # stores, queue and engine: on one Redis and on a cluster
+
 ALICE = "telegram:42"
 
 

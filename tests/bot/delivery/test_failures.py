@@ -6,6 +6,8 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot import keys
 from bot.delivery.pacing import Pacer
 from bot.delivery.queue import DeliveryQueue
@@ -47,6 +49,7 @@ async def _settled(redis: RedisClient) -> bool:
     return await pending_total(redis) == 0
 
 
+@pytest.mark.both_redis
 async def test_always_failing_recipients_are_tried_exactly_n_times_then_dead_lettered_once(
     redis_client: RedisClient, provider: RecordingProvider
 ) -> None:
@@ -85,6 +88,7 @@ async def test_replaying_a_dead_letter_delivers_it_once_the_recipient_works_agai
     assert (await _outcomes(redis_client, "1"))[0] is Outcome.SENT
 
 
+@pytest.mark.both_redis
 async def test_a_blocked_recipient_is_deactivated_with_the_reason(
     redis_client: RedisClient, provider: RecordingProvider
 ) -> None:
@@ -184,6 +188,7 @@ async def test_a_render_bug_gets_one_plain_fallback_then_a_dead_letter_and_a_mov
     assert old is not None and not old.active and old.deactivated_reason == "moved to telegram:-100777"
 
 
+@pytest.mark.both_redis
 async def test_an_answer_lost_past_the_timeout_is_retried_and_the_idempotency_key_makes_it_one_message(
     redis_client: RedisClient, provider: RecordingProvider
 ) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+import pytest
+
 from bot import keys
 from bot.delivery.planner import Planner
 from bot.store.client import RedisClient
@@ -11,6 +13,8 @@ from bot.store.delivery_log import DeliveryLog, Outcome
 from bot.store.models import Identity
 from bot.store.subscriptions import SubscriptionStore
 from tests.bot.delivery.conftest import add_subscribers, make_due, stream_units
+
+pytestmark = pytest.mark.both_redis  # stores, queue and engine: on one Redis and on a cluster
 
 
 class Clock:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot import keys
 from bot.app import now_requester
 from bot.content.editions import FixedEditions
@@ -17,6 +19,8 @@ from tests.bot.delivery.conftest import add_subscribers, make_due, pending_total
 from tests.bot.delivery.engine import running_worker
 from tests.sample_edition import sample_edition
 from tests.stubs.recording_provider import RecordingProvider
+
+pytestmark = pytest.mark.both_redis  # stores, queue and engine: on one Redis and on a cluster
 
 
 async def test_every_due_subscriber_gets_one_digest_and_the_log_says_so(

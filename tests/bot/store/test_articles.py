@@ -7,11 +7,15 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot import keys
 from bot.store.articles import RETENTION, RedisArticleStore
 from bot.store.client import RedisClient
 from summaries.models import Article
 from summaries.ports import SourceState
+
+pytestmark = pytest.mark.both_redis  # stores, queue and engine: on one Redis and on a cluster
 
 T0 = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 

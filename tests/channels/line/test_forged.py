@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from bot.app import Services, open_services
 from bot.redis_server import EmbeddedRedis
@@ -111,6 +112,7 @@ async def test_validly_signed_garbage_is_a_400_not_a_500(post: Post) -> None:
         assert response.status_code in (400, 403), body
 
 
+@pytest.mark.both_redis
 async def test_the_same_event_twice_is_handled_once(post: Post, services: Services, stub: LineApiStub) -> None:
     body = event_body(text_event(USER, "pause 3 days", "evt-1"))
     await post(event_body(make_event("follow", USER, "follow-1")))

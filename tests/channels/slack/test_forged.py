@@ -155,6 +155,7 @@ async def test_signed_but_malformed_bodies_get_400_not_500(client: httpx.AsyncCl
     assert (await post_signed(client, b"", FORM)).status_code < 500
 
 
+@pytest.mark.both_redis
 async def test_an_exact_replay_is_refused(client: httpx.AsyncClient, services: Services) -> None:
     body = slash("subscribe")
     headers = {"Content-Type": FORM, **sign(body)}
@@ -162,6 +163,7 @@ async def test_an_exact_replay_is_refused(client: httpx.AsyncClient, services: S
     assert (await client.post("/slack/events", content=body, headers=headers)).status_code == 403
 
 
+@pytest.mark.both_redis
 async def test_slack_retrying_the_same_event_is_answered_once(
     client: httpx.AsyncClient, slack_stub: SlackApiStub
 ) -> None:
@@ -180,6 +182,7 @@ async def test_slack_retrying_the_same_event_is_answered_once(
 
 
 @pytest.mark.parametrize("kind", ["event", "slash"])
+@pytest.mark.both_redis
 async def test_concurrent_replays_take_effect_once(
     client: httpx.AsyncClient, slack_stub: SlackApiStub, services: Services, kind: str
 ) -> None:

@@ -153,6 +153,7 @@ async def _subscribe(client: httpx.AsyncClient, channel: str, user: str) -> None
     assert "Subscribed" in response.json()["text"]
 
 
+@pytest.mark.both_redis
 async def test_app_uninstalled_deactivates_that_workspace_only(
     client: httpx.AsyncClient, services: Services
 ) -> None:

@@ -8,6 +8,7 @@ import random
 from typing import Any
 
 import httpx
+import pytest
 
 from bot.app import build_services
 from bot.runtime import Runtime
@@ -33,6 +34,7 @@ async def test_forged_secrets_are_refused_before_anything_runs(chat: Chat) -> No
     assert await chat.sub() is None
 
 
+@pytest.mark.both_redis
 async def test_replayed_update_ids_run_once(chat: Chat) -> None:
     update = chat.message_update("/start")
     first = await chat.post(update)
@@ -44,6 +46,7 @@ async def test_replayed_update_ids_run_once(chat: Chat) -> None:
     assert len(chat.stub.messages_to(42)) == 1  # one greeting
 
 
+@pytest.mark.both_redis
 async def test_concurrent_first_deliveries_of_one_update_run_once(chat: Chat) -> None:
     update = chat.message_update("/topics add robotics")
     responses = await asyncio.gather(*(chat.post(update) for _ in range(12)))
