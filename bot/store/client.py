@@ -21,8 +21,10 @@ from urllib.parse import urlsplit
 import redis
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import RedisClusterException, RedisError
 
 __all__ = [
+    "REDIS_TROUBLE",
     "ClusterRequested",
     "RedisClient",
     "connect",
@@ -31,6 +33,11 @@ __all__ = [
     "open_client",
     "server_is_cluster",
 ]
+
+#: What a loop that must outlive Redis trouble catches: redis-py's errors, the cluster client's own
+#: (``RedisClusterException`` is no ``RedisError``: e.g. no node serves a slot in the middle of a failover) and
+#: socket errors.
+REDIS_TROUBLE: tuple[type[Exception], ...] = (RedisError, RedisClusterException, OSError)
 
 #: What every store, queue and role holds. Decodes responses to ``str``.
 RedisClient: TypeAlias = aioredis.Redis | RedisCluster
