@@ -18,10 +18,9 @@ from __future__ import annotations
 import contextlib
 import logging
 
-import redis.asyncio as aioredis
-
 from bot import keys
 from bot.store import StoreUnavailable, counters
+from bot.store.client import RedisClient
 from bot.store.deadline import unavailable_on_failure
 
 __all__ = ["CLAIM_SECONDS", "OP_TIMEOUT", "ClaimStore"]
@@ -37,7 +36,7 @@ OP_TIMEOUT = 2.0
 class ClaimStore:
     """Claims of webhook events (``keys.webhook_claim``) and the count of refused webhook requests."""
 
-    def __init__(self, redis: aioredis.Redis, *, timeout: float = OP_TIMEOUT) -> None:
+    def __init__(self, redis: RedisClient, *, timeout: float = OP_TIMEOUT) -> None:
         self._redis = redis
         self._timeout = timeout
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-import redis.asyncio as aioredis
-
 from bot.store import counters
+from bot.store.client import RedisClient
 from bot.store.models import Identity, Subscription
 from bot.store.subscriptions import SubscriptionStore
 from channels.line.ports import Reader
@@ -39,7 +38,7 @@ def _reader(sub: Subscription) -> Reader:
 class RedisLineAudience:
     """The LINE readers of the subscription store."""
 
-    def __init__(self, store: SubscriptionStore, redis: aioredis.Redis) -> None:
+    def __init__(self, store: SubscriptionStore, redis: RedisClient) -> None:
         self._store = store
         self._redis = redis
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import redis.asyncio as aioredis
-
 from bot import keys
 from bot.settings import Settings
+from bot.store.client import RedisClient
 from bot.store.models import Identity
 from bot.store.subscriptions import SubscriptionStore
 from bot.store.tokens import LinkTokens, Purpose, TokenError
@@ -25,7 +24,7 @@ _STREAK_TTL = timedelta(days=40)
 class RedisBounceLedger:
     """``BounceLedger`` on Redis: shared by every worker process."""
 
-    def __init__(self, redis: aioredis.Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
 
     async def mailbox_full(self, address: str, delivery_id: str) -> int:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import logging
 
-import redis.asyncio as aioredis
-
 from bot import keys
+from bot.store.client import RedisClient
 from bot.store.subscriptions import SubscriptionStore
 from channels.slack.ports import NONE
 
@@ -23,7 +22,7 @@ log = logging.getLogger(__name__)
 class RedisSlackInstallRecords:
     """``SlackInstallRecords`` on Redis."""
 
-    def __init__(self, redis: aioredis.Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
 
     async def save_installation(self, enterprise: str, team: str, user: str, body: str) -> None:
@@ -83,7 +82,7 @@ class RedisSlackInstallRecords:
 class RedisSlackWorkspaces:
     """``SlackWorkspaces`` on Redis and the subscription store."""
 
-    def __init__(self, redis: aioredis.Redis, store: SubscriptionStore) -> None:
+    def __init__(self, redis: RedisClient, store: SubscriptionStore) -> None:
         self._redis = redis
         self._store = store
 

@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import redis.asyncio as aioredis
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -29,6 +28,7 @@ from bot.delivery.planner import Planner
 from bot.delivery.worker import Worker, WorkerConfig
 from bot.runtime import Runtime
 from bot.settings import load_settings
+from bot.store.client import RedisClient
 from bot.web.app import create_app
 from channels.base import Channel, Delivery, InboundMessage, RateLimit, Receipt, Recipient, TransientError
 from channels.console import render_text
@@ -157,7 +157,7 @@ class Provider:
 
 
 async def test_a_channel_added_through_the_registry_answers_commands_and_gets_digests(
-    redis_client: aioredis.Redis, redis_url: str
+    redis_client: RedisClient, redis_url: str
 ) -> None:
     provider = Provider()
     async with serve(provider.app()) as provider_url:
@@ -202,5 +202,5 @@ async def test_a_channel_added_through_the_registry_answers_commands_and_gets_di
             await services.aclose()
 
 
-async def _delivered(provider: Provider, redis: aioredis.Redis) -> bool:
+async def _delivered(provider: Provider, redis: RedisClient) -> bool:
     return bool(provider.to("deliver", "ada")) and await pending_total(redis) == 0

@@ -21,6 +21,7 @@ import redis.asyncio as aioredis
 from bot.app import build_services
 from bot.runtime import Runtime
 from bot.settings import load_settings
+from bot.store.client import RedisClient
 from bot.web.app import create_app
 from tests.stubs.loopback import serve
 
@@ -61,7 +62,7 @@ def _signed(channel: str, body: bytes) -> tuple[str, dict[str, str]]:
     return "/slack/events", _slack_headers(body, "application/json")
 
 
-async def _app(redis: aioredis.Redis, redis_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+async def _app(redis: RedisClient, redis_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     settings = load_settings(env=_env(redis_url, tmp_path))
     services = build_services(Runtime(settings=settings, redis=redis, redis_url=redis_url))
     try:
@@ -72,7 +73,7 @@ async def _app(redis: aioredis.Redis, redis_url: str, tmp_path: Path) -> AsyncIt
 
 
 @pytest.fixture
-async def client(redis_client: aioredis.Redis, redis_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+async def client(redis_client: RedisClient, redis_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     async for http in _app(redis_client, redis_url, tmp_path):
         yield http
 
@@ -134,7 +135,7 @@ async def test_with_redis_down_forged_is_still_403_and_genuine_is_503_with_retry
 
 
 @pytest.mark.slow
-async def test_a_frozen_redis_is_503_within_seconds(client: httpx.AsyncClient, redis_client: aioredis.Redis) -> None:
+async def test_a_frozen_redis_is_503_within_seconds(client: httpx.AsyncClient, redis_client: RedisClient) -> None:
     update = json.dumps({"update_id": 8, "message": {"message_id": 1, "date": 1, "text": "/start",
                                                      "chat": {"id": 42, "type": "private"}}}).encode()
     path, headers = _signed("telegram", update)

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis.asyncio as aioredis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import Services
+from bot.store.client import RedisClient
 from channels.slack.inbound import MAX_BODY
 from channels.slack.verify import SlackSignature
 from tests.channels.slack.conftest import SIGNING_SECRET, TEAM, event_body, post_signed, sign, slack_keys, slash
@@ -90,7 +90,7 @@ async def test_the_official_signing_vector_is_valid_only_at_its_own_time(client:
 
 
 async def test_every_forgery_is_refused_without_a_trace(
-    client: httpx.AsyncClient, redis_client: aioredis.Redis, slack_stub: SlackApiStub, services: Services
+    client: httpx.AsyncClient, redis_client: RedisClient, slack_stub: SlackApiStub, services: Services
 ) -> None:
     before = await slack_keys(redis_client)
     statuses: Counter[int] = Counter()
@@ -131,7 +131,7 @@ async def test_timestamps_just_inside_the_window_are_accepted(client: httpx.Asyn
 
 
 async def test_oversize_bodies_are_refused_before_reading_them_whole(
-    client: httpx.AsyncClient, redis_client: aioredis.Redis
+    client: httpx.AsyncClient, redis_client: RedisClient
 ) -> None:
     before = await slack_keys(redis_client)
     big = slash("subscribe") + b"&pad=" + b"a" * MAX_BODY

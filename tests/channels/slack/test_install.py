@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-import redis.asyncio as aioredis
 
 from bot.app import Services, open_services
 from bot.settings import load_settings
+from bot.store.client import RedisClient
 from bot.store.slack import RedisSlackInstallRecords
 from bot.web.app import create_app
 from channels.base import Delivery, Recipient
@@ -26,7 +26,7 @@ INSTALLED_TOKEN = "xoxb-installed-T222"
 pytestmark = pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
 
 
-def _installs(redis: aioredis.Redis) -> SlackInstallationStore:
+def _installs(redis: RedisClient) -> SlackInstallationStore:
     return SlackInstallationStore(RedisSlackInstallRecords(redis))
 
 
@@ -62,7 +62,7 @@ async def _install(http: httpx.AsyncClient) -> tuple[httpx.Response, str]:
 
 
 async def test_install_stores_the_workspace_token_and_the_digest_goes_out_with_it(
-    http: httpx.AsyncClient, multi: Services, slack_stub: SlackApiStub, redis_client: aioredis.Redis
+    http: httpx.AsyncClient, multi: Services, slack_stub: SlackApiStub, redis_client: RedisClient
 ) -> None:
     done, state = await _install(http)
     assert done.status_code == 200
@@ -82,7 +82,7 @@ async def test_install_stores_the_workspace_token_and_the_digest_goes_out_with_i
 
 
 async def test_a_forged_or_replayed_oauth_state_installs_nothing(
-    http: httpx.AsyncClient, redis_client: aioredis.Redis, slack_stub: SlackApiStub
+    http: httpx.AsyncClient, redis_client: RedisClient, slack_stub: SlackApiStub
 ) -> None:
     forged = await http.get("/slack/oauth_redirect", params={"code": "code-1", "state": "made-up"})
     assert 400 <= forged.status_code < 500
@@ -101,7 +101,7 @@ async def test_commands_from_a_workspace_that_never_installed_are_refused_polite
     assert [s async for s in multi.store.all()] == []
 
 
-async def test_installation_store_round_trip_and_delete_all(redis_client: aioredis.Redis) -> None:
+async def test_installation_store_round_trip_and_delete_all(redis_client: RedisClient) -> None:
     from slack_sdk.oauth.installation_store.models.installation import Installation
 
     store = _installs(redis_client)

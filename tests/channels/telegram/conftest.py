@@ -14,11 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
-import redis.asyncio as aioredis
 
 from bot.app import Services, build_services
 from bot.runtime import Runtime
 from bot.settings import load_settings
+from bot.store.client import RedisClient
 from bot.store.models import Identity, Subscription
 from bot.web.app import create_app
 from channels.telegram.channel import TelegramChannel, TelegramLimits
@@ -111,7 +111,7 @@ class Chat:
 
 
 @pytest.fixture
-async def chat(redis_client: aioredis.Redis, redis_url: str) -> AsyncIterator[Chat]:
+async def chat(redis_client: RedisClient, redis_url: str) -> AsyncIterator[Chat]:
     """The bot's webhook over loopback HTTP, wired to a real Redis and the Bot API stand-in."""
     async with TelegramApiStub(TOKEN, time_scale=1000.0) as stub:
         settings = load_settings(env={

@@ -8,11 +8,11 @@ import re
 from dataclasses import replace
 
 import pytest
-import redis.asyncio as aioredis
 
 from bot import keys
 from bot.app import shared_pacer
 from bot.delivery.pacing import Pacer
+from bot.store.client import RedisClient
 from channels.base import (
     AmbiguousError,
     Delivery,
@@ -202,7 +202,7 @@ async def test_setup_registers_webhook_secret_and_menus(channel: TelegramChannel
 
 
 async def test_later_parts_take_tokens_from_the_shared_redis_buckets(tg_stub: TelegramApiStub,
-                                                                     redis_client: aioredis.Redis) -> None:
+                                                                     redis_client: RedisClient) -> None:
     """A digest in several parts counts each part against the buckets every worker process shares."""
     pace = shared_pacer(Pacer(redis_client))
     channel = TelegramChannel(TOKEN, api_url=tg_stub.api_url, limits=TelegramLimits(time_scale=SCALE),
