@@ -36,7 +36,7 @@ def test_twenty_identities_chat_on_a_cluster_and_subscribers_lists_them_all(
     assert failures == []
     env = {**os.environ, "AITODAY_REDIS_URL": redis_cluster.url}
     listing = subprocess.run([sys.executable, "-m", "bot.cli", "subscribers"], capture_output=True, text=True,
-                             env=env, timeout=60, check=False)
+                             env=env, timeout=180, check=False)
     assert listing.returncode == 0, listing.stderr
     lines = listing.stdout.splitlines()
     for n, who in enumerate(IDENTITIES):
