@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from bot.store import StoreUnavailable
 
@@ -25,5 +25,5 @@ async def unavailable_on_failure(seconds: float | None = None) -> AsyncIterator[
     try:
         async with asyncio.timeout(seconds):
             yield
-    except (RedisError, OSError, TimeoutError) as exc:
+    except (RedisError, RedisClusterException, OSError, TimeoutError) as exc:  # the cluster client's own too
         raise StoreUnavailable(exc.__class__.__name__) from exc
