@@ -20,6 +20,7 @@ IDENTITIES = [f"telegram:{n}" for n in range(7)] + [f"slack:T1:U{n}" for n in ra
     [f"line:U{n:032x}" for n in range(4)] + [f"email:reader{n}@example.com" for n in range(4)]
 
 
+@pytest.mark.timeout(900)  # 60 runtime start-ups: minutes on a loaded 2-core machine
 @pytest.mark.parametrize("redis_url", ["cluster"], indirect=True)  # one node's URL, emptied
 def test_twenty_identities_chat_on_a_cluster_and_subscribers_lists_them_all(
     redis_cluster: LocalCluster, redis_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

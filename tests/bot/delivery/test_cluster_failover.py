@@ -52,6 +52,7 @@ def _owner_of(cluster: LocalCluster, key: str) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 async def test_a_primary_killed_mid_fan_out_fails_over_and_loses_no_digest(
     tmp_path: Path, provider: RecordingProvider
 ) -> None:
