@@ -68,11 +68,11 @@ async def test_a_primary_killed_mid_fan_out_fails_over_and_loses_no_digest(
         for name in (f"w{n}" for n in range(WORKERS)):
             workers.append(await Role(["worker", "--redis", cluster.url, "--provider", provider.url, "--name", name,
                                        "--concurrency", str(CONCURRENCY), "--lease", "3"]).start())
-        await provider.wait_accepted(SUBSCRIBERS // 3, timeout=120)
+        await provider.wait_accepted(SUBSCRIBERS // 3, timeout=300)  # generous: a loaded machine
         cluster.node(victim).kill()  # kill -9, mid-fan-out
         at_kill = provider.accepted_count
         promoted_in = await asyncio.to_thread(cluster.wait_failover, victim)  # its replica serves its slots
-        await provider.wait_accepted(SUBSCRIBERS, timeout=180)
+        await provider.wait_accepted(SUBSCRIBERS, timeout=420)
         await wait_until(lambda: _idle(client), timeout=60, what="every entry settled")
     finally:
         for worker in workers:
