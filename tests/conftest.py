@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from bot.redis_server import EmbeddedRedis
-from bot.store.client import RedisClient, open_client, server_is_cluster
+from bot.store.client import RedisClient, open_client, ready, server_is_cluster
 from tests.redis_cluster import LocalCluster
 
 #: Fixtures written for the project (small feeds, provider payloads): every test can run on a fresh clone.
@@ -136,6 +136,6 @@ def redis_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 async def redis_client(redis_url: str) -> AsyncIterator[RedisClient]:
     """The client the runtime would open for this URL: a ``RedisCluster`` on a cluster node."""
-    client = open_client(redis_url, cluster=server_is_cluster(redis_url))
+    client = await ready(open_client(redis_url, cluster=server_is_cluster(redis_url)))
     yield client
     await client.aclose()

@@ -31,6 +31,7 @@ __all__ = [
     "each_concurrently",
     "is_cluster",
     "open_client",
+    "ready",
     "server_is_cluster",
 ]
 
@@ -64,6 +65,13 @@ def is_cluster(client: RedisClient) -> bool:
 def connect(url: str, *, socket_timeout: float | None = None) -> RedisClient:
     """A client for ``url`` after asking the server what it is (blocking, once: for tools, benches and tests)."""
     return open_client(url, cluster=server_is_cluster(url), socket_timeout=socket_timeout)
+
+
+async def ready(client: RedisClient) -> RedisClient:
+    """Discover a cluster's topology now (slots, nodes, command table), not inside the first request's deadline."""
+    if isinstance(client, RedisCluster):
+        await client.initialize()
+    return client
 
 
 def open_client(url: str, *, cluster: bool, socket_timeout: float | None = None) -> RedisClient:
