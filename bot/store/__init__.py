@@ -10,9 +10,14 @@ boundary, ``bot.store.errors.guarded``). Code outside the stores holds the conne
 
 from __future__ import annotations
 
-from redis.asyncio import Redis as RedisClient
+from redis.exceptions import ClusterDownError as _ClusterDownError
 from redis.exceptions import ConnectionError as _RedisConnectionError
+from redis.exceptions import RedisClusterUnreachableError as _ClusterUnreachable
+from redis.exceptions import SlotNotCoveredError as _SlotNotCovered
 from redis.exceptions import TimeoutError as _RedisTimeoutError
+from redis.exceptions import TryAgainError as _TryAgainError
+
+from bot.store.client import RedisClient  # one Redis or a Redis Cluster (bot.store.client)
 
 __all__ = ["UNAVAILABLE", "RedisClient", "StoreUnavailable", "is_unavailable"]
 
@@ -22,7 +27,10 @@ class StoreUnavailable(Exception):
 
 
 #: The exceptions that mean "the store cannot answer now" (``BusyLoadingError`` is a ``ConnectionError``).
-UNAVAILABLE: tuple[type[Exception], ...] = (StoreUnavailable, _RedisConnectionError, _RedisTimeoutError)
+#: On a Redis Cluster also: a slot whose primary failed and is not yet replaced (``CLUSTERDOWN``, ``MASTERDOWN``),
+#: a slot in migration (``TRYAGAIN``) and the cluster client's own "no node for this slot / no node answers".
+UNAVAILABLE: tuple[type[Exception], ...] = (StoreUnavailable, _RedisConnectionError, _RedisTimeoutError,
+                                            _ClusterDownError, _TryAgainError, _SlotNotCovered, _ClusterUnreachable)
 
 
 def is_unavailable(exc: BaseException) -> bool:

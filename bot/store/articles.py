@@ -17,9 +17,8 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
-import redis.asyncio as aioredis
-
 from bot import keys
+from bot.store.client import RedisClient
 from bot.store.errors import guarded
 from summaries.models import Article
 from summaries.ports import SourceState
@@ -122,7 +121,7 @@ def _url_hash(url: str) -> str:
 class RedisArticleStore:
     """``ArticleStore`` + ``SourceStateStore`` + ``FullTextCache`` on one Redis (decode_responses=True)."""
 
-    def __init__(self, redis: aioredis.Redis, *, retention: timedelta = RETENTION) -> None:
+    def __init__(self, redis: RedisClient, *, retention: timedelta = RETENTION) -> None:
         self._redis = redis
         self._slots = asyncio.Semaphore(_CONCURRENCY)
         self._ttl = int(retention.total_seconds())

@@ -29,9 +29,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import redis.asyncio as aioredis
-
 from bot import keys
+from bot.store.client import RedisClient
 
 __all__ = [
     "EDIT_WINDOW",
@@ -201,7 +200,7 @@ return tonumber(redis.call('HGET', KEYS[1], 'reports'))
 class CommentStore:
     """Comments and commenters' display names. ``clock`` (epoch seconds) is injectable for tests."""
 
-    def __init__(self, redis: aioredis.Redis, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, redis: RedisClient, *, clock: Callable[[], float] = time.time) -> None:
         self._redis = redis
         self._clock = clock
 

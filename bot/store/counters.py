@@ -21,9 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
-import redis.asyncio as aioredis
-
 from bot import keys
+from bot.store.client import RedisClient
 from bot.store.errors import guard
 from summaries.ingest import IngestReport
 
@@ -80,7 +79,7 @@ def decode_labels(field: str) -> dict[str, str]:
 
 
 @guard
-async def incr(redis: aioredis.Redis, name: str, labels: Mapping[str, str] | None = None, amount: int = 1) -> None:
+async def incr(redis: RedisClient, name: str, labels: Mapping[str, str] | None = None, amount: int = 1) -> None:
     """Add ``amount`` to counter ``name`` at ``labels``. Raises ``UnknownCounter`` for an unlisted name."""
     if name not in COUNTERS:
         raise UnknownCounter(name)
@@ -88,7 +87,7 @@ async def incr(redis: aioredis.Redis, name: str, labels: Mapping[str, str] | Non
 
 
 @guard
-async def read(redis: aioredis.Redis) -> dict[str, dict[str, int]]:
+async def read(redis: RedisClient) -> dict[str, dict[str, int]]:
     """Every counter's label fields and values, in one round trip."""
     async with redis.pipeline(transaction=False) as pipe:
         for name in COUNTERS:
@@ -98,7 +97,7 @@ async def read(redis: aioredis.Redis) -> dict[str, dict[str, int]]:
 
 
 @guard
-async def record_ingest(redis: aioredis.Redis, report: IngestReport) -> None:
+async def record_ingest(redis: RedisClient, report: IngestReport) -> None:
     """Count one ingest run: each source's fetch by outcome (``ok``, ``not_modified``, ``deferred``, or the
     failure class such as ``timeout``), and the new articles. One pipelined round trip."""
     outcomes: dict[str, int] = {}

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-import redis.asyncio as aioredis
-
 from bot import keys
+from bot.store.client import RedisClient
 from bot.store.errors import guarded
 
 __all__ = [
@@ -113,7 +112,7 @@ def trim_index(lines: Sequence[str], now: datetime) -> int | None:
 class DeliveryLog:
     """Reads of the log for ``aitoday deliveries --for``; writes happen inside the worker's settle batch."""
 
-    def __init__(self, redis: aioredis.Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
 
     async def read(self, sid: str, *, now: datetime | None = None) -> list[LogEntry]:

@@ -15,9 +15,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
-import redis.asyncio as aioredis
-
 from bot import keys
+from bot.store.client import RedisClient
 from bot.store.errors import guarded
 from summaries.models import Card, Edition
 
@@ -42,7 +41,7 @@ def _decode(raw: str | bytes | None) -> Edition | None:
 class EditionStore:
     """The stored editions (and the demo's sample edition), per day and language."""
 
-    def __init__(self, redis: aioredis.Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
 
     async def save(self, edition: Edition) -> None:
@@ -95,7 +94,7 @@ class EditionStore:
 class RedisCardCache:
     """``summaries.llm.CardCache`` on Redis: one JSON card per (fingerprint, language)."""
 
-    def __init__(self, redis: aioredis.Redis, *, ttl: timedelta = CARD_TTL) -> None:
+    def __init__(self, redis: RedisClient, *, ttl: timedelta = CARD_TTL) -> None:
         self._redis = redis
         self._ttl = ttl
 
@@ -127,7 +126,7 @@ return 1
 class RedisTokenBudget:
     """``summaries.llm.TokenBudget`` on Redis for one UTC day, shared by every process."""
 
-    def __init__(self, redis: aioredis.Redis, budget: int, *, day: date | None = None) -> None:
+    def __init__(self, redis: RedisClient, budget: int, *, day: date | None = None) -> None:
         self._redis = redis
         self._budget = budget
         self._key = keys.llm_tokens((day or datetime.now(UTC).date()).isoformat())

@@ -10,9 +10,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import redis.asyncio as aioredis
-
 from bot import keys
+from bot.store.client import RedisClient
 from bot.store.errors import guard, guarded
 
 __all__ = ["Lease", "LeaseState", "read_lease"]
@@ -30,7 +29,7 @@ return 1
 class Lease:
     """Who schedules. ``hold()`` takes or renews it; one round trip."""
 
-    def __init__(self, redis: aioredis.Redis, holder: str, ttl_seconds: float) -> None:
+    def __init__(self, redis: RedisClient, holder: str, ttl_seconds: float) -> None:
         self.holder = holder
         self._ttl_ms = max(1, int(ttl_seconds * 1000))
         self._hold = redis.register_script(_HOLD)
@@ -49,7 +48,7 @@ class LeaseState:
 
 
 @guard
-async def read_lease(redis: aioredis.Redis, now: float) -> LeaseState:
+async def read_lease(redis: RedisClient, now: float) -> LeaseState:
     """The lease at ``now`` (epoch seconds)."""
     raw = await redis.get(keys.scheduler_lease())
     if raw is None:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import secrets
 
-import redis.asyncio as aioredis
-
 from bot import keys
+from bot.store.client import RedisClient
 from bot.store.deadline import unavailable_on_failure
 from bot.store.models import Identity
 
@@ -25,7 +24,7 @@ _TRIES = 5
 class LinkCodes:
     """Issue and redeem link codes on Redis."""
 
-    def __init__(self, redis: aioredis.Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
 
     async def issue(self, identity: Identity) -> str:

@@ -12,9 +12,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-import redis.asyncio as aioredis
-
 from bot import keys
+from bot.store.client import RedisClient
 
 __all__ = ["SESSION_TTL", "SessionStore"]
 
@@ -28,7 +27,7 @@ def _digest(token: str) -> str:
 class SessionStore:
     """Sessions, single-use login nonces and the login-request counters."""
 
-    def __init__(self, redis: aioredis.Redis, *, ttl: timedelta = SESSION_TTL) -> None:
+    def __init__(self, redis: RedisClient, *, ttl: timedelta = SESSION_TTL) -> None:
         self._redis = redis
         self._ttl = ttl
 

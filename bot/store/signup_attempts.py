@@ -7,16 +7,15 @@ every process of the deployment counts into the same key.
 
 from __future__ import annotations
 
-import redis.asyncio as aioredis
-
 from bot import keys
+from bot.store.client import RedisClient
 from bot.store.errors import guard
 
 __all__ = ["count_attempt"]
 
 
 @guard
-async def count_attempt(redis: aioredis.Redis, kind: str, digest: str, window: int) -> int:
+async def count_attempt(redis: RedisClient, kind: str, digest: str, window: int) -> int:
     """Count one attempt of ``kind`` (``email``, ``ip``) by ``digest``; the attempts so far in this window."""
     key = keys.signup_attempts(kind, digest)
     async with redis.pipeline(transaction=True) as pipe:

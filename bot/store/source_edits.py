@@ -18,10 +18,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
+from redis.asyncio.cluster import ClusterPipeline
 
 from bot import keys
 from bot.settings import Settings
+from bot.store.client import RedisClient
 from bot.store.errors import guarded
 from summaries.models import Source
 from summaries.sources import OPMLError, load_sources, parse_opml
@@ -61,7 +63,7 @@ def _same_feed(a: str, b: str) -> bool:
 class SourceList:
     """Reads and edits the effective list. Sources are identified by id, exact name or feed URL."""
 
-    def __init__(self, redis: aioredis.Redis, settings: Settings) -> None:
+    def __init__(self, redis: RedisClient, settings: Settings) -> None:
         self._redis = redis
         self._settings = settings
 
@@ -114,7 +116,7 @@ class SourceList:
         return True
 
     @staticmethod
-    def _write(pipe: aioredis.client.Pipeline, source: Source) -> None:
+    def _write(pipe: Pipeline | ClusterPipeline, source: Source) -> None:
         pipe.hset(keys.sources_added(), source.id, json.dumps(source.to_dict(), ensure_ascii=False))
         pipe.srem(keys.sources_removed(), source.id)
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import redis.asyncio as aioredis
-
 from bot import keys
+from bot.store.client import RedisClient
 from summaries.models import Edition, Story
 
 __all__ = ["STORY_DAYS", "StoryArchive"]
@@ -26,7 +25,7 @@ STORY_DAYS = 14
 class StoryArchive:
     """Read-only view of the stories of the last ``STORY_DAYS`` days of editions in one language."""
 
-    def __init__(self, redis: aioredis.Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
 
     async def recent(self, language: str, *, now: datetime | None = None, days: int = STORY_DAYS) -> list[Story]:

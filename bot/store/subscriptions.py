@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
-import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
 from bot import keys
 from bot.delivery.next_send import next_send
+from bot.store.client import RedisClient
 from bot.store.errors import guarded
 from bot.store.models import Identity, Subscription
 
@@ -43,7 +43,7 @@ def compute_next_send(sub: Subscription, now: datetime) -> datetime | None:
 class SubscriptionStore:
     """Reads and atomic updates of subscriptions. ``clock`` is injectable so tests control "now"."""
 
-    def __init__(self, redis: aioredis.Redis, clock: Clock = utc_now) -> None:
+    def __init__(self, redis: RedisClient, clock: Clock = utc_now) -> None:
         self._redis = redis
         self._clock = clock
 

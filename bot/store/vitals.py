@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import redis.asyncio as aioredis
-
 from bot import keys
+from bot.store.client import RedisClient
 from bot.store.errors import guard
 
 __all__ = ["StoreFigures", "ping", "read_store_figures"]
@@ -25,13 +24,13 @@ class StoreFigures:
 
 
 @guard
-async def ping(redis: aioredis.Redis) -> None:
+async def ping(redis: RedisClient) -> None:
     """Return when Redis answers; ``StoreUnavailable`` otherwise."""
     await redis.ping()
 
 
 @guard
-async def read_store_figures(redis: aioredis.Redis, today: date) -> StoreFigures:
+async def read_store_figures(redis: RedisClient, today: date) -> StoreFigures:
     """Articles held, subscriptions with a next send time, and the LLM tokens taken on ``today`` (UTC)."""
     async with redis.pipeline(transaction=False) as pipe:
         pipe.zcard(keys.article_index())

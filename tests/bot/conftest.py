@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import pytest
-import redis.asyncio as aioredis
 
 from bot.conversation.commands import CommandHandler, Reply
+from bot.store.client import RedisClient
 from bot.store.link_codes import LinkCodes
 from bot.store.models import Identity
 from bot.store.subscriptions import SubscriptionStore
@@ -30,12 +30,12 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def store(redis_client: aioredis.Redis, clock: FakeClock) -> SubscriptionStore:
+def store(redis_client: RedisClient, clock: FakeClock) -> SubscriptionStore:
     return SubscriptionStore(redis_client, clock=clock)
 
 
 @pytest.fixture
-def handler(store: SubscriptionStore, redis_client: aioredis.Redis) -> CommandHandler:
+def handler(store: SubscriptionStore, redis_client: RedisClient) -> CommandHandler:
     return CommandHandler(store, link_codes=LinkCodes(redis_client))
 
 

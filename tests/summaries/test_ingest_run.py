@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 
 import pytest
-import redis.asyncio as aioredis
 
 from bot.store.articles import RedisArticleStore
+from bot.store.client import RedisClient
 from summaries.errors import ParseTimeout
 from summaries.fetch import Fetcher
 from summaries.ingest import Ingestor, SourceOutcome
@@ -44,13 +44,13 @@ def corpus(request: pytest.FixtureRequest) -> Corpus:
     return _corpus(str(request.param))
 
 
-async def _ingestor(redis_client: aioredis.Redis, fetcher: Fetcher) -> Ingestor:
+async def _ingestor(redis_client: RedisClient, fetcher: Fetcher) -> Ingestor:
     store = RedisArticleStore(redis_client)
     return Ingestor(fetcher, store, store)
 
 
 async def test_the_same_items_from_two_sources_are_stored_once(
-    feed_server: FeedServer, redis_client: aioredis.Redis, fetcher: Fetcher, corpus: Corpus
+    feed_server: FeedServer, redis_client: RedisClient, fetcher: Fetcher, corpus: Corpus
 ) -> None:
     lab = make_source(feed_server.document("/lab.xml", corpus.rss), name="OpenAI News", category="lab")
     mirror = make_source(feed_server.document("/mirror.xml", corpus.rss), name="Mirror", category="media")
@@ -61,7 +61,7 @@ async def test_the_same_items_from_two_sources_are_stored_once(
 
 
 async def test_a_second_run_is_all_304_and_parses_nothing(
-    feed_server: FeedServer, redis_client: aioredis.Redis, fetcher: Fetcher, corpus: Corpus
+    feed_server: FeedServer, redis_client: RedisClient, fetcher: Fetcher, corpus: Corpus
 ) -> None:
     source = make_source(feed_server.document("/a.xml", corpus.other), name="Anthropic News")
     ingestor = await _ingestor(redis_client, fetcher)
@@ -75,7 +75,7 @@ async def test_a_second_run_is_all_304_and_parses_nothing(
 
 
 async def test_regenerated_guids_and_tracking_links_do_not_duplicate(
-    feed_server: FeedServer, redis_client: aioredis.Redis, fetcher: Fetcher, corpus: Corpus
+    feed_server: FeedServer, redis_client: RedisClient, fetcher: Fetcher, corpus: Corpus
 ) -> None:
     """A feed that rewrites every GUID and adds tracking parameters still carries the same articles."""
     changed = re.sub(rb"<guid>([^<]*)</guid>", rb"<guid>regenerated-\1</guid>", corpus.rss)
@@ -90,7 +90,7 @@ async def test_regenerated_guids_and_tracking_links_do_not_duplicate(
     assert (again.outcomes[0].status, again.outcomes[0].items, again.new) == ("ok", corpus.rss_items, 0)
 
 
-async def test_ssrf_guard_applies_to_the_whole_run(feed_server: FeedServer, redis_client: aioredis.Redis,
+async def test_ssrf_guard_applies_to_the_whole_run(feed_server: FeedServer, redis_client: RedisClient,
                                                    corpus: Corpus) -> None:
     source = make_source(feed_server.document("/feed.xml", corpus.other), name="Anthropic News")
     store = RedisArticleStore(redis_client)

@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
-import redis.asyncio as aioredis
 
+from bot.store.client import RedisClient
 from bot.store.edition_store import RedisCardCache, RedisTokenBudget
 from summaries.faithfulness import check_card
 from summaries.llm import LLMConfig, LLMSummarizer, parse_answer
@@ -52,7 +52,7 @@ def _config(url: str, **overrides: float | int | str) -> LLMConfig:
     return LLMConfig(**values)  # type: ignore[arg-type]
 
 
-async def _summarize(url: str, redis: aioredis.Redis, article: Article = ARTICLE, language: str = "en",
+async def _summarize(url: str, redis: RedisClient, article: Article = ARTICLE, language: str = "en",
                      budget: int = 100_000, **overrides: float | int | str) -> tuple[object, LLMSummarizer]:
     llm = LLMSummarizer(_config(url, **overrides), cache=RedisCardCache(redis),
                         budget=RedisTokenBudget(redis, budget, day=DAY))
@@ -62,7 +62,7 @@ async def _summarize(url: str, redis: aioredis.Redis, article: Article = ARTICLE
 
 
 async def test_a_good_answer_becomes_a_checked_llm_card(stub: tuple[OpenAIStub, str],
-                                                        redis_client: aioredis.Redis) -> None:
+                                                        redis_client: RedisClient) -> None:
     fake, url = stub
     card, _ = await _summarize(url, redis_client)
     assert card.summarizer == "llm:gpt-test"
@@ -76,7 +76,7 @@ async def test_a_good_answer_becomes_a_checked_llm_card(stub: tuple[OpenAIStub, 
 
 @pytest.mark.parametrize("behaviour", ["invented", "wrong_article", "preamble", "broken"])
 async def test_a_bad_answer_falls_back_to_the_offline_card(stub: tuple[OpenAIStub, str],
-                                                           redis_client: aioredis.Redis, behaviour: str) -> None:
+                                                           redis_client: RedisClient, behaviour: str) -> None:
     fake, url = stub
     fake.script(behaviour)
     card, _ = await _summarize(url, redis_client)
@@ -90,7 +90,7 @@ async def test_a_bad_answer_falls_back_to_the_offline_card(stub: tuple[OpenAIStu
 
 @pytest.mark.parametrize("behaviour", ["429", "500", "503"])
 async def test_a_transient_error_is_retried_then_answered(stub: tuple[OpenAIStub, str],
-                                                          redis_client: aioredis.Redis, behaviour: str) -> None:
+                                                          redis_client: RedisClient, behaviour: str) -> None:
     fake, url = stub
     fake.script(behaviour)
     card, _ = await _summarize(url, redis_client)
@@ -99,7 +99,7 @@ async def test_a_transient_error_is_retried_then_answered(stub: tuple[OpenAIStub
 
 
 async def test_persistent_errors_end_offline_and_are_tried_again_later(stub: tuple[OpenAIStub, str],
-                                                                       redis_client: aioredis.Redis) -> None:
+                                                                       redis_client: RedisClient) -> None:
     fake, url = stub
     fake.script("500", "500")
     card, _ = await _summarize(url, redis_client)
@@ -110,7 +110,7 @@ async def test_persistent_errors_end_offline_and_are_tried_again_later(stub: tup
 
 
 async def test_a_long_retry_after_is_not_waited_for(stub: tuple[OpenAIStub, str],
-                                                    redis_client: aioredis.Redis) -> None:
+                                                    redis_client: RedisClient) -> None:
     fake, url = stub
     fake.retry_after_ms = 60_000
     fake.script("429")
@@ -120,7 +120,7 @@ async def test_a_long_retry_after_is_not_waited_for(stub: tuple[OpenAIStub, str]
 
 
 async def test_a_slow_answer_times_out_into_the_offline_card(stub: tuple[OpenAIStub, str],
-                                                             redis_client: aioredis.Redis) -> None:
+                                                             redis_client: RedisClient) -> None:
     fake, url = stub
     fake.script("slow", "slow")
     card, _ = await _summarize(url, redis_client, retries=1)
@@ -129,7 +129,7 @@ async def test_a_slow_answer_times_out_into_the_offline_card(stub: tuple[OpenAIS
 
 
 async def test_a_wrong_key_is_refused_without_retry(stub: tuple[OpenAIStub, str],
-                                                    redis_client: aioredis.Redis) -> None:
+                                                    redis_client: RedisClient) -> None:
     fake, url = stub
     card, _ = await _summarize(url, redis_client, api_key="sk-wrong")
     assert card.summarizer == "offline"
@@ -137,7 +137,7 @@ async def test_a_wrong_key_is_refused_without_retry(stub: tuple[OpenAIStub, str]
 
 
 async def test_one_summary_per_article_and_language(stub: tuple[OpenAIStub, str],
-                                                    redis_client: aioredis.Redis) -> None:
+                                                    redis_client: RedisClient) -> None:
     fake, url = stub
     first, _ = await _summarize(url, redis_client)
     second, _ = await _summarize(url, redis_client)
@@ -149,7 +149,7 @@ async def test_one_summary_per_article_and_language(stub: tuple[OpenAIStub, str]
 
 
 async def test_an_english_article_in_a_japanese_edition_is_summarized_in_japanese(
-    stub: tuple[OpenAIStub, str], redis_client: aioredis.Redis
+    stub: tuple[OpenAIStub, str], redis_client: RedisClient
 ) -> None:
     fake, url = stub
     card, _ = await _summarize(url, redis_client, language="ja")
@@ -160,7 +160,7 @@ async def test_an_english_article_in_a_japanese_edition_is_summarized_in_japanes
     assert "Write in Japanese" in fake.requests[0]["messages"][0]["content"]
 
 
-async def test_the_budget_stops_calls_when_spent(stub: tuple[OpenAIStub, str], redis_client: aioredis.Redis) -> None:
+async def test_the_budget_stops_calls_when_spent(stub: tuple[OpenAIStub, str], redis_client: RedisClient) -> None:
     fake, url = stub
     budget = RedisTokenBudget(redis_client, 1200, day=DAY)
     llm = LLMSummarizer(_config(url), cache=RedisCardCache(redis_client), budget=budget)

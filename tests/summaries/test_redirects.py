@@ -8,10 +8,10 @@ Against a real loopback server: the fetcher reports where a chain of permanent r
 from __future__ import annotations
 
 import pytest
-import redis.asyncio as aioredis
 from aiohttp import web
 
 from bot.store.articles import RedisArticleStore
+from bot.store.client import RedisClient
 from summaries.fetch import Fetcher
 from summaries.ingest import Ingestor
 from summaries.sources import make_source
@@ -50,7 +50,7 @@ async def test_the_fetcher_reports_where_permanent_redirects_lead(
 
 @pytest.mark.parametrize(("status", "moved_after"), [(301, 2), (308, 2), (302, None), (307, None)])
 async def test_a_source_moves_on_the_second_answer_in_a_row(
-    feed_server: FeedServer, fetcher: Fetcher, redis_client: aioredis.Redis, status: int, moved_after: int | None
+    feed_server: FeedServer, fetcher: Fetcher, redis_client: RedisClient, status: int, moved_after: int | None
 ) -> None:
     new = feed_server.document("/new.xml", FEED)
     feed_server.route("/old.xml", lambda _r: _hop(status, new))
@@ -65,7 +65,7 @@ async def test_a_source_moves_on_the_second_answer_in_a_row(
 
 
 async def test_an_interrupted_move_starts_counting_again(
-    feed_server: FeedServer, fetcher: Fetcher, redis_client: aioredis.Redis
+    feed_server: FeedServer, fetcher: Fetcher, redis_client: RedisClient
 ) -> None:
     new = feed_server.document("/new.xml", FEED)
     redirecting = {"on": True}

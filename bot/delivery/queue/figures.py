@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import redis.asyncio as aioredis
-
 from bot import keys
+from bot.store.client import RedisClient
 from bot.store.errors import guard
 
 __all__ = ["QueueFigures", "read_queue_figures"]
@@ -38,7 +37,7 @@ def _entry_ms(entry_id: str) -> int:
     return int(entry_id.split("-", 1)[0])
 
 
-async def _unread(redis: aioredis.Redis, stream: str, group: dict[str, Any]) -> int:
+async def _unread(redis: RedisClient, stream: str, group: dict[str, Any]) -> int:
     lag = group.get("lag")
     if lag is not None:
         return int(lag)
@@ -48,7 +47,7 @@ async def _unread(redis: aioredis.Redis, stream: str, group: dict[str, Any]) -> 
 
 
 @guard
-async def read_queue_figures(redis: aioredis.Redis, now: float) -> QueueFigures:
+async def read_queue_figures(redis: RedisClient, now: float) -> QueueFigures:
     """The queue's figures at ``now`` (epoch seconds), over every shard. Raises only ``StoreUnavailable``."""
     shards = range(keys.SHARDS)
     async with redis.pipeline(transaction=False) as pipe:

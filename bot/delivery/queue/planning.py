@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
 from bot import keys
 from bot.delivery.queue.units import Unit
+from bot.store.client import RedisClient
 from bot.store.errors import guard
 
 __all__ = ["Decide", "Decision", "plan_batch"]
@@ -48,7 +48,7 @@ Decide = Callable[[str, float, dict[str, str]], Decision]
 
 
 @guard
-async def plan_batch(redis: aioredis.Redis, shard: int, until: float, limit: int,
+async def plan_batch(redis: RedisClient, shard: int, until: float, limit: int,
                      decide: Decide) -> list[Decision] | None:
     """Plan up to ``limit`` subscriptions of ``shard`` due at or before ``until`` (epoch seconds).
 

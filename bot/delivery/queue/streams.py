@@ -24,13 +24,14 @@ import asyncio
 import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from bot import keys
 from bot.delivery.queue.units import Claimed, DeadLetter, Settlement, Unit
+from bot.store.client import RedisClient, each_concurrently
 from bot.store.errors import guarded
 
 __all__ = ["GROUP", "DeliveryQueue", "QueueSizes"]
@@ -145,7 +146,7 @@ class QueueSizes:
 class DeliveryQueue:
     """One consumer's view of the sharded delivery streams. ``consumer`` must be stable across restarts."""
 
-    def __init__(self, redis: aioredis.Redis, consumer: str = "") -> None:
+    def __init__(self, redis: RedisClient, consumer: str = "") -> None:
         self._redis = redis
         self.consumer = consumer
         self._cursor: dict[int, str] = dict.fromkeys(range(keys.SHARDS), "0")  # own pending first
@@ -226,13 +227,12 @@ class DeliveryQueue:
     async def renew(self, held: dict[int, list[str]]) -> set[tuple[int, str]]:
         """Reset the idle time of entries we still own; return ``(shard, id)`` of those another worker took over."""
         lost: set[tuple[int, str]] = set()
-        async with self._redis.pipeline(transaction=False) as pipe:
-            shards = [shard for shard, ids in held.items() if ids]
-            for shard in shards:
-                await self._renew(keys=[keys.shard_stream(shard)], args=[GROUP, self.consumer, *held[shard]],
-                                  client=pipe)
-            for shard, reply in zip(shards, await pipe.execute(), strict=True):
-                lost.update((shard, str(x)) for x in reply)
+        shards = [shard for shard, ids in held.items() if ids]
+        replies = await each_concurrently([
+            partial(self._renew, keys=[keys.shard_stream(shard)], args=[GROUP, self.consumer, *held[shard]])
+            for shard in shards])
+        for shard, reply in zip(shards, replies, strict=True):
+            lost.update((shard, str(x)) for x in reply)
         return lost
 
     async def promote_due(self, now: float, limit: int = 500) -> int:
@@ -285,10 +285,9 @@ class DeliveryQueue:
 
     async def trim(self) -> int:
         """Drop acknowledged entries from every shard's stream (never a pending or unread one)."""
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for shard in range(keys.SHARDS):
-                await self._trim(keys=[keys.shard_stream(shard)], args=[GROUP], client=pipe)
-            return sum(int(n) for n in await pipe.execute())
+        trimmed = await each_concurrently([partial(self._trim, keys=[keys.shard_stream(shard)], args=[GROUP])
+                                           for shard in range(keys.SHARDS)])  # a cluster pipeline cannot load them
+        return sum(int(n) for n in trimmed)
 
     # ------------------------------------------------------------------------------------------ dead letters
 

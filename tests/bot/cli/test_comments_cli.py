@@ -8,8 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import redis.asyncio as aioredis
-
+from bot.store.client import RedisClient
 from bot.store.comments import CommentStore
 
 
@@ -21,7 +20,7 @@ async def _run(redis_url: str, data_dir: Path, *args: str) -> subprocess.Complet
 
 
 async def test_list_shows_reported_comments_and_remove_takes_one_down(
-    redis_url: str, redis_client: aioredis.Redis, tmp_path: Path
+    redis_url: str, redis_client: RedisClient, tmp_path: Path
 ) -> None:
     store = CommentStore(redis_client)
     kept = await store.add("s1", "u1", "Ann", "A fair point about GPUs")

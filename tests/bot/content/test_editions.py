@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import redis.asyncio as aioredis
 
 from bot import keys
 from bot.content.editions import build_edition, latest_edition, load_edition
 from bot.runtime import Runtime
 from bot.settings import load_settings
 from bot.store.articles import RedisArticleStore
+from bot.store.client import RedisClient, connect
 from bot.store.edition_store import RedisTokenBudget
 from summaries.models import Article
 from tests.conftest import HAS_SHARED
@@ -25,12 +25,12 @@ DAY = date(2025, 7, 17)
 NOW = datetime(2025, 7, 17, 22, 0, tzinfo=UTC)
 
 
-def _runtime(redis_client: aioredis.Redis, redis_url: str, **env: str) -> Runtime:
+def _runtime(redis_client: RedisClient, redis_url: str, **env: str) -> Runtime:
     settings = load_settings(env={"AITODAY_REDIS_URL": redis_url, **env})
     return Runtime(settings=settings, redis=redis_client, redis_url=redis_url)
 
 
-async def _store(redis_client: aioredis.Redis, articles: list[Article]) -> None:
+async def _store(redis_client: RedisClient, articles: list[Article]) -> None:
     store = RedisArticleStore(redis_client, retention=timedelta(days=3650))
     await store.add([(a, (f"u:{a.fingerprint}",)) for a in articles])
 
@@ -43,7 +43,7 @@ def _window() -> list[Article]:
 
 
 @pytest.fixture
-async def runtime(redis_client: aioredis.Redis, redis_url: str) -> Runtime:
+async def runtime(redis_client: RedisClient, redis_url: str) -> Runtime:
     await _store(redis_client, _window())
     return _runtime(redis_client, redis_url)
 
@@ -75,7 +75,7 @@ async def test_latest_is_the_most_recent_day(runtime: Runtime) -> None:
 
 
 @pytest.fixture
-async def llm_runtime(redis_client: aioredis.Redis, redis_url: str) -> AsyncIterator[tuple[Runtime, OpenAIStub]]:
+async def llm_runtime(redis_client: RedisClient, redis_url: str) -> AsyncIterator[tuple[Runtime, OpenAIStub]]:
     await _store(redis_client, _window())
     stub = OpenAIStub()
     async with serve(stub.app) as url:
@@ -125,7 +125,7 @@ def test_aitoday_edition_prints_the_days_edition(
     from bot.cli import main
 
     async def seed() -> None:
-        client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+        client = connect(redis_url)
         try:
             await _store(client, _window())
         finally:
@@ -145,7 +145,7 @@ def test_aitoday_edition_prints_the_days_edition(
     assert exc.value.code == 2
 
 
-async def test_the_token_budget_is_shared_atomically(redis_client: aioredis.Redis) -> None:
+async def test_the_token_budget_is_shared_atomically(redis_client: RedisClient) -> None:
     """Twenty workers racing for 1,000 tokens in chunks of 300: exactly three get them, never a fourth."""
     import asyncio
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-import redis.asyncio as aioredis
-
 from bot.conversation.commands import CommandHandler
 from bot.delivery.planner import Planner
+from bot.store.client import RedisClient
 from bot.store.link_codes import LinkCodes
 from bot.store.models import Identity
 from bot.store.subscriptions import SubscriptionStore
@@ -27,7 +26,7 @@ async def _link(chat: Chat) -> str:
 
 
 async def test_linked_reader_gets_one_digest_on_the_chosen_channel(
-    redis_client: aioredis.Redis, clock: FakeClock,
+    redis_client: RedisClient, clock: FakeClock,
 ) -> None:
     clock.now = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
     store = SubscriptionStore(redis_client, clock=clock)

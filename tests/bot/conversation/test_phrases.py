@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from datetime import time
 
 import pytest
-import redis.asyncio as aioredis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +15,7 @@ from bot.conversation.commands import MAX_REPLY, CommandHandler
 from bot.conversation.parser import parse_command
 from bot.conversation.phrases import understand
 from bot.delivery.next_send import WEEKDAYS
+from bot.store.client import connect
 from bot.store.models import Identity, Subscription
 from bot.store.subscriptions import SubscriptionStore
 from tests.bot.conftest import Chat
@@ -174,7 +174,7 @@ def test_generated_phrasings_get_one_reply_and_either_a_change_or_an_example(
     phrase = " ".join(words)
 
     async def run() -> None:
-        client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+        client = connect(redis_url)
         try:
             reply = await CommandHandler(SubscriptionStore(client)).handle(Identity.parse("telegram:99"), phrase)
         finally:

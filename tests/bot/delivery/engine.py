@@ -9,11 +9,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-import redis.asyncio as aioredis
-
 from bot.content.editions import FixedEditions
 from bot.delivery.planner import Planner
 from bot.delivery.worker import Worker, WorkerConfig
+from bot.store.client import RedisClient
 from bot.store.subscriptions import SubscriptionStore
 from channels.base import Channel
 from tests.bot.delivery.http_channel import HttpTestChannel
@@ -30,7 +29,7 @@ class Engine:
 
 
 @asynccontextmanager
-async def running_worker(redis: aioredis.Redis, provider_url: str, *, name: str = "w1",
+async def running_worker(redis: RedisClient, provider_url: str, *, name: str = "w1",
                          channel: Channel | None = None, **config: object) -> AsyncIterator[Engine]:
     store = SubscriptionStore(redis)
     channel = channel or HttpTestChannel(provider_url)

@@ -13,12 +13,11 @@ import contextlib
 import logging
 from datetime import timedelta
 
-import redis.asyncio as aioredis
-
 from bot.content.editions import FixedEditions
 from bot.delivery.planner import Planner
 from bot.delivery.scheduler import PeriodicJob, Scheduler
 from bot.delivery.worker import Worker, WorkerConfig
+from bot.store.client import connect
 from bot.store.lease import Lease
 from bot.store.subscriptions import SubscriptionStore
 from tests.bot.delivery.http_channel import HttpTestChannel
@@ -26,7 +25,7 @@ from tests.sample_edition import sample_edition
 
 
 async def _worker(args: argparse.Namespace) -> None:
-    redis = aioredis.Redis.from_url(args.redis, decode_responses=True, socket_timeout=5)
+    redis = connect(args.redis, socket_timeout=5)
     channel = HttpTestChannel(args.provider, idempotency=args.idempotency, timeout=args.timeout)
     config = WorkerConfig(name=args.name, concurrency=args.concurrency, lease_seconds=args.lease,
                           retry_seconds=0.05, retry_poll=0.05, idle_max=0.05, max_attempts=20)
@@ -37,7 +36,7 @@ async def _worker(args: argparse.Namespace) -> None:
 
 
 async def _scheduler(args: argparse.Namespace) -> None:
-    redis = aioredis.Redis.from_url(args.redis, decode_responses=True, socket_timeout=5)
+    redis = connect(args.redis, socket_timeout=5)
     planner = Planner(redis, catch_up=timedelta(hours=6), batch=args.batch)
     lease = Lease(redis, args.name, args.lease)
     scheduler = Scheduler([PeriodicJob("due-tick", args.tick, planner.tick)], lease, args.lease)

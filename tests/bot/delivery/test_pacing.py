@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-import redis.asyncio as aioredis
-
 from bot.delivery.pacing import Pacer
+from bot.store.client import RedisClient, connect
 from bot.store.lease import Lease
 from channels.base import RateLimit
 
@@ -15,8 +14,8 @@ GLOBAL = RateLimit("telegram:global", rate=30, per_seconds=1)
 
 
 async def test_two_workers_share_one_bucket(redis_url: str) -> None:
-    first = aioredis.Redis.from_url(redis_url, decode_responses=True)
-    second = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    first = connect(redis_url)
+    second = connect(redis_url)
     try:
         a, b = Pacer(first), Pacer(second)
         now = 1_000_000.0
@@ -29,7 +28,7 @@ async def test_two_workers_share_one_bucket(redis_url: str) -> None:
         await second.aclose()
 
 
-async def test_a_send_takes_a_token_from_every_bucket_or_from_none(redis_client: aioredis.Redis) -> None:
+async def test_a_send_takes_a_token_from_every_bucket_or_from_none(redis_client: RedisClient) -> None:
     pacer = Pacer(redis_client)
     now = 2_000_000.0
     assert await pacer.acquire([GLOBAL, CHAT], now) == 0.0
@@ -40,7 +39,7 @@ async def test_a_send_takes_a_token_from_every_bucket_or_from_none(redis_client:
     assert grants == [0.0]  # the global bucket was not charged by the refused send
 
 
-async def test_a_paused_bucket_hands_out_nothing_before_its_time(redis_client: aioredis.Redis) -> None:
+async def test_a_paused_bucket_hands_out_nothing_before_its_time(redis_client: RedisClient) -> None:
     pacer = Pacer(redis_client)
     now = 3_000_000.0
     await pacer.pause(CHAT.bucket, now + 3600, now)
@@ -52,7 +51,7 @@ async def test_a_paused_bucket_hands_out_nothing_before_its_time(redis_client: a
 
 
 async def test_one_scheduler_holds_the_lease_and_another_takes_over_when_it_lapses(
-    redis_client: aioredis.Redis,
+    redis_client: RedisClient,
 ) -> None:
     first, second = Lease(redis_client, "a", 0.3), Lease(redis_client, "b", 0.3)
     assert await first.hold() and await first.hold()  # renewing

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-import redis.asyncio as aioredis
 
+from bot.store.client import RedisClient
 from bot.store.comments import (
     CommentEmpty,
     CommentLocked,
@@ -32,7 +32,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def comments(redis_client: aioredis.Redis, clock: Clock) -> CommentStore:
+def comments(redis_client: RedisClient, clock: Clock) -> CommentStore:
     return CommentStore(redis_client, clock=clock)
 
 
