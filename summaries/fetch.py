@@ -130,6 +130,8 @@ class _Inflater:
         encoding = encoding.strip().lower()
         self._cap = cap
         self._size = 0
+        self._head = b""  # "deflate" only: the first bytes, until they tell zlib from raw deflate
+        self._sniff = encoding == "deflate"
         if encoding in ("", "identity"):
             self._z: zlib._Decompress | None = None
         elif encoding in ("gzip", "x-gzip", "deflate"):
@@ -137,7 +139,21 @@ class _Inflater:
         else:
             raise BadEncoding(f"unsupported Content-Encoding {encoding!r}")
 
+    def _choose(self, chunk: bytes) -> bytes:
+        """``deflate`` is zlib-wrapped by RFC 9110, but many servers send a raw deflate stream (as IIS and
+        old Apache modules did): a first byte pair that is no zlib header switches to raw inflation."""
+        self._head += chunk
+        if len(self._head) < 2:
+            return b""
+        head, self._head, self._sniff = self._head, b"", False
+        cmf, flg = head[0], head[1]
+        if cmf & 0x0F != 8 or (cmf << 8 | flg) % 31 != 0:
+            self._z = zlib.decompressobj(-15)
+        return head
+
     def feed(self, chunk: bytes) -> bytes:
+        if self._sniff:
+            chunk = self._choose(chunk)
         if self._z is None:
             out = chunk
         else:
@@ -153,6 +169,8 @@ class _Inflater:
         return out
 
     def flush(self) -> bytes:
+        if self._sniff and self._head:
+            raise BadEncoding("corrupt compressed body: one byte")
         if self._z is None:
             return b""
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import ipaddress
+import zlib
 
 import pytest
 from aiohttp import web
@@ -50,6 +51,25 @@ async def test_gzip_body_is_decoded(feed_server: FeedServer, fetcher: Fetcher) -
     url = feed_server.document("/gz", gzip.compress(RSS), headers={"Content-Encoding": "gzip"})
     result = await fetcher.fetch(url)
     assert result.body == RSS and result.wire_bytes < len(RSS) + 40
+
+
+async def test_deflate_with_and_without_a_zlib_header_is_decoded(feed_server: FeedServer, fetcher: Fetcher) -> None:
+    # RFC 9110 "deflate" is zlib-wrapped, but servers send raw deflate too; a reader should not tell
+    raw = zlib.compressobj(6, zlib.DEFLATED, -15)
+    raw_body = raw.compress(RSS) + raw.flush()
+    wrapped = feed_server.document("/zlib", zlib.compress(RSS), headers={"Content-Encoding": "deflate"})
+    bare = feed_server.document("/raw", raw_body, headers={"Content-Encoding": "deflate"})
+    assert (await fetcher.fetch(wrapped)).body == RSS
+    assert (await fetcher.fetch(bare)).body == RSS
+
+
+async def test_raw_deflate_bomb_stops_at_the_cap(feed_server: FeedServer) -> None:
+    raw = zlib.compressobj(9, zlib.DEFLATED, -15)
+    bomb = raw.compress(b"\0" * (3 * 1024 * 1024)) + raw.flush()
+    url = feed_server.document("/rawbomb", bomb, headers={"Content-Encoding": "deflate"})
+    async with Fetcher(AddressPolicy.from_allow_list(["127.0.0.1"]), FetchLimits(max_body=1024 * 1024)) as small:
+        with pytest.raises(BodyTooLarge, match="after decompression"):
+            await small.fetch(url)
 
 
 async def test_gzip_bomb_stops_at_the_cap_after_decompression(feed_server: FeedServer) -> None:
