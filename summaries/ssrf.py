@@ -8,9 +8,11 @@ hop and every full-text page fetch, passes through it, and DNS cannot answer dif
 and the connect (no rebinding window).
 
 Non-global means anything ``ipaddress`` does not call global (private, loopback, link-local, CGNAT
-100.64/10, documentation, benchmarking, reserved, unspecified) plus multicast. IPv6 forms that embed an IPv4
-address (IPv4-mapped ``::ffff:a.b.c.d``, NAT64 ``64:ff9b::/96`` and ``64:ff9b:1::/48``, 6to4 ``2002::/16``,
-Teredo) are judged by the IPv4 address they carry.
+100.64/10, documentation, benchmarking, reserved, unspecified) plus multicast and site-local. IPv6 forms
+that embed an IPv4 address are judged by the IPv4 address they carry: IPv4-compatible ``::a.b.c.d`` (which
+``ipaddress`` calls global), IPv4-mapped ``::ffff:a.b.c.d``, IPv4-translated ``::ffff:0:a.b.c.d``, NAT64
+``64:ff9b::/96``; tunnels (6to4 ``2002::/16``, Teredo ``2001::/32``, ISATAP ``…:0:5efe:a.b.c.d``) must be
+public on both sides; the local-use NAT64 prefix ``64:ff9b:1::/48`` is never public.
 """
 
 from __future__ import annotations
@@ -32,30 +34,59 @@ __all__ = ["AddressPolicy", "GuardedBackend", "embedded_ipv4", "is_public"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215 local use: never global, whatever it carries
 _SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
+_LOW32 = 0xFFFFFFFF
+_ISATAP_IID = 0x00005EFE  # interface id ``0?00:5efe:a.b.c.d``; the u/g bits (0x0300_0000) may be set
 
 
-def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 address carries (mapped, NAT64, 6to4, Teredo), or None."""
-    if isinstance(address, ipaddress.IPv4Address):
-        return None
-    if address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    if any(address in net for net in _NAT64):
-        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    if address in _SIX_TO_FOUR:
-        return address.sixtofour
-    if address.teredo is not None:
-        return address.teredo[1]
+def _wrapped_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address of a form that is only an IPv4 address written as IPv6: IPv4-compatible ``::a.b.c.d``,
+    IPv4-mapped ``::ffff:a.b.c.d``, IPv4-translated ``::ffff:0:a.b.c.d`` (SIIT) and NAT64 ``64:ff9b::a.b.c.d``.
+    A stack or translator that accepts them connects to that IPv4 address, so it alone decides."""
+    high = int(address) >> 32
+    if high in (0, 0xFFFF, 0xFFFF_0000) or address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & _LOW32)
     return None
 
 
+def _tunnelled_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses that a tunnel would reach for a global-looking IPv6 address: 6to4, Teredo (server and
+    client), ISATAP. Both the IPv6 address and every IPv4 address in it must be public."""
+    found: list[ipaddress.IPv4Address] = []
+    if address in _SIX_TO_FOUR and address.sixtofour is not None:
+        found.append(address.sixtofour)
+    if address.teredo is not None:
+        found.extend(address.teredo)
+    if (int(address) >> 32) & 0xFCFF_FFFF == _ISATAP_IID:
+        found.append(ipaddress.IPv4Address(int(address) & _LOW32))
+    return found
+
+
+def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (compatible, mapped, translated, NAT64, 6to4, Teredo client,
+    ISATAP), or None."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return None
+    wrapped = _wrapped_ipv4(address)
+    if wrapped is not None:
+        return wrapped
+    tunnelled = _tunnelled_ipv4(address)
+    return tunnelled[-1] if tunnelled else None
+
+
 def is_public(address: IPAddress) -> bool:
-    """True when the address is globally routable unicast, judged through any embedded IPv4 address."""
-    inner = embedded_ipv4(address)
-    if inner is not None and not is_public(inner):
-        return False
+    """True when the address is globally routable unicast; an IPv6 form that embeds an IPv4 address is
+    judged as that IPv4 address (``[::127.0.0.1]`` is loopback, ``[2002:a00:1::]`` is 10.0.0.1)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        wrapped = _wrapped_ipv4(address)
+        if wrapped is not None:
+            return is_public(wrapped)
+        if address in _NAT64_LOCAL or address.is_site_local or address.is_reserved:
+            return False
+        if not all(is_public(inner) for inner in _tunnelled_ipv4(address)):
+            return False
     return bool(address.is_global) and not address.is_multicast and not address.is_unspecified
 
 

@@ -210,6 +210,8 @@ async def test_allow_list_by_cidr_and_by_host(feed_server: FeedServer) -> None:
         "http://127.0.0.1:{port}/feed",
         "http://169.254.169.254/latest/meta-data/",
         "http://[::ffff:127.0.0.1]:{port}/feed",
+        "http://[::127.0.0.1]:{port}/feed",
+        "http://[::ffff:0:7f00:1]:{port}/feed",
         "http://[::1]:{port}/feed",
         "http://10.0.0.1/feed",
         "http://100.64.0.1/feed",
@@ -253,6 +255,18 @@ async def test_every_redirect_hop_is_vetted(feed_server: FeedServer, target: str
         ("64:ff9b:1::a00:1", False),  # local-use NAT64 prefix
         ("2002:7f00:1::", False),  # 6to4 of 127.0.0.1
         ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),  # Teredo (non-global itself)
+        ("::127.0.0.1", False),  # IPv4-compatible (deprecated; ipaddress calls it global)
+        ("::a9fe:a9fe", False),  # IPv4-compatible 169.254.169.254
+        ("::808:808", True),  # IPv4-compatible 8.8.8.8: judged as 8.8.8.8
+        ("::ffff:0:7f00:1", False),  # IPv4-translated (SIIT) 127.0.0.1
+        ("::ffff:0:808:808", True),
+        ("2002:808:808::", True),  # 6to4 of 8.8.8.8
+        ("2002:a00:1::1", False),  # 6to4 of 10.0.0.1
+        ("2606:4700::5efe:7f00:1", False),  # ISATAP carrying 127.0.0.1
+        ("2606:4700::200:5efe:a00:1", False),  # ISATAP (universal bit) carrying 10.0.0.1
+        ("2606:4700::5efe:808:808", True),  # ISATAP carrying 8.8.8.8
+        ("64:ff9b:1::808:808", False),  # local-use NAT64: never global
+        ("fec0::1", False),  # site-local
     ],
 )
 def test_public_address_table(address: str, public: bool) -> None:
