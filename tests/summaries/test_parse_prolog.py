@@ -33,7 +33,7 @@ def test_entity_declarations_hidden_behind_a_fake_root_are_hostile(hider: str) -
 
 
 def test_a_doctype_that_never_ends_is_hostile() -> None:
-    doc = b'<?xml version="1.0"?><!DOCTYPE rss [<!-- <rss --> ' + b'<!ELEMENT x ANY>' * 1000
+    doc = b'<?xml version="1.0"?><!DOCTYPE rss [<!-- <rss --> ' + b"<!ELEMENT x ANY>" * 1000
     with pytest.raises(HostileFeed):
         parse_feed(doc)
 
