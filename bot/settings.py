@@ -7,17 +7,19 @@ Secrets are ``SecretStr``: masked in ``repr`` and logs; read them with ``.get_se
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "SettingsError", "load_settings"]
+__all__ = ["PLACEHOLDER_KEYS", "Settings", "SettingsError", "load_settings"]
 
 _SECRET_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
 
@@ -57,6 +59,8 @@ class Settings(BaseSettings):
     delivery_lease_seconds: float = Field(default=60.0, gt=0, le=3600, alias="AITODAY_DELIVERY_LEASE_SECONDS")
     now_cooldown_seconds: float = Field(default=600.0, ge=0, le=86400, alias="AITODAY_NOW_COOLDOWN_SECONDS")
     full_text: bool = Field(default=True, alias="AITODAY_FULL_TEXT")
+    # A Redis without AOF or RDB loses every subscription on restart: refused unless this says it is meant to
+    redis_ephemeral: bool = Field(default=False, alias="AITODAY_REDIS_EPHEMERAL")
 
     llm_base_url: str | None = Field(default=None, alias="AITODAY_LLM_BASE_URL")
     llm_api_key: SecretStr | None = Field(default=None, alias="AITODAY_LLM_API_KEY")
@@ -119,6 +123,19 @@ class Settings(BaseSettings):
             raise ValueError("expected an http:// or https:// URL, e.g. https://news.example.com")
         return value
 
+    @field_validator("secret_key", "secret_key_previous")
+    @classmethod
+    def _strong_keys(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        """Whoever knows the key mints confirm, preference and unsubscribe links for any reader: a short,
+        uniform or documented key is as good as none. Previous keys verify links, so they obey the same rule."""
+        if value is None or value.get_secret_value() == "":
+            return None  # empty = unset, as for every other setting; a space is a (weak) key
+        raw = value.get_secret_value()
+        keys = [k.strip() for k in raw.split(",") if k.strip()] if info.field_name == "secret_key_previous" else [raw]
+        for key in keys or [raw]:
+            _check_key(key)
+        return value
+
     @field_validator("fetch_allow")
     @classmethod
     def _allow_list(cls, value: str) -> str:
@@ -164,18 +181,63 @@ class Settings(BaseSettings):
         return self.data_dir / "outbox"
 
     def secret(self) -> str:
-        """The signing key: the configured one, else one generated once and kept in the data dir."""
+        """The signing key: the configured one, else one generated once and kept in the data dir.
+
+        Several processes may start on a fresh data dir at once (``aitoday web`` beside ``aitoday worker``):
+        the key is written whole to a private temporary file and linked into place, which either wins or finds
+        the other's complete key, so no process ever reads a half-written file or signs with a key of its own.
+        """
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
         path = self.data_dir / _SECRET_FILE
-        if path.exists():
-            return path.read_text(encoding="utf-8").strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(key)
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            _create_key_file(path)
+        key = path.read_text(encoding="utf-8").strip()
+        try:
+            _check_key(key)
+        except ValueError as exc:
+            raise SettingsError(f"{path} holds a weak key ({exc}); delete it to have a new one made") from None
         return key
+
+
+#: Values the project's own files have shown as AITODAY_SECRET_KEY (tests/bot/test_secret_key.py keeps it complete)
+PLACEHOLDER_KEYS = frozenset(
+    {
+        "change-me-to-a-long-random-string",
+        "REFUSED-placeholder-make-a-key-with-python-secrets-token-urlsafe-48",
+    }
+)
+_MIN_KEY_BYTES = 32
+_MIN_KEY_SYMBOLS = 8
+_MAKE_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+
+def _check_key(key: str) -> None:
+    """Raise ``ValueError`` (named by ``load_settings``) for a key anyone could guess."""
+    if key in PLACEHOLDER_KEYS or "change-me" in key.lower():
+        problem = "is the documented placeholder"
+    elif len(key.encode("utf-8")) < _MIN_KEY_BYTES:
+        problem = f"is shorter than {_MIN_KEY_BYTES} bytes"
+    elif len(set(key)) < _MIN_KEY_SYMBOLS:
+        problem = f"uses fewer than {_MIN_KEY_SYMBOLS} different characters"
+    else:
+        return
+    raise ValueError(f"the key {problem}; make one with: {_MAKE_KEY}")
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new key to a temporary file, then link it to ``path`` unless another process got there first."""
+    fd, temporary = tempfile.mkstemp(prefix=".secret-", dir=path.parent)  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(secrets.token_urlsafe(48))
+            fh.flush()
+            os.fsync(fh.fileno())
+        with contextlib.suppress(FileExistsError):  # another process won: its key is complete, use it
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
 
 
 def _split(value: str) -> list[str]:
@@ -210,4 +272,5 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
         name = str(first["loc"][0]) if first["loc"] else "settings"
         field = Settings.model_fields.get(name)
         alias = field.alias if field is not None and field.alias else name
-        raise SettingsError(f"invalid setting {alias}: {first['msg']}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"invalid setting {alias}: {message}") from None

@@ -100,7 +100,7 @@ def settings(redis_url: str, api_url: str, stub: LineApiStub, tmp_path: Path) ->
     return load_settings(env={
         "AITODAY_REDIS_URL": redis_url,
         "AITODAY_DATA_DIR": str(tmp_path / "data"),
-        "AITODAY_SECRET_KEY": "test-secret-key",
+        "AITODAY_SECRET_KEY": "test-secret-key-0123456789abcdef",
         "LINE_CHANNEL_SECRET": SECRET,
         "LINE_CHANNEL_ACCESS_TOKEN": stub.token,
         "AITODAY_LINE_API_URL": api_url,

@@ -143,7 +143,8 @@ async def test_with_redis_down_a_genuine_event_asks_line_to_retry_and_a_forged_o
     server = EmbeddedRedis(tmp_path / "own-redis")
     url = server.start()
     settings = load_settings(env={
-        "AITODAY_REDIS_URL": url, "AITODAY_DATA_DIR": str(tmp_path / "data"), "AITODAY_SECRET_KEY": "k",
+        "AITODAY_REDIS_URL": url, "AITODAY_DATA_DIR": str(tmp_path / "data"),
+        "AITODAY_SECRET_KEY": "test-secret-key-0123456789abcdef",
         "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": stub.token, "AITODAY_LINE_API_URL": api_url,
     })
     try:

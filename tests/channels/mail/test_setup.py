@@ -25,7 +25,7 @@ async def test_email_is_always_registered_and_writes_signed_mails_to_the_outbox(
     key_file.write_bytes(dkim_pair.private_pem)
     settings = load_settings(env={
         "AITODAY_REDIS_URL": redis_url, "AITODAY_DATA_DIR": str(tmp_path / "data"),
-        "AITODAY_PUBLIC_URL": "https://news.example.com", "AITODAY_SECRET_KEY": "k",
+        "AITODAY_PUBLIC_URL": "https://news.example.com", "AITODAY_SECRET_KEY": "test-secret-key-0123456789abcdef",
         "AITODAY_MAIL_FROM": "AIToday <digest@news.example.com>",
         "AITODAY_DKIM_SELECTOR": dkim_pair.selector, "AITODAY_DKIM_PRIVATE_KEY": str(key_file),
     })

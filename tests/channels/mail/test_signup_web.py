@@ -189,7 +189,7 @@ async def test_a_link_signed_with_the_previous_key_still_works_during_rotation(
     redis_url: str, tmp_path: Path
 ) -> None:
     old = LinkTokens([SECRET]).make(Purpose.UNSUBSCRIBE, {"s": IDENTITY.sid})
-    async with email_site(redis_url, tmp_path / "data", AITODAY_SECRET_KEY="the-new-key-0987654321",
+    async with email_site(redis_url, tmp_path / "data", AITODAY_SECRET_KEY="the-new-key-0987654321-rotated-in-2026",
                           AITODAY_SECRET_KEY_PREVIOUS=SECRET) as site:
         await _subscribed(site)
         response = await site.client.post(f"/unsubscribe/{old}", content=b"List-Unsubscribe=One-Click",

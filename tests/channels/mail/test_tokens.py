@@ -65,7 +65,9 @@ def test_rotation_keeps_old_links_working_until_the_old_key_is_dropped() -> None
 
 
 def test_keys_come_from_the_settings() -> None:
-    settings = load_settings(env={"AITODAY_SECRET_KEY": "new", "AITODAY_SECRET_KEY_PREVIOUS": "older, old"})
-    old = LinkTokens(["old"]).make(Purpose.UNSUBSCRIBE, {"s": "x"})
+    new, older, previous = "new-key-" + "N3w" * 10, "older-key-" + "0ld3r" * 6, "old-key-" + "Pr3v" * 8
+    env = {"AITODAY_SECRET_KEY": new, "AITODAY_SECRET_KEY_PREVIOUS": f"{older}, {previous}"}
+    settings = load_settings(env=env)
+    old = LinkTokens([previous]).make(Purpose.UNSUBSCRIBE, {"s": "x"})
     assert LinkTokens.from_settings(settings).read(Purpose.UNSUBSCRIBE, old) == {"s": "x"}
-    assert "older" not in repr(settings)  # previous keys are secrets too
+    assert older not in repr(settings)  # previous keys are secrets too

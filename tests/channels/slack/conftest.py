@@ -49,7 +49,7 @@ def slack_env(redis_url: str, slack_stub: SlackApiStub, tmp_path: Path) -> dict[
     return {
         "AITODAY_REDIS_URL": redis_url,
         "AITODAY_DATA_DIR": str(tmp_path / "data"),
-        "AITODAY_SECRET_KEY": "test-secret-key-test-secret-key",
+        "AITODAY_SECRET_KEY": "test-secret-key-test-secret-key-slack",
         "AITODAY_SLACK_API_URL": slack_stub.url,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_BOT_TOKEN": BOT_TOKEN,
