@@ -55,8 +55,10 @@ def find_redis_binary() -> str:
     return found
 
 
-def check_server(client: redis.Redis) -> None:
-    """Refuse a server older than 6.2 or one whose eviction policy could drop our keys."""
+def check_server(client: redis.Redis, *, ephemeral: bool = False) -> None:
+    """Refuse a server older than 6.2, one whose eviction policy could drop our keys, or one that keeps
+    nothing on disk (neither AOF nor RDB snapshots: a restart forgets every reader) unless ``ephemeral``
+    (``AITODAY_REDIS_EPHEMERAL=true``) says that is intended."""
     info = client.info("server")
     version = tuple(int(p) for p in str(info["redis_version"]).split(".")[:2])
     if version < _MIN_VERSION:
@@ -69,6 +71,25 @@ def check_server(client: redis.Redis) -> None:
             f"Redis maxmemory-policy is {policy!r}, which may evict subscriptions and queued digests; "
             "set it to noeviction (CONFIG SET maxmemory-policy noeviction)"
         )
+    if not ephemeral and not _persistent(client):
+        raise RedisUnsuitable(
+            "Redis keeps nothing on disk (appendonly no, save \"\"): a restart would lose every subscription; "
+            "turn on persistence (CONFIG SET appendonly yes) or set AITODAY_REDIS_EPHEMERAL=true if that is meant"
+        )
+
+
+def _persistent(client: redis.Redis) -> bool:
+    """AOF on, or at least one RDB save point. Where CONFIG is disabled (managed services), INFO's
+    ``aof_enabled`` is all we can see; a server that hides both is given the benefit of the doubt, logged."""
+    try:
+        appendonly = str(client.config_get("appendonly").get("appendonly", "no"))
+        save = str(client.config_get("save").get("save", ""))
+    except redis.ResponseError:
+        if int(client.info("persistence").get("aof_enabled", 0)):
+            return True
+        log.warning("cannot read the Redis persistence settings (CONFIG disabled); assuming RDB snapshots")
+        return True
+    return appendonly == "yes" or bool(save.strip())
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The composition root's resources: settings, the Redis connection (embedded or given) and their lifetimes.
 
 Nothing here runs at import time. ``open_runtime`` is the one place that decides which Redis to use: the
-configured ``AITODAY_REDIS_URL`` (checked for version and eviction policy, on every primary of a cluster) or the
+configured ``AITODAY_REDIS_URL`` (version, eviction policy and persistence checked on every primary) or the
 embedded server under the data dir. A given URL may name one node of a Redis Cluster: ``AITODAY_REDIS_CLUSTER``
 (``auto`` asks ``INFO cluster``) decides whether the client is a ``RedisCluster`` that follows the cluster's
 redirections. Every role (web, worker, scheduler, CLI) opens one ``Runtime`` and passes it down.
@@ -37,7 +37,7 @@ class Runtime:
     cluster: bool = False
 
 
-def _check(url: str, mode: str) -> bool:
+def _check(url: str, mode: str, ephemeral: bool = False) -> bool:
     """Check the server (every primary of a cluster); return whether to speak cluster to it."""
     detected = server_is_cluster(url)
     if mode == "true" and not detected:
@@ -45,11 +45,11 @@ def _check(url: str, mode: str) -> bool:
                                "(INFO cluster says cluster_enabled:0)")
     cluster = detected if mode == "auto" else mode == "true"
     with redis.Redis.from_url(url, socket_timeout=5) as client:
-        check_server(client)
+        check_server(client, ephemeral=ephemeral)
         primaries = _other_primaries(client, url) if cluster else []
     for other in primaries:  # the same credentials and TLS as the URL, another node's address
         with redis.Redis.from_url(other, socket_timeout=5) as client:
-            check_server(client)
+            check_server(client, ephemeral=ephemeral)
     return cluster
 
 
@@ -92,7 +92,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     cluster = False
     if settings.redis_url:
         url = settings.redis_url
-        cluster = await asyncio.to_thread(_check, url, settings.redis_cluster)
+        cluster = await asyncio.to_thread(_check, url, settings.redis_cluster, settings.redis_ephemeral)
     else:
         embedded = EmbeddedRedis(settings.data_dir)
         url = await _start(embedded)

@@ -8,6 +8,8 @@ import pytest
 import redis
 
 from bot.redis_server import EmbeddedRedis, RedisUnsuitable, check_server
+from bot.runtime import open_runtime
+from bot.settings import load_settings
 
 
 def test_data_survives_a_restart(tmp_path: Path) -> None:
@@ -56,3 +58,23 @@ def test_the_last_process_to_leave_stops_the_shared_server(tmp_path: Path) -> No
     assert pid is not None
     with pytest.raises(redis.ConnectionError):
         redis.Redis.from_url(first.url, socket_timeout=1).ping()
+
+
+async def test_a_redis_that_keeps_nothing_on_disk_is_refused_unless_declared_ephemeral(tmp_path: Path) -> None:
+    server = EmbeddedRedis(tmp_path / "volatile")
+    url = server.start()
+    try:
+        with redis.Redis.from_url(url) as client:
+            client.config_set("appendonly", "no")
+            client.config_set("save", "")
+        env = {"AITODAY_REDIS_URL": url, "AITODAY_DATA_DIR": str(tmp_path / "data")}
+        with pytest.raises(RedisUnsuitable, match="AITODAY_REDIS_EPHEMERAL"):
+            async with open_runtime(load_settings(env=env)):
+                pass
+        async with open_runtime(load_settings(env={**env, "AITODAY_REDIS_EPHEMERAL": "true"})) as runtime:
+            assert await runtime.redis.ping()
+        with redis.Redis.from_url(url) as client:
+            client.config_set("save", "3600 1")  # RDB snapshots alone are persistence enough
+            check_server(client)
+    finally:
+        server.stop()
