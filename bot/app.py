@@ -26,6 +26,7 @@ from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings, SettingsError
 from bot.store.link_codes import LinkCodes
 from bot.store.models import Subscription
+from bot.store.sources import SourceList
 from bot.store.subscriptions import Clock, SubscriptionStore, utc_now
 from channels.base import Channel, RateLimit
 from channels.inbound import Conversation, Inbound
@@ -131,8 +132,13 @@ def build_services(runtime: Runtime, *, clock: Clock = utc_now,
     store = SubscriptionStore(runtime.redis, clock=clock)
     editions = RuntimeEditions(runtime)
     now_requests = NowRequests(runtime.redis, cooldown_seconds=runtime.settings.now_cooldown_seconds, clock=clock)
+    sources = SourceList(runtime.redis, runtime.settings)
+
+    async def source_names() -> list[tuple[str, str]]:  # the effective list: `sources mute` picks from it
+        return [(s.id, s.name) for s in await sources.sources()]
+
     commands = CommandHandler(store, request_now=now_requester(editions, now_requests),
-                              link_codes=LinkCodes(runtime.redis))
+                              link_codes=LinkCodes(runtime.redis), source_names=source_names)
     conversation = BotConversation(store, commands, editions, address_parts(entries))
     env = BotEnv(runtime, store, conversation)
     services = Services(runtime=runtime, store=store, commands=commands, editions=editions, entries=entries,

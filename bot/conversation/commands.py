@@ -22,12 +22,13 @@ from bot.conversation.i18n import days_text, t
 from bot.conversation.linking import GROUP_COMMANDS, Linking
 from bot.conversation.parser import Command, CommandError, looks_japanese, parse_command
 from bot.conversation.phrases import Understanding, understand
+from bot.conversation.source_match import bundled_source_names, match_source
 from bot.store.link_codes import LinkCodes
-from bot.store.models import DEFAULT_MINUTES, Identity, Subscription
+from bot.store.models import DEFAULT_MINUTES, MAX_MUTED, Identity, Subscription
 from bot.store.subscriptions import SubscriptionStore
 from summaries.topics import TOPICS
 
-__all__ = ["MAX_REPLY", "CommandHandler", "NowOutcome", "NowRequester", "Reply"]
+__all__ = ["MAX_REPLY", "CommandHandler", "NowOutcome", "NowRequester", "Reply", "SourceNames"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ class NowOutcome(Enum):
 
 
 NowRequester = Callable[[Subscription], Awaitable[NowOutcome]]
+#: Returns ``(id, display name)`` of every known source, for ``sources mute``.
+SourceNames = Callable[[], Awaitable[Sequence[tuple[str, str]]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +63,11 @@ class CommandHandler:
     """Runs one command for one identity against the store."""
 
     def __init__(self, store: SubscriptionStore, *, request_now: NowRequester | None = None,
-                 link_codes: LinkCodes | None = None) -> None:
+                 link_codes: LinkCodes | None = None, source_names: SourceNames | None = None) -> None:
         self._store = store
         self._request_now = request_now
         self._linking = Linking(store, link_codes) if link_codes is not None else None
+        self._source_names = source_names or bundled_source_names
 
     async def handle(self, identity: Identity, text: str, *, language_hint: str = "") -> Reply:
         """Parse and run ``text`` for ``identity``. Never raises; always one reply."""
@@ -259,27 +263,58 @@ class CommandHandler:
     async def _cmd_sources(self, identity: Identity, command: Command, language: str) -> Reply:
         if command.action == "list":
             current = await self._store.get(identity)
-            muted = _join(current.muted_sources if current else (), t(language, "sources_none"))
-            return self._reply(t(language, "sources_list", muted=muted), language, command="sources")
-        name = command.values[0]  # muted as the reader wrote it: matched by name when the digest is filtered
-        if command.action == "mute":
-            sub = await self._change(
-                identity,
-                lambda s: s.with_changes(muted_sources=tuple(dict.fromkeys((*s.muted_sources, name)))),
-                language_hint=language,
-            )
-            return self._reply(t(language, "source_muted", source=name) + self._hint(sub, language), language,
-                               changed=True, command="sources")
+            shown = _join(current.muted_sources if current else (), t(language, "sources_none"))
+            return self._reply(t(language, "sources_list", muted=shown), language, command="sources")
+        wanted = command.values[0]
         current = await self._store.get(identity)
-        if current is None or name.casefold() not in {m.casefold() for m in current.muted_sources}:
-            return self._reply(t(language, "source_not_muted", source=name), language, command="sources")
+        muted = current.muted_sources if current else ()
+        if command.action == "unmute":
+            return await self._unmute(identity, wanted, muted, language)
+        found = match_source(wanted, await self._source_names())
+        if not found.name:
+            return self._unknown_source(wanted, found.suggestions, "mute", language)
+        name = found.name
+        if name.casefold() in {m.casefold() for m in muted}:
+            return self._reply(t(language, "source_already_muted", source=name), language, command="sources")
+        if len(muted) >= MAX_MUTED:
+            reason = t(language, "sources_full", most=MAX_MUTED)
+            return self._reply(t(language, "error_line", reason=reason, example=f"sources unmute {muted[0]}"),
+                               language, ok=False)
+        sub = await self._change(
+            identity,
+            lambda s: s.with_changes(muted_sources=tuple(dict.fromkeys((*s.muted_sources, name)))[:MAX_MUTED]),
+            language_hint=language,
+        )
+        return self._reply(t(language, "source_muted", source=name) + self._hint(sub, language), language,
+                           changed=True, command="sources")
+
+    async def _unmute(self, identity: Identity, wanted: str, muted: Sequence[str], language: str) -> Reply:
+        """Unmute by the muted name itself first (names stored before a source left the list stay removable),
+        else by the source list."""
+        found = match_source(wanted, [(m, m) for m in muted])
+        name = found.name
+        if not name:
+            listed = match_source(wanted, await self._source_names())
+            if not listed.name:
+                return self._unknown_source(wanted, listed.suggestions or found.suggestions, "unmute", language)
+            name = listed.name
         folded = name.casefold()
+        if folded not in {m.casefold() for m in muted}:
+            return self._reply(t(language, "source_not_muted", source=name), language, command="sources")
         await self._change(
             identity,
             lambda s: s.with_changes(muted_sources=tuple(m for m in s.muted_sources if m.casefold() != folded)),
             language_hint=language,
         )
         return self._reply(t(language, "source_unmuted", source=name), language, changed=True, command="sources")
+
+    def _unknown_source(self, wanted: str, suggestions: Sequence[str], action: str, language: str) -> Reply:
+        shown = wanted if len(wanted) <= 40 else wanted[:39] + "…"
+        reason = t(language, "source_unknown", value=shown)
+        if suggestions:
+            reason += " " + t(language, "source_suggest", names=" · ".join(suggestions))
+        example = f"sources {action} {suggestions[0] if suggestions else 'OpenAI News'}"
+        return self._reply(t(language, "error_line", reason=reason, example=example), language, ok=False)
 
     async def _cmd_language(self, identity: Identity, command: Command, language: str) -> Reply:
         chosen = command.values[0]

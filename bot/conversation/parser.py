@@ -239,13 +239,14 @@ def _parse_sources(name: str, rest: str, japanese: bool) -> Command:
         return Command(name, action="list", japanese=japanese)
     lowered = rest.lower()
     for word, action in sorted(_SUBACTIONS["sources"].items(), key=lambda kv: len(kv[0]), reverse=True):
-        if lowered.startswith(word):
+        # "mutes X" is no "mute": an English word must end where the name begins (Japanese needs no space)
+        if lowered.startswith(word) and (not word.isascii() or lowered[len(word):][:1] in ("", " ")):
             target = rest[len(word):].strip()
             if not target:
-                raise CommandError("source_missing", {"action": action}, example=f"sources {action} Hacker News",
+                raise CommandError("source_missing", {"action": action}, example=f"sources {action} OpenAI News",
                                    japanese=japanese)
             return Command(name, action=action, values=(target[:80],), japanese=japanese)
-    raise CommandError("sources_usage", example="sources mute Hacker News", japanese=japanese)
+    raise CommandError("sources_usage", example="sources mute OpenAI News", japanese=japanese)
 
 
 def _parse_language(name: str, rest: str, japanese: bool) -> Command:
@@ -373,10 +374,18 @@ def parse_time(text: str) -> time | None:
     return None
 
 
+#: IANA areas of region zones. ``localtime``, ``Factory``, ``posixrules``, ``EST5EDT``, ``Etc/GMT+9`` (sign
+#: reversed) and the ``US/…`` links are in the database too, but are not places a reader lives.
+_REGIONS = ("Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/", "Australia/", "Europe/",
+            "Indian/", "Pacific/")  # fmt: skip
+
+
 @cache
 def _zone_index() -> dict[str, str]:
-    index: dict[str, str] = {}
+    index: dict[str, str] = {"utc": "UTC", "etc/utc": "UTC"}
     for name in available_timezones():
+        if not name.startswith(_REGIONS):
+            continue
         index[name.casefold()] = name
         city = name.rsplit("/", 1)[-1].replace("_", " ").casefold()
         if "/" in name and not name.startswith(("Etc/", "SystemV/")):
@@ -386,7 +395,8 @@ def _zone_index() -> dict[str, str]:
 
 
 def parse_timezone(text: str) -> str | None:
-    """An IANA zone name (case-insensitive) or a common city name → the IANA name; None if unknown."""
+    """An IANA region zone (``Asia/Tokyo``, case-insensitive), ``UTC`` or a common city name → the IANA name;
+    None for anything else, including the database's non-places (``localtime``, ``Factory``)."""
     key = " ".join(unicodedata.normalize("NFKC", text).strip().split()).casefold()
     zone = _zone_index().get(key) or _zone_index().get(key.replace(" ", "_"))
     if zone is None:

@@ -23,6 +23,8 @@ __all__ = [
     "DEFAULT_MINUTES",
     "DEFAULT_TIME",
     "DEFAULT_TIMEZONE",
+    "MAX_MUTED",
+    "FieldTooLong",
     "Identity",
     "IdentityError",
     "Subscription",
@@ -41,10 +43,22 @@ DEFAULT_MINUTES = 5
 
 #: An address as sign-up accepts it (one @, a dotted domain, no spaces); email_validator checks the rest there.
 _EMAIL = re.compile(r"[^@\s:]{1,64}@[^@\s:]+\.[^@\s:.]{1,63}")
+#: Sources one reader may mute: the command refuses the next one; storage refuses more (``FieldTooLong``).
+MAX_MUTED = 50
+#: Longest id part: an email address is at most 254 characters, platform ids far shorter.
+_MAX_ID_PART = 254
+#: Bounds of every stored field: characters of a text field, or (entries, characters each) of a list field.
+#: Whatever a reader types or a webhook carries, one subscription hash stays a few kilobytes.
+_TEXT_LIMITS = {"tz": 64, "lang": 8, "reason": 200}
+_LIST_LIMITS = {"topics": (32, 40), "muted": (MAX_MUTED, 200), "extra": (16, 300)}
 
 
 class IdentityError(ValueError):
     """``CHANNEL:ID`` could not be read; the message says the expected form."""
+
+
+class FieldTooLong(ValueError):
+    """A subscription field is over its bound; nothing was stored. The message names the field."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +77,8 @@ class Identity:
             )
         expected = CHANNELS[channel]
         parts = tuple(p.strip() for p in rest.split(":", expected - 1)) if rest else ()
+        if any(len(p) > _MAX_ID_PART for p in parts):
+            raise IdentityError(f"{channel} id parts are at most {_MAX_ID_PART} characters")
         if len(parts) != expected or not all(parts):
             example = {"slack": "slack:T1:U1", "email": "email:a@example.com"}.get(channel, f"{channel}:42")
             raise IdentityError(f"{channel} needs {expected} id part(s), e.g. {example}")
@@ -137,6 +153,15 @@ class Subscription:
     # -------------------------------------------------------------------- storage form (a Redis hash)
 
     def to_hash(self) -> dict[str, str]:
+        """The storage form; raises ``FieldTooLong`` rather than store a field over its bound."""
+        for name, value in (("tz", self.timezone), ("lang", self.language), ("reason", self.deactivated_reason)):
+            if len(value) > _TEXT_LIMITS[name]:
+                raise FieldTooLong(f"{name} is longer than {_TEXT_LIMITS[name]} characters")
+        extra = [f"{k}={v}" for k, v in sorted(self.extra.items())]
+        for name, values in (("topics", self.topics), ("muted", self.muted_sources), ("extra", extra)):
+            most, longest = _LIST_LIMITS[name]
+            if len(values) > most or any(len(v) > longest for v in values):
+                raise FieldTooLong(f"{name} holds more than {most} entries or one over {longest} characters")
         return {
             "identity": str(self.identity),
             "active": "1" if self.active else "0",
@@ -152,7 +177,7 @@ class Subscription:
             "updated": self.updated_at.isoformat(),
             "reason": self.deactivated_reason,
             "last_slot": self.last_slot_date.isoformat() if self.last_slot_date else "",
-            "extra": "\x1f".join(f"{k}={v}" for k, v in sorted(self.extra.items())),
+            "extra": "\x1f".join(extra),
             "days": "" if len(self.weekdays) == 7 else ",".join(str(d) for d in sorted(self.weekdays)),
         }
 

@@ -28,6 +28,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "topic_unknown": "“{value}” is not a topic. Topics: {known}.",
         "source_missing": "Name the source to {action}.",
         "sources_usage": "Use “sources mute NAME” or “sources unmute NAME”.",
+        "source_unknown": "No source matches “{value}”.",
+        "source_suggest": "Did you mean: {names}?",
+        "sources_full": "You have muted {most} sources, the most there can be; unmute one first.",
+        "source_already_muted": "{source} is already muted.",
         "language_invalid": "“{value}” is not a language I write (en or ja).",
         "items_invalid": "“{value}” is not a number of stories.",
         "items_range": "{value} stories is out of range: choose 1–20.",
@@ -116,7 +120,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "time — delivery time (e.g. time 07:30, time 7am)\n"
             "timezone — your zone (e.g. timezone Asia/Tokyo)\n"
             "topics — favour topics (e.g. topics add robotics, chips · topics remove chips · topics clear)\n"
-            "sources — mute a source (e.g. sources mute Hacker News · sources unmute Hacker News)\n"
+            "sources — mute a source (e.g. sources mute OpenAI News · sources unmute OpenAI News)\n"
             "language — en or ja (e.g. language ja)\n"
             "minutes — minutes of reading per digest, 1–30 (e.g. minutes 10)\n"
             "items — stories per digest, 1–20 (e.g. items 8)\n"
@@ -156,6 +160,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "topic_unknown": "「{value}」はトピックにありません。トピック: {known}",
         "source_missing": "ソース名を指定してください。",
         "sources_usage": "「ソース ミュート 名前」または「ソース ミュート解除 名前」と送ってください。",
+        "source_unknown": "「{value}」に当たるソースがありません。",
+        "source_suggest": "もしかして: {names}",
+        "sources_full": "ミュートできるソースは{most}件までです。先にどれかのミュートを解除してください。",
+        "source_already_muted": "{source} はすでにミュートしています。",
         "language_invalid": "「{value}」には対応していません（en か ja）。",
         "items_invalid": "「{value}」は記事数として読めません。",
         "items_range": "{value}件は範囲外です。1〜20件で指定してください。",
@@ -241,7 +249,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "時間 — 配信時刻（例: 時間 7:30、時間 19時）\n"
             "タイムゾーン — 地域（例: タイムゾーン Asia/Tokyo）\n"
             "トピック — 好きなトピック（例: トピック 追加 robotics、トピック 削除 chips、トピック クリア）\n"
-            "ソース — ソースをミュート（例: ソース ミュート Hacker News）\n"
+            "ソース — ソースをミュート（例: ソース ミュート OpenAI News）\n"
             "言語 — en か ja（例: 言語 ja）\n"
             "分 — 1回のダイジェストを読む時間 1〜30分（例: 分 10）\n"
             "件数 — 記事数 1〜20（例: 件数 8）\n"

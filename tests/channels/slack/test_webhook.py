@@ -129,13 +129,13 @@ async def test_buttons_change_preferences(
 ) -> None:
     more = await post_signed(client, _button_body("aitoday_more_like_this", "robotics"), FORM)
     assert more.status_code == 200
-    mute = await post_signed(client, _button_body("aitoday_mute_source", "The Robot Report"), FORM)
+    mute = await post_signed(client, _button_body("aitoday_mute_source", "ScienceDaily: Robotics"), FORM)
     assert mute.status_code == 200
     posts = await slack_stub.wait_for_posts(2)
     assert {p.text.split(":", 1)[0] for p in posts} == {"<@W111> changed this channel's digest"}
     sub = await services.store.get(Identity.parse("slack:T111:C111"))
     assert sub is not None
-    assert sub.topics == ("robotics",) and sub.muted_sources == ("The Robot Report",)
+    assert sub.topics == ("robotics",) and sub.muted_sources == ("ScienceDaily: Robotics",)
 
 
 async def test_a_button_in_the_dm_changes_the_person(
