@@ -3,23 +3,23 @@
 Why: the summarizer needs the article's own words to write "what happened" and "why it matters"; many
 feeds (generated ones especially) carry a title and a sentence. The page is fetched with the same
 ``Fetcher`` as feeds (so the same SSRF guard, per-origin limits, timeouts and body cap apply) and the main
-text is extracted with trafilatura, a maintained extractor. Results, failures included, are cached by
-canonical URL so a page is read once.
+text of its first ``MAX_PAGE`` bytes is extracted with trafilatura, a maintained extractor, in the sandbox's
+``pages`` lane (a worker process with a wall, CPU and memory budget: ``summaries.sandbox``). Results,
+failures included, are cached by canonical URL so a page is read once.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import replace
 
-import trafilatura
-
 from summaries.clean import count_words, reading_minutes
 from summaries.errors import IngestError
+from summaries.extract import MAX_PAGE, extract_main_text
 from summaries.fetch import PAGE_ACCEPT, Fetcher
 from summaries.models import Article
 from summaries.ports import FullTextCache
+from summaries.sandbox import Sandbox
 
 __all__ = ["MIN_WORDS", "FullTextExtractor", "extract_main_text"]
 
@@ -27,27 +27,16 @@ log = logging.getLogger(__name__)
 
 #: Items with fewer words than this are teasers.
 MIN_WORDS = 80
-_MAX_TEXT = 100_000
-_EXTRACT_BUDGET = 10.0
-
-
-def extract_main_text(page: bytes, url: str) -> str:
-    """The main text of an HTML page ("" when there is none). CPU-bound: call it in a worker thread."""
-    try:
-        text = trafilatura.extract(
-            page, url=url, include_comments=False, include_tables=False, favor_precision=True
-        )
-    except Exception:  # trafilatura's own failures must not end the run: no text is the answer
-        log.debug("extraction failed for %s", url, exc_info=True)
-        return ""
-    return str(text or "")[:_MAX_TEXT]
 
 
 class FullTextExtractor:
     """Replaces a teaser's text by the page's main text when the page has more to say."""
 
-    def __init__(self, fetcher: Fetcher, cache: FullTextCache, *, min_words: int = MIN_WORDS) -> None:
+    def __init__(
+        self, fetcher: Fetcher, cache: FullTextCache, sandbox: Sandbox, *, min_words: int = MIN_WORDS
+    ) -> None:
         self._fetcher = fetcher
+        self._sandbox = sandbox
         self._cache = cache
         self._min_words = min_words
 
@@ -75,8 +64,5 @@ class FullTextExtractor:
             return ""
         if not result.body or "html" not in (result.content_type or "text/html"):
             return ""
-        try:
-            async with asyncio.timeout(_EXTRACT_BUDGET):
-                return await asyncio.to_thread(extract_main_text, result.body, result.url)
-        except TimeoutError:
-            return ""
+        # capped here too, so that only the first MAX_PAGE bytes cross into the worker
+        return await self._sandbox.extract_text(result.body[:MAX_PAGE], result.url)

@@ -5,7 +5,7 @@ The flow per source (all sources concurrently; the fetcher's global and per-orig
     state (validators, backoff) ─► fetch (conditional GET) ─► 304: done, nothing parsed
                                           │ 200
                                           ▼
-        parse (worker thread, time budget) ─► cheap aliases (GUID, URL) ─► store.known ─► only new items
+        parse (sandbox worker process, budgets) ─► cheap aliases (GUID, URL) ─► store.known ─► only new items
                                           ▼
         normalize (clean, sanitize, count) ─► full text for teasers (optional) ─► store.add (atomic dedupe)
 
@@ -18,6 +18,7 @@ is decided here, in one place, from the failure type: exponential from ``backoff
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import Counter
@@ -30,8 +31,8 @@ from summaries.fetch import Fetcher
 from summaries.fulltext import FullTextExtractor
 from summaries.models import Article, ParsedFeed, Source
 from summaries.normalize import Candidate, candidates, normalize
-from summaries.parse import PARSE_TIMEOUT, parse_feed_async
 from summaries.ports import ArticleStore, SourceState, SourceStateStore
+from summaries.sandbox import Sandbox
 
 __all__ = [
     "MOVE_AFTER",
@@ -66,7 +67,8 @@ class IngestOptions:
     #: sends its whole history (599 items) must not turn one run into 599 page fetches from one site.
     full_text_max_age: timedelta = timedelta(days=3)
     full_text_per_source: int = 20
-    parse_budget: float = PARSE_TIMEOUT
+    #: Seconds (wall and CPU) one document may take in the sandbox; an ordinary feed takes milliseconds.
+    parse_budget: float = 5.0
     backoff_base: timedelta = timedelta(minutes=15)
     backoff_cap: timedelta = timedelta(hours=24)
     unhealthy_after: int = 3
@@ -166,6 +168,15 @@ def next_state_after_failure(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What the sources of one run share: the sandbox, the aliases already taken and the report."""
+
+    sandbox: Sandbox
+    claimed: set[str]
+    report: IngestReport
+
+
 class Ingestor:
     """Runs ingestion over a list of sources with one fetcher, one article store and one state store."""
 
@@ -177,14 +188,17 @@ class Ingestor:
         *,
         options: IngestOptions | None = None,
         fulltext: FullTextExtractor | None = None,
+        sandbox: Sandbox | None = None,
         clock: Clock = _utcnow,
     ) -> None:
+        """``sandbox`` parses the feeds (one is opened for each run when none is given)."""
         self._fetcher = fetcher
         self._articles = articles
         self._states = states
         self._options = options or IngestOptions()
         self._fulltext = fulltext if self._options.full_text else None
         self._clock = clock
+        self._sandbox = sandbox
 
     async def run(self, sources: Sequence[Source], *, progress: Progress | None = None) -> IngestReport:
         """Fetch every enabled source once. Never raises for a source's failure; see the report."""
@@ -194,21 +208,30 @@ class Ingestor:
         states = await self._states.load_states([s.id for s in enabled])
         claimed: set[str] = set()  # aliases taken by another source earlier in this run
         unsaved: dict[str, SourceState] = {}
+        async with contextlib.AsyncExitStack() as stack:
+            sandbox = self._sandbox if self._sandbox is not None else await stack.enter_async_context(Sandbox())
+            run = _Run(sandbox, claimed, report)
 
-        async def one(source: Source) -> None:
-            outcome, new_state = await self._one(source, states.get(source.id, SourceState()), claimed, report)
-            report.outcomes.append(outcome)
-            if new_state is not None:
-                unsaved[source.id] = new_state
-                if len(unsaved) >= _STATE_BATCH:
-                    await self._save(unsaved)
-            if progress is not None:
-                progress(outcome)
+            async def one(source: Source) -> None:
+                await self._one_and_save(source, states.get(source.id, SourceState()), run, unsaved, progress)
 
-        await asyncio.gather(*(one(s) for s in enabled))
+            await asyncio.gather(*(one(s) for s in enabled))
         await self._save(unsaved)
         report.elapsed = time.perf_counter() - started
         return report
+
+    async def _one_and_save(
+        self, source: Source, state: SourceState, run: _Run, unsaved: dict[str, SourceState],
+        progress: Progress | None,
+    ) -> None:  # fmt: skip
+        outcome, new_state = await self._one(source, state, run)
+        run.report.outcomes.append(outcome)
+        if new_state is not None:
+            unsaved[source.id] = new_state
+            if len(unsaved) >= _STATE_BATCH:
+                await self._save(unsaved)
+        if progress is not None:
+            progress(outcome)
 
     async def _save(self, unsaved: dict[str, SourceState]) -> None:
         """Write the finished sources' records in one round trip; a failure is logged, never fatal."""
@@ -219,16 +242,14 @@ class Ingestor:
         except Exception:
             log.exception("could not save the state of %d sources", len(batch))
 
-    async def _one(
-        self, source: Source, state: SourceState, claimed: set[str], report: IngestReport
-    ) -> tuple[SourceOutcome, SourceState | None]:
+    async def _one(self, source: Source, state: SourceState, run: _Run) -> tuple[SourceOutcome, SourceState | None]:
         now = self._clock()
         if not self._options.force and state.retry_at is not None and state.retry_at > now:
             message = f"backing off until {state.retry_at:%H:%M} UTC"
             return SourceOutcome(source, "deferred", state.last_error_kind, message), None
         started = time.perf_counter()
         try:
-            outcome, new_state = await self._fetch_and_store(source, state, claimed, report, now)
+            outcome, new_state = await self._fetch_and_store(source, state, run, now)
         except IngestError as exc:
             new_state = next_state_after_failure(state, exc, now=now, options=self._options)
             outcome = SourceOutcome(source, "failed", exc.kind, str(exc)[:300])
@@ -240,7 +261,7 @@ class Ingestor:
         return replace(outcome, elapsed=time.perf_counter() - started), new_state
 
     async def _fetch_and_store(
-        self, source: Source, state: SourceState, claimed: set[str], report: IngestReport, now: datetime
+        self, source: Source, state: SourceState, run: _Run, now: datetime
     ) -> tuple[SourceOutcome, SourceState]:
         result = await self._fetcher.fetch(source.feed_url, etag=state.etag, last_modified=state.last_modified)
         if result.not_modified:
@@ -249,11 +270,11 @@ class Ingestor:
                 moved_to=result.moved_to,
             )
             return SourceOutcome(source, "not_modified", moved_to=_confirmed_move(new_state)), new_state
-        feed = await parse_feed_async(
+        feed = await run.sandbox.parse_feed(
             result.body, url=result.url, charset=result.charset, budget=self._options.parse_budget
         )
-        stored = await self._store_new(source, feed, claimed, now)
-        report.new_articles.extend(stored)
+        stored = await self._store_new(source, feed, run.claimed, now)
+        run.report.new_articles.extend(stored)
         new_state = next_state_after_success(
             state, now=now, etag=result.etag, last_modified=result.last_modified, items=len(feed.items),
             new=len(stored), size=result.wire_bytes, moved_to=result.moved_to,

@@ -34,6 +34,7 @@ from summaries.fetch import Fetcher, FetchLimits
 from summaries.fulltext import FullTextExtractor
 from summaries.ingest import IngestOptions, Ingestor, IngestReport, Progress
 from summaries.models import Edition, Source
+from summaries.sandbox import Sandbox
 from summaries.ssrf import AddressPolicy, GuardedBackend
 
 __all__ = ["IngestRun", "network_unreachable", "run_ingest", "sources_reachable"]
@@ -75,9 +76,9 @@ async def run_ingest(
     store = RedisArticleStore(runtime.redis)
     policy = AddressPolicy.from_allow_list(settings.fetch_allow_list)
     options = IngestOptions(full_text=settings.full_text, force=force)
-    async with Fetcher(policy, limits) as fetcher:
-        fulltext = FullTextExtractor(fetcher, store) if settings.full_text else None
-        ingestor = Ingestor(fetcher, store, store, options=options, fulltext=fulltext)
+    async with Fetcher(policy, limits) as fetcher, Sandbox() as sandbox:
+        fulltext = FullTextExtractor(fetcher, store, sandbox) if settings.full_text else None
+        ingestor = Ingestor(fetcher, store, store, options=options, fulltext=fulltext, sandbox=sandbox)
         report = await ingestor.run(sources, progress=progress)
     await counters.record_ingest(runtime.redis, report)  # what /metrics shows for fetches and articles
     await _store_moves(runtime, report)

@@ -12,7 +12,7 @@ from bot.store.client import RedisClient
 from summaries.errors import ParseTimeout
 from summaries.fetch import Fetcher
 from summaries.ingest import Ingestor, SourceOutcome
-from summaries.parse import parse_feed_async
+from summaries.sandbox import Sandbox
 from summaries.sources import make_source
 from summaries.ssrf import AddressPolicy
 from tests.conftest import FEEDS, FIXTURE_FEEDS, needs_shared
@@ -101,5 +101,6 @@ async def test_ssrf_guard_applies_to_the_whole_run(feed_server: FeedServer, redi
 
 
 async def test_a_parse_over_its_budget_is_a_classified_failure(corpus: Corpus) -> None:
-    with pytest.raises(ParseTimeout):
-        await parse_feed_async(corpus.rss, budget=1e-6)
+    async with Sandbox() as sandbox:
+        with pytest.raises(ParseTimeout):
+            await sandbox.parse_feed(corpus.rss, budget=1e-6)

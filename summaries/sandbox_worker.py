@@ -1,0 +1,139 @@
+"""The worker side of ``summaries.sandbox``: one process that parses untrusted bytes, task after task.
+
+Run as ``python -m summaries.sandbox_worker LANE FD HEADROOM_MB`` by the sandbox, never by hand. ``FD`` is
+the worker's end of a socket pair; frames on it are a 4-byte big-endian length and a pickle. The parent
+sends ``(task, cpu_seconds, args)``; the worker answers ``("ok", result, retiring)`` or ``("error", exception,
+retiring)``; ``retiring`` says it exits after this answer (its heap grew too much to keep).
+
+The limits are the kernel's, so they hold even when the parser is stuck in C code that never returns to
+Python: ``RLIMIT_AS`` (the worker's size once its libraries are loaded, plus ``HEADROOM_MB``) makes an
+allocation past it fail, and ``RLIMIT_CPU``, moved up by ``cpu_seconds`` before each task, ends a task that
+spins (SIGXCPU). The parent adds the wall budget and kills the process when it runs out.
+
+Why a separate module: the worker imports only the parser it needs (``feeds``: lxml and feedparser;
+``pages``: trafilatura), not the service, so it starts in a fraction of a second and stays small.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import resource
+import signal
+import socket
+import struct
+import sys
+from collections.abc import Callable
+from typing import Any, BinaryIO
+
+__all__ = ["HEADER", "read_frame", "write_frame"]
+
+HEADER = struct.Struct("!I")
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+#: A worker whose resident size grew by more than this during a task retires after answering: the heap
+#: that a big document fragmented is not handed back to the system, and the next task should not inherit it.
+_RETIRE_GROWTH = 48 << 20
+
+
+def read_frame(stream: BinaryIO) -> Any | None:
+    """The next message, or None at end of stream (the parent closed the socket: time to exit)."""
+    head = stream.read(HEADER.size)
+    if len(head) < HEADER.size:
+        return None
+    (size,) = HEADER.unpack(head)
+    body = stream.read(size)
+    if len(body) < size:
+        return None
+    return pickle.loads(body)  # noqa: S301 - our own parent, over a private socket pair
+
+
+def write_frame(stream: BinaryIO, message: object) -> None:
+    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(HEADER.pack(len(body)) + body)
+    stream.flush()
+
+
+def _statm() -> tuple[int, int]:
+    """(virtual size, resident size) in bytes."""
+    with open("/proc/self/statm", encoding="ascii") as fh:
+        size, resident = fh.read().split()[:2]
+    return int(size) * _PAGE, int(resident) * _PAGE
+
+
+def _cap_address_space(headroom: int) -> None:
+    virtual, _resident = _statm()
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = virtual + headroom
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _cap_cpu(seconds: int) -> None:
+    """Allow ``seconds`` more CPU time from now (RLIMIT_CPU counts the process's whole life)."""
+    used = sum(os.times()[:2])
+    _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = math.ceil(used) + seconds
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def _feed(body: bytes, url: str, charset: str | None) -> object:
+    from summaries.parse import parse_feed
+
+    return parse_feed(body, url=url, charset=charset)
+
+
+def _page(page: bytes, url: str) -> object:
+    from summaries.extract import extract_main_text
+
+    return extract_main_text(page, url)
+
+
+def _warm(lane: str) -> None:
+    """Import the lane's parser before the budgets start (trafilatura takes a second to import)."""
+    if lane == "pages":
+        _page(b"<html><body><article><p>warm</p></article></body></html>", "http://localhost/")
+    else:
+        _feed(b'<rss version="2.0"><channel><title>warm</title></channel></rss>', "", None)
+
+
+_TASKS: dict[str, Callable[..., object]] = {"feed": _feed, "page": _page}
+
+
+def _answer(task: str, args: tuple[Any, ...]) -> tuple[str, object]:
+    from summaries.errors import HostileFeed, IngestError, MalformedFeed
+
+    try:
+        return "ok", _TASKS[task](*args)
+    except IngestError as exc:
+        return "error", exc
+    except MemoryError:
+        return "error", HostileFeed("the document needs more memory than a parser may have")
+    except Exception as exc:  # the boundary: whatever else happened, the parent gets a named failure
+        return "error", MalformedFeed(f"unreadable document ({type(exc).__name__})")
+
+
+def serve(lane: str, fd: int, headroom: int) -> None:
+    """Answer tasks until the parent closes the socket."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it closes us
+    _warm(lane)
+    _cap_address_space(headroom)
+    with socket.socket(fileno=fd) as sock, sock.makefile("rwb") as rw:
+        stream: BinaryIO = rw  # type: ignore[assignment]  # socket.makefile("rwb") is a binary stream
+        write_frame(stream, ("ready", os.getpid()))
+        while (message := read_frame(stream)) is not None:
+            task, cpu_seconds, args = message
+            _cap_cpu(cpu_seconds)
+            before = _statm()[1]
+            status, value = _answer(task, args)
+            retire = _statm()[1] - before > _RETIRE_GROWTH
+            write_frame(stream, (status, value, retire))
+            if retire:
+                return
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) << 20)
