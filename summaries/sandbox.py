@@ -8,8 +8,10 @@ pages made a 98-byte feed miss its budget. A process can be killed, and the kern
 
 How it holds:
 
-* **Lanes.** ``feeds`` runs ``parse_feed``, ``pages`` runs trafilatura; each is a pool of long-lived workers
-  (``python -m summaries.sandbox_worker``), started on first use and reused task after task; bytes go in and
+* **Lanes.** ``feeds`` runs ``parse_feed``, ``pages`` runs trafilatura. Each lane has a *zygote*
+  (``python -m summaries.sandbox_worker``) that imports the parser once and forks workers on request, so a
+  worker starts in milliseconds and shares the libraries with its siblings (a fresh interpreter would spend
+  a second importing trafilatura, and keep its own copy). Workers are reused task after task; bytes go in and
   a pickled result comes back over a socket pair read with asyncio streams.
 * **Budgets per task** (``LaneLimits``): a wall budget, counted from the moment a worker takes the task (the
   wait for a free worker is not the document's fault); past it the worker is killed (SIGKILL) and the next
@@ -35,6 +37,7 @@ import logging
 import math
 import os
 import pickle
+import signal
 import socket
 import subprocess
 import sys
@@ -70,7 +73,7 @@ class LaneLimits:
     wall: float = PARSE_TIMEOUT
     cpu: float = PARSE_TIMEOUT
     headroom_mb: int = 96
-    suspect_after: float = 0.5
+    suspect_after: float = 0.25
     #: Workers kept started beyond the ordinary slots, so that a task never waits for a process to start
     spare: int = 1
 
@@ -80,24 +83,24 @@ class SandboxLimits:
     """The two lanes. Two ordinary slots each: the service runs on a couple of cores."""
 
     feeds: LaneLimits = LaneLimits(size=2, burst=3, wall=5.0, cpu=5.0, headroom_mb=96)
-    pages: LaneLimits = LaneLimits(size=2, burst=1, wall=5.0, cpu=5.0, headroom_mb=128, spare=0)
+    pages: LaneLimits = LaneLimits(size=2, burst=3, wall=5.0, cpu=5.0, headroom_mb=128, spare=0)
 
 
 class _Worker:
-    """One worker process and its end of the socket pair."""
+    """One forked worker: its socket, and a pidfd to signal it (it is the zygote's child, not ours, and a
+    pidfd cannot hit a recycled pid)."""
 
-    def __init__(
-        self, process: asyncio.subprocess.Process, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        self.process = process
+    def __init__(self, pid: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.pid = pid
+        self._pidfd = os.pidfd_open(pid)
         self._reader = reader
         self._writer = writer
 
     def demote(self) -> None:
         """Lowest CPU priority (nice 19): on a machine with two cores, two hostile documents running out their
-        budgets must not slow the ordinary ones, nor the start of the workers that parse them."""
+        budgets must not slow the ordinary ones."""
         with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, self.process.pid, 19)
+            os.setpriority(os.PRIO_PROCESS, self.pid, 19)
 
     async def read(self) -> Any:
         head = await self._reader.readexactly(HEADER.size)
@@ -112,9 +115,9 @@ class _Worker:
         return answer
 
     def kill(self) -> None:
-        if self.process.returncode is None:
+        if self._pidfd >= 0:
             with contextlib.suppress(ProcessLookupError):
-                self.process.kill()
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
 
     async def stop(self, *, kill: bool) -> None:
         """Close our end (an idle worker exits at end of stream); ``kill`` stops a busy one at once."""
@@ -123,7 +126,61 @@ class _Worker:
         self._writer.close()
         with contextlib.suppress(ConnectionError):
             await self._writer.wait_closed()
-        await self.process.wait()
+        if self._pidfd >= 0:
+            os.close(self._pidfd)
+            self._pidfd = -1
+
+
+class _Zygote:
+    """The lane's zygote process (``summaries.sandbox_worker``): forks workers on request."""
+
+    def __init__(self, process: asyncio.subprocess.Process, control: socket.socket) -> None:
+        self.process = process
+        self.control = control
+
+    @classmethod
+    async def start(cls, lane: str, headroom_mb: int) -> _Zygote:
+        ours, theirs = socket.socketpair()
+        path = os.pathsep.join(p for p in (_PACKAGE_ROOT, os.environ.get("PYTHONPATH", "")) if p)
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "summaries.sandbox_worker", lane, str(theirs.fileno()), str(headroom_mb),
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                pass_fds=(theirs.fileno(),), env={**os.environ, "PYTHONPATH": path},
+            )  # fmt: skip
+        except OSError as exc:
+            ours.close()
+            raise SandboxUnavailable(f"cannot start the {lane} zygote: {exc}") from exc
+        finally:
+            theirs.close()
+        ours.setblocking(False)
+        zygote = cls(process, ours)
+        try:
+            async with asyncio.timeout(_START_TIMEOUT):
+                ready = await asyncio.get_running_loop().sock_recv(ours, 1)
+        except (TimeoutError, OSError):
+            ready = b""
+        if ready != b"R":
+            await zygote.aclose()
+            raise SandboxUnavailable(f"the {lane} zygote did not start (exit status {process.returncode})")
+        return zygote
+
+    def fork(self, fd: int) -> None:
+        """Ask for a worker serving ``fd`` (one byte and the descriptor: never blocks in practice)."""
+        try:
+            socket.send_fds(self.control, [b"F"], [fd])
+        except OSError as exc:
+            raise SandboxUnavailable(f"the zygote is gone: {exc}") from exc
+
+    async def aclose(self) -> None:
+        self.control.close()  # the zygote reads end of stream and exits; its idle workers already did
+        try:
+            async with asyncio.timeout(5):
+                await self.process.wait()
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+            await self.process.wait()
 
 
 def _frame(message: object) -> bytes:
@@ -146,6 +203,8 @@ class _Lane:
         self._spares: set[asyncio.Task[None]] = set()
         self._stopping: set[asyncio.Task[None]] = set()
         self._closed = False
+        self._zygote: _Zygote | None = None
+        self._zygote_lock = asyncio.Lock()
         self.started = 0
         self.killed = 0
 
@@ -219,12 +278,11 @@ class _Lane:
             assert worker is not None
             worker.kill()  # now, not in the background: when the caller hears of it, the work has stopped
             self._discard(worker)
-            raise ParseTimeout(
-                f"{self.name}: more than {wall:g} s; worker {worker.process.pid} was stopped"
-            ) from exc
+            raise ParseTimeout(f"{self.name}: more than {wall:g} s; worker {worker.pid} was stopped") from exc
         except (asyncio.IncompleteReadError, ConnectionError) as exc:
-            code = await self._reap(worker)
-            raise HostileFeed(f"{self.name}: the worker died under the document ({_death(code)})") from exc
+            await self._reap(worker)
+            # SIGXCPU (RLIMIT_CPU) is the usual end; a parser crashing on the bytes is the other one
+            raise HostileFeed(f"{self.name}: the worker died under the document (CPU limit or crash)") from exc
         except BaseException:
             if call is not None:
                 call.cancel()
@@ -245,34 +303,30 @@ class _Lane:
         raise value
 
     async def _start(self) -> _Worker:
+        async with self._zygote_lock:
+            if self._zygote is None or self._zygote.process.returncode is not None:
+                self._zygote = await _Zygote.start(self.name, self.limits.headroom_mb)
+            zygote = self._zygote
         ours, theirs = socket.socketpair()
-        path = os.pathsep.join(p for p in (_PACKAGE_ROOT, os.environ.get("PYTHONPATH", "")) if p)
         try:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "summaries.sandbox_worker", self.name, str(theirs.fileno()),
-                str(self.limits.headroom_mb), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), env={**os.environ, "PYTHONPATH": path},
-            )  # fmt: skip
-        except OSError as exc:
+            zygote.fork(theirs.fileno())
+        except SandboxUnavailable:
             ours.close()
-            raise SandboxUnavailable(f"cannot start a {self.name} worker: {exc}") from exc
+            raise
         finally:
             theirs.close()
         reader, writer = await asyncio.open_connection(sock=ours)
-        worker = _Worker(process, reader, writer)
         try:
             async with asyncio.timeout(_START_TIMEOUT):
-                ready = await worker.read()
+                ready = await _read_frame(reader)
         except (TimeoutError, asyncio.IncompleteReadError, ConnectionError) as exc:
-            await worker.stop(kill=True)
-            raise SandboxUnavailable(
-                f"the {self.name} worker did not start ({_death(process.returncode)})"
-            ) from exc
-        if not (isinstance(ready, tuple) and ready[:1] == ("ready",)):
-            await worker.stop(kill=True)
-            raise SandboxUnavailable(f"the {self.name} worker answered {ready!r:.60} at start")
+            writer.close()
+            raise SandboxUnavailable(f"a {self.name} worker did not start") from exc
+        if not (isinstance(ready, tuple) and len(ready) == 2 and ready[0] == "ready"):
+            writer.close()
+            raise SandboxUnavailable(f"a {self.name} worker answered {ready!r:.60} at start")
         self.started += 1
-        return worker
+        return _Worker(int(ready[1]), reader, writer)
 
     def _discard(self, worker: _Worker | None, *, kill: bool = True) -> None:
         """Stop a worker in the background (the caller has its answer or its error already)."""
@@ -283,27 +337,25 @@ class _Lane:
         self._stopping.add(stopping)
         stopping.add_done_callback(self._stopping.discard)
 
-    async def _reap(self, worker: _Worker | None) -> int | None:
-        if worker is None:
-            return None
-        self.killed += 1
-        await worker.stop(kill=True)
-        return worker.process.returncode
+    async def _reap(self, worker: _Worker | None) -> None:
+        """Clean up after a worker that died under a task (the zygote's child: the kernel reaped it)."""
+        if worker is not None:
+            self.killed += 1
+            await worker.stop(kill=True)
 
     async def aclose(self) -> None:
         self._closed = True
         await asyncio.gather(*self._spares, return_exceptions=True)
         idle, self._idle = self._idle, []
         await asyncio.gather(*(w.stop(kill=False) for w in idle), *self._stopping, return_exceptions=True)
+        if self._zygote is not None:
+            await self._zygote.aclose()
+            self._zygote = None
 
 
-def _death(code: int | None) -> str:
-    if code is None:
-        return "no exit status"
-    if code < 0:
-        names = {-9: "killed: memory or wall limit", -24: "CPU limit", -11: "crashed", -6: "aborted"}
-        return names.get(code, f"signal {-code}")
-    return f"exit {code}"
+async def _read_frame(reader: asyncio.StreamReader) -> Any:
+    head = await reader.readexactly(HEADER.size)
+    return pickle.loads(await reader.readexactly(HEADER.unpack(head)[0]))  # noqa: S301 - our own worker
 
 
 class Sandbox:

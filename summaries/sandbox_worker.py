@@ -1,7 +1,8 @@
 """The worker side of ``summaries.sandbox``: one process that parses untrusted bytes, task after task.
 
-Run as ``python -m summaries.sandbox_worker LANE FD HEADROOM_MB`` by the sandbox, never by hand. ``FD`` is
-the worker's end of a socket pair; frames on it are a 4-byte big-endian length and a pickle. The parent
+Run as ``python -m summaries.sandbox_worker LANE FD HEADROOM_MB`` by the sandbox, never by hand: a *zygote*
+that loads the lane's parser once and forks a worker for every socket the parent passes it over ``FD``
+(``SCM_RIGHTS``). Frames on a worker's socket are a 4-byte big-endian length and a pickle. The parent
 sends ``(task, cpu_seconds, args)``; the worker answers ``("ok", result, retiring)`` or ``("error", exception,
 retiring)``; ``retiring`` says it exits after this answer (its heap grew too much to keep).
 
@@ -116,10 +117,8 @@ def _answer(task: str, args: tuple[Any, ...]) -> tuple[str, object]:
         return "error", MalformedFeed(f"unreadable document ({type(exc).__name__})")
 
 
-def serve(lane: str, fd: int, headroom: int) -> None:
-    """Answer tasks until the parent closes the socket."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it closes us
-    _warm(lane)
+def serve(fd: int, headroom: int) -> None:
+    """Answer tasks on ``fd`` until the parent closes it (a forked worker's life)."""
     _cap_address_space(headroom)
     with socket.socket(fileno=fd) as sock, sock.makefile("rwb") as rw:
         stream: BinaryIO = rw  # type: ignore[assignment]  # socket.makefile("rwb") is a binary stream
@@ -135,5 +134,35 @@ def serve(lane: str, fd: int, headroom: int) -> None:
                 return
 
 
+def zygote(lane: str, control_fd: int, headroom: int) -> None:
+    """Load the lane's parser once, then fork a worker for every socket the parent sends.
+
+    Why: a worker forked from here starts in milliseconds and shares the loaded libraries with its siblings
+    (copy-on-write), where a fresh interpreter would spend a second importing trafilatura and keep its own
+    copy; a killed worker is replaced as cheaply. The zygote never parses anything itself, so nothing
+    hostile ever runs in it, and it stays single-threaded, which makes ``fork`` safe.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it closes us
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps our workers: no zombies
+    _warm(lane)
+    with socket.socket(fileno=control_fd) as control:
+        control.sendall(b"R")
+        while True:
+            try:
+                _data, fds, _flags, _address = socket.recv_fds(control, 1, 1)
+            except OSError:
+                return
+            if not fds:
+                return  # the parent closed the control socket
+            if os.fork() == 0:  # the worker
+                control.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                try:
+                    serve(fds[0], headroom)
+                finally:
+                    os._exit(0)
+            os.close(fds[0])
+
+
 if __name__ == "__main__":
-    serve(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) << 20)
+    zygote(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) << 20)
