@@ -246,12 +246,18 @@ def main() -> int:
     )
     server.start()
     urls: list[str] = ours.recv()
+    from bench.hostile import TreeSampler  # the process tree: the sandbox's workers parse, not this process
+
+    assert server.pid is not None
+    sampler = TreeSampler(exclude=server.pid)
+    sampler.start()
     with tempfile.TemporaryDirectory() as tmp:
         redis = EmbeddedRedis(Path(tmp))
         try:
             result = asyncio.run(ingest_runs(urls, redis.start()))
         finally:
             redis.stop()
+            sampler.stop()
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     baseline_s = None if args.skip_baseline else round(baseline(urls), 3)
     server.terminate()
@@ -260,6 +266,8 @@ def main() -> int:
         "cold_s": result["cold_s"],
         "warm_s": result["warm_s"],
         "peak_rss_mb": round(peak_rss_mb, 1),
+        "tree_peak_pss_mb": round(sampler.peak_pss / 2**20, 1),
+        "tree_peak_rss_sum_mb": round(sampler.peak_rss / 2**20, 1),
         "articles": result["articles"],
         "failures": result["failures"],
         "baseline_sequential_s": baseline_s,

@@ -67,8 +67,9 @@ class IngestOptions:
     #: sends its whole history (599 items) must not turn one run into 599 page fetches from one site.
     full_text_max_age: timedelta = timedelta(days=3)
     full_text_per_source: int = 20
-    #: Seconds (wall and CPU) one document may take in the sandbox; an ordinary feed takes milliseconds.
-    parse_budget: float = 5.0
+    #: Wall seconds one document may take in the sandbox (its CPU allowance is the lane's, 5 s); an ordinary
+    #: feed takes milliseconds.
+    parse_budget: float = 10.0
     backoff_base: timedelta = timedelta(minutes=15)
     backoff_cap: timedelta = timedelta(hours=24)
     unhealthy_after: int = 3
