@@ -80,16 +80,19 @@ def test_every_environment_name_in_the_deploy_files_is_a_setting(compose: dict[s
     assert known - documented == set(), "settings missing from .env.example"
 
 
-def test_env_example_as_is_loads(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Copying .env.example to .env must give a working configuration."""
-    from bot.settings import load_settings
+def test_env_example_loads_once_its_placeholder_key_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Copying .env.example to .env stops at the one thing an operator must set, the signing key, with a line
+    saying how to make one; with a key of their own, everything else is a working configuration."""
+    from bot.settings import SettingsError, load_settings
 
     env: dict[str, str] = {}
     for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
             name, _, value = line.partition("=")
             env[name] = value
-    settings = load_settings(env=env)
+    with pytest.raises(SettingsError, match=r"AITODAY_SECRET_KEY.*secrets\.token_urlsafe"):
+        load_settings(env=env)
+    settings = load_settings(env={**env, "AITODAY_SECRET_KEY": "Zq8-" + "k3Y_wP5" * 6})
     assert settings.public_url == "http://localhost:8000"
 
 

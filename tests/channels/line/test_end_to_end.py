@@ -3,7 +3,7 @@
 
 Everything is real: the signed webhook over HTTP, Redis, the planner, the delivery worker, the SDK and the
 stand-in. The worker judges lateness by the real clock, so the reader's zone is chosen so that 07:30 there has
-just passed (a whole-hour ``Etc/GMT`` zone, which the command language accepts like any IANA name).
+just passed (a whole-hour region zone).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from bot.app import Services
 from bot.content.editions import FixedEditions
@@ -27,12 +27,25 @@ USER = "U4af4980629e1c3d6a6e6b5fa7e4e6a3b"
 
 
 def _zone_where_it_is_just_past_0730(now: datetime) -> str:
-    """An ``Etc/GMT`` zone in which the local time now is in [07:30, 08:30)."""
+    """A whole-hour region zone in which the local time now is in [07:30, 08:30)."""
     for offset in range(-12, 15):
         local = now + timedelta(hours=offset)
         if (local.hour, local.minute) >= (7, 30) and (local.hour, local.minute) < (8, 30):
-            return "UTC" if offset == 0 else f"Etc/GMT{-offset:+d}"
-    raise AssertionError("every hour of the day has a whole-hour zone")
+            zone = _region_zone(offset, now)
+            if zone:
+                return zone
+    raise AssertionError("every hour of the day has a whole-hour region zone")
+
+
+def _region_zone(offset: int, now: datetime) -> str:
+    """A region zone (the command language takes no ``Etc/GMT`` zones) that is ``offset`` hours from UTC now."""
+    if offset == 0:
+        return "UTC"
+    for name in sorted(available_timezones()):
+        regional = name.startswith(("Africa/", "America/", "Asia/", "Europe/", "Pacific/", "Atlantic/", "Indian/"))
+        if regional and ZoneInfo(name).utcoffset(now) == timedelta(hours=offset):
+            return name
+    return ""
 
 
 async def test_a_line_reader_gets_exactly_one_flex_digest_of_their_topics_at_0730(
