@@ -32,36 +32,19 @@ start is ``SandboxUnavailable``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
-import os
-import pickle
-import signal
 import socket
-import subprocess
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from summaries.errors import HostileFeed, IngestError, ParseTimeout
 from summaries.parse import PARSE_TIMEOUT, ParsedFeed
-from summaries.sandbox_worker import HEADER
+from summaries.sandbox_procs import START_TIMEOUT, SandboxUnavailable, Worker, Zygote, frame, read_frame
 
 __all__ = ["LaneLimits", "Sandbox", "SandboxLimits", "SandboxUnavailable"]
 
 log = logging.getLogger(__name__)
-
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
-_START_TIMEOUT = 60.0
-
-
-class SandboxUnavailable(IngestError):
-    """A worker process could not be started (or answered nonsense at start)."""
-
-    kind = "sandbox"
-
 
 @dataclass(frozen=True, slots=True)
 class LaneLimits:
@@ -87,108 +70,6 @@ class SandboxLimits:
     pages: LaneLimits = LaneLimits(size=2, burst=3, wall=10.0, cpu=5.0, headroom_mb=128, spare=0)
 
 
-class _Worker:
-    """One forked worker: its socket, and a pidfd to signal it (it is the zygote's child, not ours, and a
-    pidfd cannot hit a recycled pid)."""
-
-    def __init__(self, pid: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.pid = pid
-        self._pidfd = os.pidfd_open(pid)
-        self._reader = reader
-        self._writer = writer
-
-    def demote(self) -> None:
-        """Lowest CPU priority (nice 19): on a machine with two cores, two hostile documents running out their
-        budgets must not slow the ordinary ones."""
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, self.pid, 19)
-
-    async def read(self) -> Any:
-        head = await self._reader.readexactly(HEADER.size)
-        body = await self._reader.readexactly(HEADER.unpack(head)[0])
-        return pickle.loads(body)  # noqa: S301 - our own worker, over a private socket pair
-
-    async def call(self, message: bytes, wall: float) -> tuple[str, Any, bool]:
-        self._writer.write(message)
-        async with asyncio.timeout(wall):
-            await self._writer.drain()
-            answer: tuple[str, Any, bool] = await self.read()
-        return answer
-
-    def kill(self) -> None:
-        if self._pidfd >= 0:
-            with contextlib.suppress(ProcessLookupError):
-                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
-
-    async def stop(self, *, kill: bool) -> None:
-        """Close our end (an idle worker exits at end of stream); ``kill`` stops a busy one at once."""
-        if kill:
-            self.kill()
-        self._writer.close()
-        with contextlib.suppress(ConnectionError):
-            await self._writer.wait_closed()
-        if self._pidfd >= 0:
-            os.close(self._pidfd)
-            self._pidfd = -1
-
-
-class _Zygote:
-    """The lane's zygote process (``summaries.sandbox_worker``): forks workers on request."""
-
-    def __init__(self, process: asyncio.subprocess.Process, control: socket.socket) -> None:
-        self.process = process
-        self.control = control
-
-    @classmethod
-    async def start(cls, lane: str, headroom_mb: int) -> _Zygote:
-        ours, theirs = socket.socketpair()
-        path = os.pathsep.join(p for p in (_PACKAGE_ROOT, os.environ.get("PYTHONPATH", "")) if p)
-        try:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "summaries.sandbox_worker", lane, str(theirs.fileno()), str(headroom_mb),
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                pass_fds=(theirs.fileno(),), env={**os.environ, "PYTHONPATH": path},
-            )  # fmt: skip
-        except OSError as exc:
-            ours.close()
-            raise SandboxUnavailable(f"cannot start the {lane} zygote: {exc}") from exc
-        finally:
-            theirs.close()
-        ours.setblocking(False)
-        zygote = cls(process, ours)
-        try:
-            async with asyncio.timeout(_START_TIMEOUT):
-                ready = await asyncio.get_running_loop().sock_recv(ours, 1)
-        except (TimeoutError, OSError):
-            ready = b""
-        if ready != b"R":
-            await zygote.aclose()
-            raise SandboxUnavailable(f"the {lane} zygote did not start (exit status {process.returncode})")
-        return zygote
-
-    def fork(self, fd: int) -> None:
-        """Ask for a worker serving ``fd`` (one byte and the descriptor: never blocks in practice)."""
-        try:
-            socket.send_fds(self.control, [b"F"], [fd])
-        except OSError as exc:
-            raise SandboxUnavailable(f"the zygote is gone: {exc}") from exc
-
-    async def aclose(self) -> None:
-        self.control.close()  # the zygote reads end of stream and exits; its idle workers already did
-        try:
-            async with asyncio.timeout(5):
-                await self.process.wait()
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                self.process.kill()
-            await self.process.wait()
-
-
-def _frame(message: object) -> bytes:
-    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return HEADER.pack(len(body)) + body
-
-
 class _Lane:
     """A pool of workers of one kind, with ordinary slots and a bounded number of suspects."""
 
@@ -197,14 +78,14 @@ class _Lane:
         self.limits = limits
         self._slots = asyncio.Semaphore(limits.size)
         self._suspects = 0
-        self._idle: list[_Worker] = []
+        self._idle: list[Worker] = []
         self._idle_changed = asyncio.Condition()
         self._waiting = 0
         self._busy = 0
         self._spares: set[asyncio.Task[None]] = set()
         self._stopping: set[asyncio.Task[None]] = set()
         self._closed = False
-        self._zygote: _Zygote | None = None
+        self._zygote: Zygote | None = None
         self._zygote_lock = asyncio.Lock()
         self.started = 0
         self.killed = 0
@@ -238,12 +119,12 @@ class _Lane:
         else:
             await self._put_idle(worker)
 
-    async def _put_idle(self, worker: _Worker) -> None:
+    async def _put_idle(self, worker: Worker) -> None:
         async with self._idle_changed:
             self._idle.append(worker)
             self._idle_changed.notify()
 
-    async def _take(self) -> _Worker:
+    async def _take(self) -> Worker:
         """An idle worker; else one a spare start will deliver (unless other tasks wait for all of those);
         else a worker of our own."""
         if not self._idle and len(self._spares) > self._waiting:
@@ -257,10 +138,10 @@ class _Lane:
 
     async def run(self, task: str, args: tuple[Any, ...], wall: float, cpu: float) -> Any:
         """Run ``task`` in a worker within the budgets; return its result or raise its ``IngestError``."""
-        message = _frame((task, max(1, math.ceil(cpu)), args))
+        message = frame((task, max(1, math.ceil(cpu)), args))
         await self._slots.acquire()
         holding = True
-        worker: _Worker | None = None
+        worker: Worker | None = None
         call: asyncio.Task[tuple[str, Any, bool]] | None = None
         self._busy += 1
         try:
@@ -303,10 +184,10 @@ class _Lane:
             return value
         raise value
 
-    async def _start(self) -> _Worker:
+    async def _start(self) -> Worker:
         async with self._zygote_lock:
             if self._zygote is None or self._zygote.process.returncode is not None:
-                self._zygote = await _Zygote.start(self.name, self.limits.headroom_mb)
+                self._zygote = await Zygote.start(self.name, self.limits.headroom_mb)
             zygote = self._zygote
         ours, theirs = socket.socketpair()
         try:
@@ -318,8 +199,8 @@ class _Lane:
             theirs.close()
         reader, writer = await asyncio.open_connection(sock=ours)
         try:
-            async with asyncio.timeout(_START_TIMEOUT):
-                ready = await _read_frame(reader)
+            async with asyncio.timeout(START_TIMEOUT):
+                ready = await read_frame(reader)
         except (TimeoutError, asyncio.IncompleteReadError, ConnectionError) as exc:
             writer.close()
             raise SandboxUnavailable(f"a {self.name} worker did not start") from exc
@@ -327,9 +208,9 @@ class _Lane:
             writer.close()
             raise SandboxUnavailable(f"a {self.name} worker answered {ready!r:.60} at start")
         self.started += 1
-        return _Worker(int(ready[1]), reader, writer)
+        return Worker(int(ready[1]), reader, writer)
 
-    def _discard(self, worker: _Worker | None, *, kill: bool = True) -> None:
+    def _discard(self, worker: Worker | None, *, kill: bool = True) -> None:
         """Stop a worker in the background (the caller has its answer or its error already)."""
         if worker is None:
             return
@@ -338,7 +219,7 @@ class _Lane:
         self._stopping.add(stopping)
         stopping.add_done_callback(self._stopping.discard)
 
-    async def _reap(self, worker: _Worker | None) -> None:
+    async def _reap(self, worker: Worker | None) -> None:
         """Clean up after a worker that died under a task (the zygote's child: the kernel reaped it)."""
         if worker is not None:
             self.killed += 1
@@ -352,11 +233,6 @@ class _Lane:
         if self._zygote is not None:
             await self._zygote.aclose()
             self._zygote = None
-
-
-async def _read_frame(reader: asyncio.StreamReader) -> Any:
-    head = await reader.readexactly(HEADER.size)
-    return pickle.loads(await reader.readexactly(HEADER.unpack(head)[0]))  # noqa: S301 - our own worker
 
 
 class Sandbox:
