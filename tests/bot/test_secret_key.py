@@ -76,3 +76,12 @@ def test_processes_racing_on_a_fresh_data_dir_share_one_whole_key(tmp_path: Path
         assert len(keys) == 1 and len(keys.pop()) >= 40
         assert [p.name for p in data.iterdir()] == ["secret.key"]
         assert (data / "secret.key").stat().st_mode & 0o077 == 0
+
+
+def test_a_half_written_key_file_is_never_used_as_a_key(tmp_path: Path) -> None:
+    # what a racing writer used to leave for a moment: the file created, the key not yet in it
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "secret.key").write_text("", encoding="utf-8")
+    with pytest.raises(SettingsError, match=r"secret\.key"):
+        load_settings(env={"AITODAY_DATA_DIR": str(data)}).secret()
