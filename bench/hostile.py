@@ -176,12 +176,12 @@ class TreeSampler(threading.Thread):
                     if process.pid == self._exclude or self._exclude in {p.pid for p in process.parents()}:
                         continue
                     info = process.memory_full_info()
+                    label = _label(process, me)
                 except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
                     continue
                 rss += info.rss
                 pss += getattr(info, "pss", info.rss)
                 count += 1
-                label = _label(process, me)
                 parts[label] = parts.get(label, 0.0) + round(getattr(info, "pss", info.rss) / 2**20, 1)
             if pss > self.peak_pss:
                 self.at_peak = parts
