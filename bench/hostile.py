@@ -267,7 +267,7 @@ def main() -> int:
         "tree_peak_pss_mb": round(sampler.peak_pss / 2**20, 1),
         "tree_peak_rss_sum_mb": round(sampler.peak_rss / 2**20, 1),
         "tree_peak_processes": sampler.peak_processes,
-        "pss_mb_at_peak": sampler.at_peak,
+        "pss_mb_at_peak": {k: round(v, 1) for k, v in sampler.at_peak.items()},
         "within_budget": result["normal_ok"] == args.normal and result["wall_s"] <= 20
         and sampler.peak_pss <= 300 * 2**20,
         **{k: v for k, v in result.items() if k != "wall_s"},
