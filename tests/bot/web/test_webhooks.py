@@ -34,7 +34,7 @@ DEEP = b"[" * 100_000 + b"]" * 100_000  # 200 KB, within every channel's cap
 def _env(redis_url: str, tmp_path: Path) -> dict[str, str]:
     return {
         "AITODAY_REDIS_URL": redis_url, "AITODAY_DATA_DIR": str(tmp_path / "data"),
-        "AITODAY_SECRET_KEY": "test-secret-key-test-secret-key",
+        "AITODAY_SECRET_KEY": "test-secret-key-test-secret-key-web",
         "TELEGRAM_BOT_TOKEN": "7000001:TEST-token_abc", "TELEGRAM_WEBHOOK_SECRET": TG_SECRET,
         "AITODAY_TELEGRAM_API_URL": "http://127.0.0.1:9",
         "LINE_CHANNEL_SECRET": LINE_SECRET, "LINE_CHANNEL_ACCESS_TOKEN": "line-token",
