@@ -26,7 +26,7 @@ from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings, SettingsError
 from bot.store.link_codes import LinkCodes
 from bot.store.models import Subscription
-from bot.store.sources import SourceList
+from bot.store.source_edits import SourceList
 from bot.store.subscriptions import Clock, SubscriptionStore, utc_now
 from channels.base import Channel, RateLimit
 from channels.inbound import Conversation, Inbound

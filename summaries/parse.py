@@ -9,8 +9,9 @@ Why it is safe: the body is already capped by the fetcher. lxml runs with ``reso
 ``no_network=True``, ``load_dtd=False`` and ``huge_tree=False`` (libxml2's depth and text-size limits stay
 on); a document whose DOCTYPE declares entities (billion laughs, XXE) is refused as ``HostileFeed`` before
 any parser sees it, and so never reaches feedparser either. ``parse_feed`` is the parser boundary: only
-``ParseError`` subclasses leave it. ``parse_feed_async`` runs it in a worker thread with a time budget, so a
-pathological document ends as ``ParseTimeout`` instead of stalling the event loop.
+``ParseError`` subclasses leave it. The service never calls it in its own process: ``summaries.sandbox`` runs
+it in a worker process with wall, CPU and memory budgets, killed when it overruns (a thread cannot be). The
+prolog check reads the prolog as XML does (``summaries.xmlguard``).
 
 The formats live in their own modules: ``summaries.rss_atom`` (lxml), ``summaries.json_feed``; encoding
 detection in ``summaries.encoding``, date parsing in ``summaries.dates``.
@@ -18,7 +19,6 @@ detection in ``summaries.encoding``, date parsing in ``summaries.dates``.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import re
 
@@ -27,12 +27,13 @@ from lxml import etree
 
 from summaries.dates import from_struct
 from summaries.encoding import decode_document
-from summaries.errors import EmptyDocument, HostileFeed, MalformedFeed, NotAFeed, ParseError, ParseTimeout
+from summaries.errors import EmptyDocument, HostileFeed, MalformedFeed, NotAFeed, ParseError
 from summaries.json_feed import parse_json_feed
 from summaries.models import MAX_ITEMS, ParsedFeed, RawItem
 from summaries.rss_atom import parse_xml
+from summaries.xmlguard import prolog_end, refused_for_limits
 
-__all__ = ["PARSE_TIMEOUT", "parse_feed", "parse_feed_async"]
+__all__ = ["PARSE_TIMEOUT", "parse_feed"]
 
 PARSE_TIMEOUT = 10.0
 
@@ -61,21 +62,6 @@ def parse_feed(body: bytes, *, url: str = "", charset: str | None = None) -> Par
         raise MalformedFeed(f"unreadable feed ({type(exc).__name__}: {str(exc)[:160]})") from exc
 
 
-async def parse_feed_async(
-    body: bytes, *, url: str = "", charset: str | None = None, budget: float = PARSE_TIMEOUT
-) -> ParsedFeed:
-    """``parse_feed`` in a worker thread, within ``budget`` seconds (else ``ParseTimeout``).
-
-    lxml releases the GIL while it parses, so a second core helps; a document that overruns its budget is
-    abandoned (its thread finishes on its own, bounded by the body cap) and the source is marked failed.
-    """
-    try:
-        async with asyncio.timeout(budget):
-            return await asyncio.to_thread(parse_feed, body, url=url, charset=charset)
-    except TimeoutError as exc:
-        raise ParseTimeout(f"parsing took more than {budget:g} s") from exc
-
-
 # ---------------------------------------------------------------------------------------------- dispatch
 
 
@@ -86,7 +72,7 @@ def _parse(body: bytes, *, url: str, charset: str | None) -> ParsedFeed:
         raise EmptyDocument("the document is empty (only whitespace or comments)")
     if head.startswith(("{", "[")):
         return parse_json_feed(text, encoding)
-    first = _FIRST_ELEMENT.search(text, 0, 1_000_000)
+    first = _FIRST_ELEMENT.search(text, prolog_end(text), 1_000_000)
     prolog = text[: first.start()] if first else text[:65536]
     if _ENTITY_DECL.search(prolog):
         raise HostileFeed("the DOCTYPE declares entities (entity expansion / XXE); refused")
@@ -102,7 +88,7 @@ def _parse(body: bytes, *, url: str, charset: str | None) -> ParsedFeed:
         return parse_xml(xml, encoding, url)
     except etree.XMLSyntaxError as exc:
         message = str(exc)
-        if "depth" in message.lower() or "huge" in message.lower():
+        if refused_for_limits(message):
             raise HostileFeed(f"refused by the XML parser's limits: {message[:160]}") from exc
         return _parse_feedparser(xml, encoding, url, message)
 

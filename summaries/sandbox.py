@@ -39,7 +39,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from summaries.errors import HostileFeed, IngestError, ParseTimeout
-from summaries.parse import PARSE_TIMEOUT, ParsedFeed
+from summaries.models import ParsedFeed
+from summaries.parse import PARSE_TIMEOUT
 from summaries.sandbox_procs import START_TIMEOUT, SandboxUnavailable, Worker, Zygote, frame, read_frame
 
 __all__ = ["LaneLimits", "Sandbox", "SandboxLimits", "SandboxUnavailable"]
