@@ -22,9 +22,10 @@ from bot.conversation.i18n import days_text, t
 from bot.conversation.linking import GROUP_COMMANDS, Linking
 from bot.conversation.parser import Command, CommandError, looks_japanese, parse_command
 from bot.conversation.phrases import Understanding, understand
-from bot.conversation.source_match import bundled_source_names, match_source
+from bot.conversation.source_commands import SourceCommands
+from bot.conversation.source_match import bundled_source_names
 from bot.store.link_codes import LinkCodes
-from bot.store.models import DEFAULT_MINUTES, MAX_MUTED, Identity, Subscription
+from bot.store.models import DEFAULT_MINUTES, Identity, Subscription
 from bot.store.subscriptions import SubscriptionStore
 from summaries.topics import TOPICS
 
@@ -59,7 +60,7 @@ class Reply:
     ok: bool = True
 
 
-class CommandHandler:
+class CommandHandler(SourceCommands):
     """Runs one command for one identity against the store."""
 
     def __init__(self, store: SubscriptionStore, *, request_now: NowRequester | None = None,
@@ -260,62 +261,6 @@ class CommandHandler:
         outcome = await self._linking.deliver_on(identity, command.values[0], language)
         return self._reply(outcome.text, language, changed=outcome.changed, command="deliver")
 
-    async def _cmd_sources(self, identity: Identity, command: Command, language: str) -> Reply:
-        if command.action == "list":
-            current = await self._store.get(identity)
-            shown = _join(current.muted_sources if current else (), t(language, "sources_none"))
-            return self._reply(t(language, "sources_list", muted=shown), language, command="sources")
-        wanted = command.values[0]
-        current = await self._store.get(identity)
-        muted = current.muted_sources if current else ()
-        if command.action == "unmute":
-            return await self._unmute(identity, wanted, muted, language)
-        found = match_source(wanted, await self._source_names())
-        if not found.name:
-            return self._unknown_source(wanted, found.suggestions, "mute", language)
-        name = found.name
-        if name.casefold() in {m.casefold() for m in muted}:
-            return self._reply(t(language, "source_already_muted", source=name), language, command="sources")
-        if len(muted) >= MAX_MUTED:
-            reason = t(language, "sources_full", most=MAX_MUTED)
-            return self._reply(t(language, "error_line", reason=reason, example=f"sources unmute {muted[0]}"),
-                               language, ok=False)
-        sub = await self._change(
-            identity,
-            lambda s: s.with_changes(muted_sources=tuple(dict.fromkeys((*s.muted_sources, name)))[:MAX_MUTED]),
-            language_hint=language,
-        )
-        return self._reply(t(language, "source_muted", source=name) + self._hint(sub, language), language,
-                           changed=True, command="sources")
-
-    async def _unmute(self, identity: Identity, wanted: str, muted: Sequence[str], language: str) -> Reply:
-        """Unmute by the muted name itself first (names stored before a source left the list stay removable),
-        else by the source list."""
-        found = match_source(wanted, [(m, m) for m in muted])
-        name = found.name
-        if not name:
-            listed = match_source(wanted, await self._source_names())
-            if not listed.name:
-                return self._unknown_source(wanted, listed.suggestions or found.suggestions, "unmute", language)
-            name = listed.name
-        folded = name.casefold()
-        if folded not in {m.casefold() for m in muted}:
-            return self._reply(t(language, "source_not_muted", source=name), language, command="sources")
-        await self._change(
-            identity,
-            lambda s: s.with_changes(muted_sources=tuple(m for m in s.muted_sources if m.casefold() != folded)),
-            language_hint=language,
-        )
-        return self._reply(t(language, "source_unmuted", source=name), language, changed=True, command="sources")
-
-    def _unknown_source(self, wanted: str, suggestions: Sequence[str], action: str, language: str) -> Reply:
-        shown = wanted if len(wanted) <= 40 else wanted[:39] + "…"
-        reason = t(language, "source_unknown", value=shown)
-        if suggestions:
-            reason += " " + t(language, "source_suggest", names=" · ".join(suggestions))
-        example = f"sources {action} {suggestions[0] if suggestions else 'OpenAI News'}"
-        return self._reply(t(language, "error_line", reason=reason, example=example), language, ok=False)
-
     async def _cmd_language(self, identity: Identity, command: Command, language: str) -> Reply:
         chosen = command.values[0]
         sub = await self._change(identity, lambda s: s.with_changes(language=chosen), language_hint=chosen)
@@ -408,7 +353,7 @@ class CommandHandler:
         "link": _cmd_link,
         "unlink": _cmd_unlink,
         "deliver": _cmd_deliver,
-        "sources": _cmd_sources,
+        "sources": SourceCommands._cmd_sources,
         "language": _cmd_language,
         "items": _cmd_items,
         "minutes": _cmd_items,

@@ -374,18 +374,15 @@ def parse_time(text: str) -> time | None:
     return None
 
 
-#: IANA areas of region zones. ``localtime``, ``Factory``, ``posixrules``, ``EST5EDT``, ``Etc/GMT+9`` (sign
-#: reversed) and the ``US/…`` links are in the database too, but are not places a reader lives.
-_REGIONS = ("Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/", "Australia/", "Europe/",
-            "Indian/", "Pacific/")  # fmt: skip
+#: Areas of region zones (``localtime``, ``Factory``, ``EST5EDT``, ``Etc/GMT+9``, ``US/…`` are no places)
+_REGIONS = ("Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/",
+            "Pacific/")  # fmt: skip
 
 
 @cache
 def _zone_index() -> dict[str, str]:
     index: dict[str, str] = {"utc": "UTC", "etc/utc": "UTC"}
-    for name in available_timezones():
-        if not name.startswith(_REGIONS):
-            continue
+    for name in (n for n in available_timezones() if n.startswith(_REGIONS)):
         index[name.casefold()] = name
         city = name.rsplit("/", 1)[-1].replace("_", " ").casefold()
         if "/" in name and not name.startswith(("Etc/", "SystemV/")):
