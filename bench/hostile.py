@@ -205,7 +205,7 @@ def _label(process: psutil.Process, me: psutil.Process) -> str:
 
 
 async def ingest(urls: dict[str, str], huge_urls: list[str], data_dir: Path) -> dict[str, Any]:
-    from bot.content.ingest import run_ingest
+    from bot.content.ingest_run import run_ingest
     from bot.store.articles import RedisArticleStore
 
     settings = load_settings(
@@ -214,7 +214,7 @@ async def ingest(urls: dict[str, str], huge_urls: list[str], data_dir: Path) -> 
     sources = [make_source(url, name=name) for name, url in urls.items()]
     async with open_runtime(settings) as runtime:
         started = time.perf_counter()
-        report = await run_ingest(runtime, sources=sources)
+        report = (await run_ingest(runtime, sources=sources, editions=False)).report
         wall = time.perf_counter() - started
         store = RedisArticleStore(runtime.redis)
         huge_texts = [await store.get_text(url) for url in huge_urls]
