@@ -130,8 +130,7 @@ class _Inflater:
         encoding = encoding.strip().lower()
         self._cap = cap
         self._size = 0
-        self._head = b""  # "deflate" only: the first bytes, until they tell zlib from raw deflate
-        self._sniff = encoding == "deflate"
+        self._head, self._sniff = b"", encoding == "deflate"  # "deflate": sniff zlib or raw from 2 bytes
         if encoding in ("", "identity"):
             self._z: zlib._Decompress | None = None
         elif encoding in ("gzip", "x-gzip", "deflate"):
@@ -140,14 +139,12 @@ class _Inflater:
             raise BadEncoding(f"unsupported Content-Encoding {encoding!r}")
 
     def _choose(self, chunk: bytes) -> bytes:
-        """``deflate`` is zlib-wrapped by RFC 9110, but many servers send a raw deflate stream (as IIS and
-        old Apache modules did): a first byte pair that is no zlib header switches to raw inflation."""
+        """RFC 9110 "deflate" is zlib-wrapped; many servers send raw deflate: no zlib header, raw inflation."""
         self._head += chunk
         if len(self._head) < 2:
             return b""
         head, self._head, self._sniff = self._head, b"", False
-        cmf, flg = head[0], head[1]
-        if cmf & 0x0F != 8 or (cmf << 8 | flg) % 31 != 0:
+        if head[0] & 0x0F != 8 or (head[0] << 8 | head[1]) % 31 != 0:
             self._z = zlib.decompressobj(-15)
         return head
 
@@ -169,10 +166,8 @@ class _Inflater:
         return out
 
     def flush(self) -> bytes:
-        if self._sniff and self._head:
-            raise BadEncoding("corrupt compressed body: one byte")
-        if self._z is None:
-            return b""
+        if self._z is None or (self._sniff and self._head):  # identity, or a one-byte "deflate" body
+            return self._head
         try:
             out = self._z.flush()
         except zlib.error as exc:
