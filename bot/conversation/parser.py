@@ -101,6 +101,7 @@ _CITY_ZONES: dict[str, str] = {
     "pt": "America/Los_Angeles", "est": "America/New_York", "et": "America/New_York",
     "cet": "Europe/Paris", "kathmandu": "Asia/Kathmandu",
 }
+_AREAS = {"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +240,6 @@ def _parse_sources(name: str, rest: str, japanese: bool) -> Command:
         return Command(name, action="list", japanese=japanese)
     lowered = rest.lower()
     for word, action in sorted(_SUBACTIONS["sources"].items(), key=lambda kv: len(kv[0]), reverse=True):
-        # "mutes X" is no "mute": an English word must end where the name begins (Japanese needs no space)
         if lowered.startswith(word) and (not word.isascii() or lowered[len(word):][:1] in ("", " ")):
             target = rest[len(word):].strip()
             if not target:
@@ -374,15 +374,10 @@ def parse_time(text: str) -> time | None:
     return None
 
 
-#: Areas of region zones (``localtime``, ``Factory``, ``EST5EDT``, ``Etc/GMT+9``, ``US/…`` are no places)
-_REGIONS = ("Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/",
-            "Pacific/")  # fmt: skip
-
-
 @cache
 def _zone_index() -> dict[str, str]:
     index: dict[str, str] = {"utc": "UTC", "etc/utc": "UTC"}
-    for name in (n for n in available_timezones() if n.startswith(_REGIONS)):
+    for name in (n for n in available_timezones() if n.partition("/")[0] in _AREAS):  # no localtime, Factory
         index[name.casefold()] = name
         city = name.rsplit("/", 1)[-1].replace("_", " ").casefold()
         if "/" in name and not name.startswith(("Etc/", "SystemV/")):
@@ -392,8 +387,7 @@ def _zone_index() -> dict[str, str]:
 
 
 def parse_timezone(text: str) -> str | None:
-    """An IANA region zone (``Asia/Tokyo``, case-insensitive), ``UTC`` or a common city name → the IANA name;
-    None for anything else, including the database's non-places (``localtime``, ``Factory``)."""
+    """An IANA region zone (case-insensitive), ``UTC`` or a common city → the IANA name; None otherwise."""
     key = " ".join(unicodedata.normalize("NFKC", text).strip().split()).casefold()
     zone = _zone_index().get(key) or _zone_index().get(key.replace(" ", "_"))
     if zone is None:
