@@ -24,7 +24,7 @@ import redis
 
 from bot.redis_server import find_redis_binary
 
-__all__ = ["ClusterNodeProcess", "LocalCluster"]
+__all__ = ["ClusterNodeProcess", "LocalCluster", "cluster_ports"]
 
 NODE_TIMEOUT_MS = 1000
 
@@ -39,7 +39,8 @@ def _free(port: int) -> bool:
     return True
 
 
-def _free_ports(count: int) -> list[int]:
+def cluster_ports(count: int) -> list[int]:
+    """``count`` consecutive loopback ports whose cluster bus ports (+10000) are free too."""
     rng = random.Random()
     while True:
         base = rng.randrange(20000, 29000, 10)
@@ -100,7 +101,7 @@ class LocalCluster:
         return f"redis://127.0.0.1:{self.nodes[0].port}"
 
     def start(self, size: int = 6) -> LocalCluster:
-        self.nodes = [ClusterNodeProcess(port, self.directory / str(port)) for port in _free_ports(size)]
+        self.nodes = [ClusterNodeProcess(port, self.directory / str(port)) for port in cluster_ports(size)]
         for node in self.nodes:
             node.start()
         cli = str(Path(find_redis_binary()).with_name("redis-cli"))

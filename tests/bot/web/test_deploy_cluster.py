@@ -18,7 +18,7 @@ import yaml
 
 from bot.redis_server import find_redis_binary
 from bot.settings import Settings
-from tests.bot.delivery.processes import free_port
+from tests.redis_cluster import cluster_ports
 
 ROOT = Path(__file__).resolve().parents[3]
 NODES = ["redis", *(f"redis-node-{n}" for n in range(2, 7))]
@@ -71,7 +71,7 @@ def test_the_cluster_is_created_once_with_a_replica_each_before_any_role_starts(
 
 
 def test_the_node_conf_starts_a_cluster_enabled_redis(tmp_path: Path) -> None:
-    port = free_port()
+    port = cluster_ports(1)[0]  # its cluster bus (port + 10000) must be free and below 65536 too
     lines = [f"{key} {value}" for key, value in _conf().items() if key != "cluster-preferred-endpoint-type"]
     lines = [line.replace("port 6379", f"port {port}").replace("dir /data", f"dir {tmp_path}") for line in lines]
     conf = tmp_path / "node.conf"
