@@ -186,3 +186,10 @@ def test_generated_phrasings_get_one_reply_and_either_a_change_or_an_example(
         assert understood or strict or explained, reply.text
 
     runner.run(run())
+
+
+async def test_the_readmes_example_phrase(chat: Chat, store: SubscriptionStore) -> None:
+    reply = await chat(READER, "send me robotics news every weekday at 8am")
+    assert reply.text == "Understood: Monday to Friday at 08:00 UTC · topics: robotics."
+    sub = await _sub(store)
+    assert (sub.active, sub.weekdays, sub.delivery_time, sub.topics) == (True, WEEKDAYS, time(8, 0), ("robotics",))
