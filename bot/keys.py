@@ -5,6 +5,7 @@ Grammar::
     aitoday:v1:{s<NN>}:sub:<sid>          hash   one subscription (identity + preferences)
     aitoday:v1:{s<NN>}:due                zset   sid -> next UTC send time (epoch seconds), shard NN
     aitoday:v1:{s<NN>}:log:<sid>          list   delivery log of one subscription (newest first, 30 days)
+    aitoday:v1:{s<NN>}:parts:<delivery>   hash   parts of a split digest the provider accepted (mode -> count), 2 days
     aitoday:v1:{s<NN>}:q                  stream delivery units of shard NN, read by consumer group "workers"
     aitoday:v1:{s<NN>}:retry              zset   delivery unit -> epoch it may go again (Retry-After, backoff)
     aitoday:v1:{s<NN>}:dead               stream dead letters of shard NN (unit, reason, attempts)
@@ -36,6 +37,7 @@ Grammar::
     aitoday:v1:{s<NN>}:mailfull:<sid>     set    delivery ids refused 5.2.2 (mailbox full) in a row, 40 days
     aitoday:v1:{g}:signup:<kind>:<hash>   string sign-up attempts per address/client IP hash, TTL = window
     aitoday:v1:{g}:link:<code>            string one-time link code -> the identity that asked it, TTL 10 min
+    aitoday:v1:{g}:link-used:<hash>       string a confirm link already used (hash of the token), TTL = its lifetime
     aitoday:v1:{cm}:comments:<story>      list   comment ids of one story, oldest first (bot.store.comments)
     aitoday:v1:{cm}:comment:<cid>         hash   one comment: story, author, name, text, times, reports, state
     aitoday:v1:{cm}:reports:<cid>         set    user ids that reported one comment (hidden at 3)
@@ -71,11 +73,13 @@ __all__ = [
     "comments_all",
     "counter",
     "delivery_log",
+    "delivery_parts",
     "due_index",
     "edition",
     "edition_index",
     "fulltext",
     "global_key",
+    "link_used",
     "llm_tokens",
     "login_attempts",
     "login_used",
@@ -141,6 +145,11 @@ def due_index(shard: int) -> str:
 
 def delivery_log(sid: str) -> str:
     return f"{PREFIX}:{shard_tag(shard_of(sid))}:log:{sid}"
+
+
+def delivery_parts(sid: str, delivery_id: str) -> str:
+    """hash of the parts of one split digest the provider accepted, per rendering mode (rich / plain)."""
+    return f"{PREFIX}:{shard_tag(shard_of(sid))}:parts:{delivery_id}"
 
 
 def global_key(name: str) -> str:
@@ -235,6 +244,11 @@ def llm_tokens(day: str) -> str:
 def mail_full_streak(sid: str) -> str:
     """set of delivery ids refused "mailbox full" in a row for one email subscription; deleted on success."""
     return f"{PREFIX}:{shard_tag(shard_of(sid))}:mailfull:{sid}"
+
+
+def link_used(digest: str) -> str:
+    """string marking a single-use link (``digest``: a hash of its token) as used, TTL = the link's lifetime."""
+    return f"{PREFIX}:{{g}}:link-used:{digest}"
 
 
 def signup_attempts(kind: str, digest: str) -> str:

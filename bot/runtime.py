@@ -18,12 +18,15 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.redis_server import EmbeddedRedis, check_server
 from bot.settings import Settings
 from bot.store.client import ClusterRequested, RedisClient, open_client, ready, server_is_cluster
 
-__all__ = ["Runtime", "open_runtime"]
+__all__ = ["Runtime", "client_options", "open_runtime"]
 
 
 @dataclass
@@ -35,6 +38,21 @@ class Runtime:
     redis_url: str
     embedded: EmbeddedRedis | None = None
     cluster: bool = False
+
+
+def client_options(settings: Settings) -> dict[str, Any]:
+    """Bounded waits, so that a frozen Redis (SIGSTOP, a stalled host) is an error in seconds, not a hang.
+
+    redis-py's default retries a timed-out command ten times with backoff (a page would wait half a minute for its
+    503); here a timed-out command fails at once, and only a dropped connection is retried once, on a fresh
+    one (the normal case after a Redis restart: the pool's old connections are dead, the server is fine).
+    """
+    timeout = settings.redis_timeout_seconds
+    return {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+    }
 
 
 def _check(url: str, mode: str, ephemeral: bool = False) -> bool:
@@ -96,7 +114,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     else:
         embedded = EmbeddedRedis(settings.data_dir)
         url = await _start(embedded)
-    client = open_client(url, cluster=cluster)
+    client = open_client(url, cluster=cluster, **client_options(settings))
     try:
         await ready(client)
         yield Runtime(settings=settings, redis=client, redis_url=url, embedded=embedded, cluster=cluster)

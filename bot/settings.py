@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     telegram_api_url: str = Field(default="https://api.telegram.org", alias="AITODAY_TELEGRAM_API_URL")
 
     log_format: str = Field(default="text", pattern="^(text|json)$", alias="AITODAY_LOG_FORMAT")
+    # Seconds a Redis command may take before the store counts Redis as unavailable (a frozen server): pages
+    # answer 503 then instead of hanging
+    redis_timeout_seconds: float = Field(default=3.0, gt=0, le=60, alias="AITODAY_REDIS_TIMEOUT_SECONDS")
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs); none by default
+    trusted_proxies: str = Field(default="", alias="AITODAY_TRUSTED_PROXIES")
 
     # ------------------------------------------------------------------ validation
 
@@ -147,7 +152,23 @@ class Settings(BaseSettings):
                     raise ValueError(f"{item!r} is not a CIDR; expected e.g. 127.0.0.1/32,10.0.0.0/8") from exc
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_list(cls, value: str) -> str:
+        for item in _split(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{item!r} is not an address or CIDR; expected e.g. 10.0.0.5,10.1.0.0/16") \
+                    from exc
+        return value
+
     # ------------------------------------------------------------------ derived
+
+    @property
+    def trusted_proxy_list(self) -> tuple[str, ...]:
+        """Addresses and CIDRs whose ``X-Forwarded-For`` is believed (empty: the peer address is the client)."""
+        return tuple(_split(self.trusted_proxies))
 
     @property
     def fetch_allow_list(self) -> tuple[str, ...]:

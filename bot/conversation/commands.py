@@ -5,7 +5,9 @@ this module decides. Guarantees a user can rely on:
 
 * every input gets exactly one reply, at most ``MAX_REPLY`` characters, in the reader's language;
 * a malformed or unknown command gets one line saying what was wrong and a correct example;
-* no exception escapes (an internal failure answers with an apology and changes nothing);
+* no exception escapes (an internal failure answers with an apology and changes nothing), except
+  ``bot.store.UNAVAILABLE``: with Redis away nothing can be stored, and the caller answers 503 (the web app)
+  or retries, rather than replying as if the command had been understood and dropped;
 * a command only ever changes the subscription of the identity it came from.
 """
 
@@ -24,6 +26,7 @@ from bot.conversation.parser import Command, CommandError, looks_japanese, parse
 from bot.conversation.phrases import Understanding, understand
 from bot.conversation.source_commands import SourceCommands
 from bot.conversation.source_match import bundled_source_names
+from bot.store import UNAVAILABLE
 from bot.store.link_codes import LinkCodes
 from bot.store.models import DEFAULT_MINUTES, Identity, Subscription
 from bot.store.subscriptions import SubscriptionStore
@@ -94,6 +97,8 @@ class CommandHandler(SourceCommands):
                 return self._reply(t(language, "error_line", reason=reason, example=error.example), language,
                                    ok=False)
             return await self._run(identity, command, language)
+        except UNAVAILABLE:
+            raise
         except Exception:
             log.exception("command failed for %s", identity.channel)
             language = language or "en"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 from urllib.parse import urlsplit
 
 import redis
@@ -74,13 +74,18 @@ async def ready(client: RedisClient) -> RedisClient:
     return client
 
 
-def open_client(url: str, *, cluster: bool, socket_timeout: float | None = None) -> RedisClient:
-    """A client for ``url``: a ``RedisCluster`` discovering every node from this one, or a plain ``Redis``."""
+def open_client(url: str, *, cluster: bool, socket_timeout: float | None = None, **options: Any) -> RedisClient:
+    """A client for ``url``: a ``RedisCluster`` discovering every node from this one, or a plain ``Redis``.
+
+    ``options`` (the runtime's bounded waits and retry) go to either client alike, so a frozen node is a
+    timeout in seconds on a cluster too.
+    """
+    options.setdefault("socket_timeout", socket_timeout)
     if cluster:
         if urlsplit(url).scheme == "unix":
             raise ClusterRequested("a Redis Cluster is reached over TCP: use redis://host:port, not a unix socket")
-        return RedisCluster.from_url(url, decode_responses=True, socket_timeout=socket_timeout)
-    return aioredis.Redis.from_url(url, decode_responses=True, socket_timeout=socket_timeout)
+        return RedisCluster.from_url(url, decode_responses=True, **options)
+    return aioredis.Redis.from_url(url, decode_responses=True, **options)
 
 
 async def each_concurrently(calls: Sequence[Callable[[], Awaitable[_T]]]) -> list[_T]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
@@ -88,14 +88,20 @@ class LinkTokens:
 
     def read(self, purpose: Purpose, token: str) -> dict[str, str]:
         """The payload of a genuine, unexpired token of ``purpose``; raises ``TokenError`` otherwise."""
+        return self.read_with_time(purpose, token)[0]
+
+    def read_with_time(self, purpose: Purpose, token: str) -> tuple[dict[str, str], datetime]:
+        """``read``, plus when the token was signed (whole seconds: the signature's own timestamp)."""
         if not token or len(token) > 2000:
             raise TokenInvalid("malformed token")
         try:
-            data = self._serializers[purpose].loads(token, max_age=int(purpose.max_age.total_seconds()))
+            data, signed = self._serializers[purpose].loads(token, max_age=int(purpose.max_age.total_seconds()),
+                                                            return_timestamp=True)
         except SignatureExpired:
             raise TokenExpired(f"{purpose.value} link expired") from None
         except (BadSignature, ValueError, TypeError):
             raise TokenInvalid(f"{purpose.value} link not valid") from None
         if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
             raise TokenInvalid(f"{purpose.value} link not valid")
-        return {str(k): v for k, v in data.items()}
+        when = signed if signed.tzinfo is not None else signed.replace(tzinfo=UTC)
+        return {str(k): v for k, v in data.items()}, when

@@ -9,6 +9,13 @@ Routes (DESIGN §4)::
     GET  /unsubscribe/{token}    a page with a button only: link scanners prefetch GETs
     POST /unsubscribe/{token}    RFC 8058 one-click: 200, no redirect, no cookie, idempotent
 
+Confirm links are single-use (``bot.store.link_uses``) and never undo a later change: a confirm link issued
+before the subscription last changed (an unsubscribe, a new time) changes nothing and says so.
+
+While Redis is unavailable every route here answers 503 (``bot.web.outage``), except the two a reader cannot
+easily repeat: a one-click unsubscribe and a preference form are journaled (``bot.web.link_requests``),
+answered 202 with a page saying they will be applied, and applied once Redis answers again.
+
 Preferences and unsubscribe changes run as commands through ``services.commands`` so that the rules (time
 forms, IANA zones, topic names, 1–20 items, pause ranges) exist once. A rejected token (tampered, another
 purpose, expired, signed with a rotated-out key) shows a friendly page and changes nothing.
@@ -29,6 +36,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -40,10 +48,14 @@ from starlette.routing import BaseRoute, Route
 from bot.app import Services
 from bot.conversation.i18n import t
 from bot.conversation.parser import parse_time, parse_timezone
+from bot.store import UNAVAILABLE
+from bot.store.link_uses import LinkUses
 from bot.store.models import Identity, Subscription
 from bot.store.signup_attempts import count_attempt
 from bot.store.tokens import LinkTokens, Purpose, TokenError, TokenExpired
 from bot.web.session import CsrfRefused, CsrfTokens
+from bot.web.link_requests import form_field as _field
+from bot.web.link_requests import journal_preferences, journal_unsubscribe, link_journal, preference_commands
 from bot.web.signup_text import email_text
 from bot.web.templating import PageRenderer
 from bot.web.wording import pick_language
@@ -93,6 +105,8 @@ class _EmailFlow:
         self._csrf = CsrfTokens(services.settings)
         self._hash_key = hashlib.blake2b(services.settings.secret().encode(), digest_size=32).digest()
         self._base = services.settings.public_url.rstrip("/")
+        self._uses = LinkUses(services.runtime.redis)
+        self._journal = link_journal(services.settings)
 
     # ------------------------------------------------------------------------------------------ sign-up
 
@@ -125,7 +139,9 @@ class _EmailFlow:
         if not await self._allow("addr", address, self._limits.per_address, self._limits.address_window_seconds):
             log.info("sign-up for %s over its limit: no mail sent", mask_address(address))
             return check
-        token = self._tokens.make(Purpose.CONFIRM, {"a": address, "l": chosen_lang, "t": time_text, "z": zone})
+        issued = f"{self._services.store.clock().timestamp():.6f}"  # "never undo a later change" compares it
+        token = self._tokens.make(Purpose.CONFIRM, {"a": address, "l": chosen_lang, "t": time_text, "z": zone,
+                                                    "i": issued})
         try:
             await self._mail().send_confirmation(address, f"{self._base}/confirm/{token}", page_lang,
                                                  key=secrets.token_hex(16))
@@ -158,20 +174,32 @@ class _EmailFlow:
         return problems, time_text, zone
 
     async def confirm(self, request: Request) -> Response:
+        """Double opt-in, once. Redis unavailable: 503 (``bot.web.outage``), and the link stays usable."""
         lang = pick_language(request)
+        token = request.path_params["token"]
         try:
-            data = self._tokens.read(Purpose.CONFIRM, request.path_params["token"])
+            data, signed_at = self._tokens.read_with_time(Purpose.CONFIRM, token)
             identity = Identity.parse("email:" + data["a"])
+            issued = datetime.fromtimestamp(float(data["i"]), UTC) if data.get("i") else signed_at
         except (TokenError, KeyError, ValueError) as exc:
             return self._bad_link(request, lang, exc)
         lang = data.get("l") or lang
+        e = email_text(lang)
+        current = await self._services.store.get(identity)
+        if await self._uses.used(token) or (current is not None and current.updated_at > issued):
+            log.info("confirm link for %s refused: already used or superseded", mask_address(identity.address))
+            return self._notice(request, lang, "ok", e["confirm_used_title"], [e["confirm_used_body"]],
+                                show_home=True)
         commands = self._services.commands
         for key, command in (("l", "language"), ("t", "time"), ("z", "timezone")):
             if data.get(key):
                 await commands.handle(identity, f"{command} {data[key]}", language_hint=lang)
         reply = await commands.handle(identity, "subscribe", language_hint=lang)
+        if not reply.ok:
+            log.warning("confirmation for %s not stored", mask_address(identity.address))
+            return self._notice(request, lang, "error", e["send_failed_title"], [reply.text], status=500)
+        await self._uses.mark(token, Purpose.CONFIRM.max_age)
         log.info("subscription confirmed for %s", mask_address(identity.address))
-        e = email_text(lang)
         return self._notice(request, lang, "ok", e["confirmed_title"], [reply.text],
                             action_url=self._link(Purpose.PREFERENCES, identity), action_label=e["manage"])
 
@@ -180,10 +208,21 @@ class _EmailFlow:
     async def preferences(self, request: Request) -> Response:
         lang = pick_language(request)
         token = request.path_params["token"]
+        form = await request.form(max_files=0, max_fields=50) if request.method == "POST" else None
         try:
-            sub = await self._subscription(Purpose.PREFERENCES, token)
+            sid = self._tokens.read(Purpose.PREFERENCES, token)["s"]
         except (TokenError, KeyError, ValueError) as exc:
             return self._bad_link(request, lang, exc)
+        try:
+            sub = await self._subscription_of(sid)
+        except UNAVAILABLE:
+            if form is None:
+                raise  # nothing asked for: the 503 page
+            await journal_preferences(self._journal, sid, form, self._services.store.clock())
+            log.info("preference change journaled: Redis unavailable")
+            e = email_text(lang)
+            return self._notice(request, lang, "ok", e["queued_prefs_title"], [e["queued_prefs_body"]],
+                                status=202, show_home=True)
         e = email_text(sub.effective_language if sub else lang)
         if sub is None:
             return self._notice(request, lang, "error", e["not_subscribed_title"], [e["not_subscribed_body"]],
@@ -191,9 +230,8 @@ class _EmailFlow:
         lang = sub.effective_language
         messages: list[dict[str, Any]] = []
         status_code = 200
-        if request.method == "POST":
-            form = await request.form(max_files=0, max_fields=50)
-            for text in _preference_commands(sub, form):
+        if form is not None:
+            for text in preference_commands(sub, form):
                 reply = await self._services.commands.handle(sub.identity, text, language_hint=lang)
                 messages.append({"text": reply.text, "ok": reply.ok})
                 status_code = status_code if reply.ok else 400
@@ -239,14 +277,22 @@ class _EmailFlow:
         lang = pick_language(request)
         await _drain(request)
         try:
-            sub = await self._subscription(Purpose.UNSUBSCRIBE, request.path_params["token"])
+            sid = self._tokens.read(Purpose.UNSUBSCRIBE, request.path_params["token"])["s"]
         except (TokenError, KeyError, ValueError) as exc:
             return _without_cookies(self._bad_link(request, lang, exc))
-        if sub is not None:
-            lang = sub.effective_language
-            if sub.active:
-                await self._services.commands.handle(sub.identity, "unsubscribe", language_hint=lang)
-                log.info("one-click unsubscribe for %s", mask_address(sub.identity.address))
+        try:
+            sub = await self._subscription_of(sid)
+            if sub is not None:
+                lang = sub.effective_language
+                if sub.active:
+                    await self._services.commands.handle(sub.identity, "unsubscribe", language_hint=lang)
+                    log.info("one-click unsubscribe for %s", mask_address(sub.identity.address))
+        except UNAVAILABLE:
+            await journal_unsubscribe(self._journal, sid, self._services.store.clock())
+            log.info("one-click unsubscribe journaled: Redis unavailable")
+            e = email_text(lang)
+            return _without_cookies(self._notice(request, lang, "ok", e["queued_unsub_title"],
+                                                 [e["queued_unsub_body"]], status=202, show_home=True))
         e = email_text(lang)
         return _without_cookies(
             self._notice(request, lang, "ok", e["unsub_done_title"], [e["unsub_done_body"]], show_home=True)
@@ -254,9 +300,8 @@ class _EmailFlow:
 
     # ------------------------------------------------------------------------------------------ helpers
 
-    async def _subscription(self, purpose: Purpose, token: str) -> Subscription | None:
-        data = self._tokens.read(purpose, token)
-        sub = await self._services.store.get_by_sid(data["s"])
+    async def _subscription_of(self, sid: str) -> Subscription | None:
+        sub = await self._services.store.get_by_sid(sid)
         return sub if sub is not None and sub.identity.channel == "email" else None
 
     def _link(self, purpose: Purpose, identity: Identity) -> str:
@@ -301,44 +346,6 @@ class _EmailFlow:
             "action_url": action_url, "action_label": action_label, "show_home": show_home,
         }
         return self._pages.render(request, "email/notice.html", context, status_code=status, language=lang)
-
-
-def _preference_commands(sub: Subscription, form: FormData) -> list[str]:
-    """The commands that turn ``sub`` into what the form asks for; unchanged fields give none."""
-    commands: list[str] = []
-    time_text = _field(form, "time")
-    if time_text and time_text != sub.delivery_time.strftime("%H:%M"):
-        commands.append(f"time {time_text}")
-    zone = _field(form, "timezone")
-    if zone and zone != sub.timezone:
-        commands.append(f"timezone {zone}")
-    language = _field(form, "language")
-    if language and language != sub.effective_language:
-        commands.append(f"language {language}")
-    items = _field(form, "items")
-    if items and items != str(sub.items):
-        commands.append(f"items {items[:3]}")
-    wanted = [str(v) for v in form.getlist("topics") if str(v) in TOPICS]
-    added = [name for name in wanted if name not in sub.topics]
-    removed = [name for name in sub.topics if name not in wanted]
-    if not wanted and sub.topics:
-        commands.append("topics clear")
-    else:
-        if removed:
-            commands.append("topics remove " + ", ".join(removed))
-        if added:
-            commands.append("topics add " + ", ".join(added))
-    pause = _field(form, "pause")
-    if pause == "resume":
-        commands.append("resume")
-    elif pause.isdigit() and 1 <= int(pause) <= 365:
-        commands.append(f"pause {int(pause)} days")
-    return commands
-
-
-def _field(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip()[:300] if isinstance(value, str) else ""
 
 
 async def _drain(request: Request) -> None:

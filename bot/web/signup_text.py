@@ -58,6 +58,16 @@ EMAIL_PAGE_TEXT: dict[str, dict[str, str]] = {
                            "from the home page.",
         "not_subscribed_title": "This subscription is not active",
         "not_subscribed_body": "There is nothing to change here. You can sign up again from the home page.",
+        "queued_unsub_title": "We have your unsubscribe request",
+        "queued_unsub_body": "Our database is briefly unavailable. Your request is saved and will be applied as "
+                             "soon as it is back; no digest will be sent to this address after that.",
+        "queued_prefs_title": "We have your changes",
+        "queued_prefs_body": "Our database is briefly unavailable. Your changes are saved and will be applied "
+                             "as soon as it is back.",
+        "confirm_used_title": "This link was already used",
+        "confirm_used_body": "This confirmation link has already been used, or your subscription changed after "
+                             "it was sent, so it changes nothing now. Use the links in your latest mail to "
+                             "manage your subscription.",
     },
     "ja": {
         "check_title": "受信箱をご確認ください",
@@ -107,6 +117,14 @@ EMAIL_PAGE_TEXT: dict[str, dict[str, str]] = {
         "unsub_done_body": "このアドレスにはダイジェストを送信しません。トップページからいつでも再登録できます。",
         "not_subscribed_title": "この購読は有効ではありません",
         "not_subscribed_body": "変更できる設定はありません。トップページから再度登録できます。",
+        "queued_unsub_title": "配信停止のご依頼を受け付けました",
+        "queued_unsub_body": "データベースが一時的に利用できません。ご依頼は保存済みで、復旧しだい反映されます。"
+                             "反映後はこのアドレスにダイジェストを送信しません。",
+        "queued_prefs_title": "変更を受け付けました",
+        "queued_prefs_body": "データベースが一時的に利用できません。変更は保存済みで、復旧しだい反映されます。",
+        "confirm_used_title": "このリンクは使用済みです",
+        "confirm_used_body": "この確認リンクはすでに使用されたか、送信後に購読内容が変更されたため、"
+                             "現在は何も変更しません。最新のメールのリンクから設定を管理してください。",
     },
 }
 

@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
+from starlette.routing import Route
 
 from bot.settings import Settings
 from bot.web.wording import LANGUAGE_COOKIE, page_text, pick_language
@@ -33,7 +34,7 @@ from channels.labels import byline, point_text
 from channels.mail.render import plain_text, safe_url
 from summaries.models import Story
 
-__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "TZ_SCRIPT", "ChatLinks", "PageRenderer", "chat_links"]
+__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "TZ_SCRIPT", "ChatLinks", "PageRenderer", "chat_links", "known_path"]
 
 _HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = _HERE / "templates"
@@ -116,7 +117,7 @@ class PageRenderer:
         values: dict[str, Any] = {
             "lang": lang,
             "t": page_text(lang),
-            "path": request.url.path,
+            "path": known_path(request),
             "switch": {code: _with_query(request, lang=code) for code in ("en", "ja")},
             "links": self._links,
             "public_url": self._settings.public_url.rstrip("/"),
@@ -135,7 +136,27 @@ def _byline(story: Story, language: str, now: datetime | None) -> str:
     return byline(story, now or datetime.now(UTC), language)
 
 
+def known_path(request: Request) -> str:
+    """This page's path rebuilt from the route that matched it, or ``/`` when none did (a 404).
+
+    Never ``request.url.path``: that is whatever the visitor sent, and ``//evil.example/x`` put into an
+    ``href`` is a link to another site. A route's own template with the (quoted) path parameters is ours.
+    """
+    endpoint = request.scope.get("endpoint")
+    params = {name: str(value) for name, value in request.scope.get("path_params", {}).items()}
+    app = request.scope.get("app")
+    routes = getattr(getattr(app, "router", None), "routes", [])
+    for route in routes:
+        if not isinstance(route, Route) or route.endpoint is not endpoint or set(route.param_convertors) != set(params):
+            continue
+        path = route.path_format
+        for name in params:
+            path = path.replace("{" + name + "}", quote(params[name], safe=""))
+        return path
+    return "/"
+
+
 def _with_query(request: Request, **params: str) -> str:
     query = dict(request.query_params)
     query.update(params)
-    return request.url.path + "?" + urlencode(query)
+    return known_path(request) + "?" + urlencode(query)

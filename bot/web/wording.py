@@ -72,6 +72,11 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "not_found_text": "This page does not exist, or the link has expired.",
         "not_found_edition": "There is no edition for that date in this language.",
         "back_home": "Back to the front page",
+        "unavailable_title": "AIToday is briefly unavailable",
+        "unavailable_text": (
+            "Our database is not answering right now, so this page cannot be shown and nothing was changed. "
+            "Please try again in a minute."
+        ),
         "footer": "AIToday is open source. Summaries are made by software; follow the links for the full story.",
         "english": "English",
         "japanese": "日本語",
@@ -198,6 +203,11 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "not_found_text": "このページは存在しないか、リンクの有効期限が切れています。",
         "not_found_edition": "この日付・言語の号はありません。",
         "back_home": "トップページへ戻る",
+        "unavailable_title": "AIToday は一時的にご利用いただけません",
+        "unavailable_text": (
+            "データベースが応答していないため、このページを表示できません。変更は何も行われていません。"
+            "1分ほどしてから再度お試しください。"
+        ),
         "footer": "AIToday はオープンソースです。要約はソフトウェアが作成しています。詳しくは元記事をご覧ください。",
         "english": "English",
         "japanese": "日本語",
