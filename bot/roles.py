@@ -18,7 +18,8 @@ import uvicorn
 
 from bot.app import Services
 from bot.delivery.scheduler import Scheduler, lease_for, periodic_jobs
-from bot.web.app import create_app
+from bot.web.app import create_app, server_config
+from bot.web.outage import replay_forever
 
 __all__ = ["serve_roles"]
 
@@ -68,8 +69,9 @@ async def serve_roles(services: Services, *, web: bool, scheduler: bool, worker:
     try:
         if web:
             log.info("listening on http://%s:%d/ (public URL %s)", host, port, settings.public_url)
-            config = uvicorn.Config(create_app(services), host=host, port=port, log_level="info",
-                                    lifespan="off", access_log=False, log_config=None)  # bot.logging_setup
+            config = server_config(create_app(services), host=host, port=port, log_level="info",
+                                   lifespan="off", access_log=False, log_config=None)  # bot.logging_setup
+            tasks.append(asyncio.create_task(replay_forever(services)))  # link requests kept during an outage
             await _serve_web(_Server(config))
         else:
             await asyncio.Event().wait()
