@@ -19,7 +19,7 @@ by the exception's type::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -33,6 +33,7 @@ __all__ = [
     "Delivery",
     "InboundMessage",
     "InstallBroken",
+    "PartProgress",
     "QuotaExceeded",
     "RateLimit",
     "RateLimited",
@@ -63,12 +64,21 @@ class Recipient:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+#: Told the number of parts of a split digest the provider has accepted so far, after each accepted part.
+PartProgress = Callable[[int], Awaitable[None]]
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """One unit of work: this edition (already filtered for the subscriber) to this recipient.
 
     ``delivery_id`` is deterministic (subscription + local date + slot); adapters pass it to the provider as
     an idempotency key where one exists (LINE ``X-Line-Retry-Key``, email ``Message-ID``).
+
+    A digest a channel splits into parts (Slack posts, Telegram messages) may be cut short by a failure or a
+    crash after some parts were shown. ``parts_done`` says how many the provider accepted in earlier attempts
+    (the channel sends from the next one), and the channel awaits ``progress`` after each part it sends is
+    accepted, so that the count survives a crash (the worker records it in Redis).
     """
 
     delivery_id: str
@@ -76,6 +86,8 @@ class Delivery:
     edition: Edition
     late: bool = False
     plain: bool = False  # the one plain-text fallback after a RenderBug
+    parts_done: int = 0
+    progress: PartProgress | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,10 @@ refilled at once. For each entry::
 Settlements are group-committed: entries finishing together are settled in one transaction per shard.
 A failed send is decided once, by the exception's type, in ``bot.delivery.failures``.
 
+A digest split into parts resumes after the last part the provider accepted (``bot.store.delivery_parts``):
+the channel reports each accepted part, and the next attempt (a retry, or another worker after a crash)
+starts after them.
+
 No failure sleeps in a worker slot: a wait longer than ``max_hold`` goes back to the shard's retry set.
 """
 
@@ -22,7 +26,7 @@ import socket
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -35,6 +39,7 @@ from bot.delivery.queue import Claimed, DeliveryQueue, Settlement, Unit
 from bot.settings import Settings
 from bot.store import RedisClient, StoreUnavailable, counters
 from bot.store.delivery_log import LogEntry, Outcome, delivery_key, sent_in, trim_index
+from bot.store.delivery_parts import DeliveryParts, parts_field
 from bot.store.models import Subscription
 from bot.store.subscriptions import SubscriptionStore
 from channels.base import (
@@ -101,6 +106,7 @@ class Worker:
         self._config = config
         self._queue = DeliveryQueue(redis, config.name)
         self._pacer = Pacer(redis)
+        self._parts = DeliveryParts(redis)
         self._failures = FailurePolicy(store, self._pacer, max_attempts=config.max_attempts,
                                        retry_seconds=config.retry_seconds)
         self._held: dict[tuple[int, str], _Held] = {}
@@ -315,6 +321,9 @@ class Worker:
             return  # another worker took this entry over while we waited: it sends, not us
         delivery = Delivery(delivery_id=unit.delivery_id, recipient=recipient, edition=digest, late=late,
                             plain=unit.plain)
+        where = parts_field(recipient.address, unit.plain)  # the parts earlier attempts got accepted
+        delivery = replace(delivery, parts_done=await self._parts.accepted(unit.sid, unit.delivery_id, where),
+                           progress=self._parts.progress(unit.sid, unit.delivery_id, where))
         try:
             receipt = await channel.send(delivery)
         except Exception as exc:  # classified once, below; nothing else may escape a send

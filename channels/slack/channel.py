@@ -159,7 +159,8 @@ class SlackChannel:
         """Post the digest (one or more posts). Raises ``ChannelError`` subclasses only.
 
         Slack has no idempotency key, so a digest split into several posts is sent in order and the first
-        failure stops it; the error says how many posts were accepted before it (``detail``).
+        failure stops it; the error says how many posts were accepted before it (``detail``), and
+        ``delivery.progress`` heard of each one, so the next attempt starts after them (``parts_done``).
         """
         team, _, target = delivery.recipient.address.partition(":")
         if not team or not target:
@@ -181,6 +182,8 @@ class SlackChannel:
         )
         first_ts = ""
         for index, payload in enumerate(payloads):
+            if index < delivery.parts_done:
+                continue  # shown by an earlier attempt
             bucket = f"slack:channel:{delivery.recipient.address}"
             try:
                 response = await client.chat_postMessage(channel=target, unfurl_links=False, unfurl_media=False,
@@ -193,7 +196,10 @@ class SlackChannel:
                 raise TransientError(f"{type(error).__name__} before post {index + 1} was accepted") from None
             if not first_ts:
                 first_ts = f"{response.get('channel', target)}/{response.get('ts', '')}"
-        return Receipt(provider_message_id=first_ts, accepted_at=datetime.now(UTC), messages=len(payloads))
+            if delivery.progress is not None:
+                await delivery.progress(index + 1)
+        return Receipt(provider_message_id=first_ts, accepted_at=datetime.now(UTC),
+                       messages=max(0, len(payloads) - delivery.parts_done))
 
     async def aclose(self) -> None:
         if self._session is not None and not self._session.closed:

@@ -194,7 +194,8 @@ class TelegramChannel:
 
         Raises only ``ChannelError``. A failure on the first part leaves nothing shown, so the worker may retry
         the delivery. Once a part is shown, a short ``RetryAfter`` on a later part is waited out here (up to
-        ``max_inline_wait``) instead of raised, since a retry of the whole delivery would repeat shown parts.
+        ``max_inline_wait``) instead of raised. Parts accepted by an earlier attempt (``parts_done``) are not
+        sent again, and ``delivery.progress`` hears of each accepted part, so a crash mid-digest resumes after it.
         """
         recipient = delivery.recipient
         chat_id = _chat_id(recipient.address)
@@ -204,7 +205,9 @@ class TelegramChannel:
         ids: list[str] = []
         accepted = 0.0
         for index, message in enumerate(messages):
-            if index:
+            if index < delivery.parts_done:
+                continue  # shown by an earlier attempt
+            if ids:
                 await self._pacer(self.rate_limits(recipient))
                 # Tokens space the requests; this spaces the *arrivals* in this chat (a slow first answer must
                 # not bring the next part in early), measured from when Telegram accepted the previous part.
@@ -212,6 +215,8 @@ class TelegramChannel:
                                         - time.monotonic()))
             ids.append(await self._send_part(chat_id, recipient.address, message, shown=index))
             accepted = time.monotonic()
+            if delivery.progress is not None:
+                await delivery.progress(index + 1)
         return Receipt(provider_message_id=",".join(ids), accepted_at=datetime.now(UTC), messages=len(ids))
 
     async def aclose(self) -> None:

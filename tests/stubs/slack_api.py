@@ -6,6 +6,8 @@ What it checks, the way Slack does (so a bug in our payloads fails a test instea
 * ``chat.postMessage``: a ``channel``; ``text`` or ``blocks``; ≤ 50 blocks; every block parsed by the SDK's own
   Block Kit models (``slack_sdk.models.blocks``) and validated against their limits (section text ≤ 3,000,
   header ≤ 150, button text ≤ 75, …) → ``invalid_blocks``; text > 40,000 → ``msg_too_long``;
+* a process that dies mid-digest: ``hang_after = n`` leaves every ``chat.postMessage`` after the n-th accepted
+  one unanswered (and unaccepted) until the stand-in stops, and sets ``hung``;
 * scripted answers for the next calls: ``ratelimited`` as HTTP 429 with a lower-case ``retry-after`` header
   (as ``web_api_429_ratelimited.json`` shows), or any ``ok:false`` error code, or a 5xx.
 
@@ -69,6 +71,9 @@ class SlackApiStub:
     oidc_client: tuple[str, str] = ("", "")
     _oidc_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
     hook_messages: list[dict[str, Any]] = field(default_factory=list)
+    hang_after: int | None = None
+    hung: asyncio.Event = field(default_factory=asyncio.Event)
+    _released: asyncio.Event = field(default_factory=asyncio.Event)
     _script: deque[ScriptedFailure] = field(default_factory=deque)
     _runner: web.AppRunner | None = None
     _port: int = 0
@@ -102,6 +107,7 @@ class SlackApiStub:
         self._posted = asyncio.Condition()
 
     async def stop(self) -> None:
+        self._released.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -146,6 +152,10 @@ class SlackApiStub:
             return _ok({"url": "https://stub.slack.com/", "team": "Stub", "user": "aitoday", "team_id": team,
                         "user_id": "UBOT", "bot_id": "BBOT", "is_enterprise_install": False})
         if method in ("chat.postMessage", "chat.postEphemeral"):
+            if self.hang_after is not None and len(self.posts) >= self.hang_after:
+                self.hung.set()
+                await self._released.wait()
+                return _error("internal_error", status=500)
             return await self._post(method, token, args)
         if method == "users.info":
             return self._user(args)
