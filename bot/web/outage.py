@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.app import Services
 from bot.store import UNAVAILABLE, is_unavailable
-from bot.store.journal import Journal
+from bot.store.journal import Journal, JournalEntry
 from bot.web.link_requests import apply_request, link_journal
 from bot.web.templating import PageRenderer
 
@@ -78,9 +78,22 @@ class JournalReplay:
 
 
 async def replay_once(services: Services, journal: Journal) -> int:
-    """Apply what can be applied now; 0 (and the journal kept) while Redis is still unavailable."""
+    """Apply what can be applied now; 0 (and the journal kept) while Redis is still unavailable.
+
+    Only an unavailable store stops the replay (the line waits for the next one, order kept); an entry that
+    fails otherwise is logged and passed over, so one bad line can never hold back the readers behind it.
+    """
+
+    async def apply(entry: JournalEntry) -> None:
+        try:
+            await apply_request(services, entry)
+        except UNAVAILABLE:
+            raise
+        except Exception:
+            log.exception("a journaled %s could not be applied; passed over", entry.get("kind", "request"))
+
     try:
-        done = await journal.replay(lambda entry: apply_request(services, entry))
+        done = await journal.replay(apply)
     except UNAVAILABLE as exc:
         log.info("journaled link requests wait for Redis (%s)", exc.__class__.__name__)
         return 0
