@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
+from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.redis_server import EmbeddedRedis, check_server
@@ -43,15 +43,15 @@ class Runtime:
 def client_options(settings: Settings) -> dict[str, Any]:
     """Bounded waits, so that a frozen Redis (SIGSTOP, a stalled host) is an error in seconds, not a hang.
 
-    redis-py's default retries a timed-out command ten times with backoff (a page would wait half a minute for its
-    503); here a timed-out command fails at once, and only a dropped connection is retried once, on a fresh
-    one (the normal case after a Redis restart: the pool's old connections are dead, the server is fine).
+    redis-py's default retries a timed-out command ten times with backoff (a page would wait half a minute for
+    its 503); here a timed-out command fails at once, and only a refused or dropped connection is retried, a
+    few times within a second (a Redis restart: the pool's old connections are dead, the server is coming back).
     """
     timeout = settings.redis_timeout_seconds
     return {
         "socket_timeout": timeout,
         "socket_connect_timeout": timeout,
-        "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+        "retry": Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.4), 4, supported_errors=(RedisConnectionError,)),
     }
 
 

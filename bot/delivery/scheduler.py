@@ -123,6 +123,7 @@ class Scheduler:
         self._lease_ttl = lease_ttl
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._running: set[asyncio.Task[object]] = set()
+        self._stopping = False
 
     def start(self) -> None:
         for job in self._jobs:
@@ -138,6 +139,7 @@ class Scheduler:
 
     def shutdown(self) -> None:
         """Stop scheduling new runs (a run in progress goes on; ``stop`` also ends those)."""
+        self._stopping = True
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
@@ -173,6 +175,9 @@ class Scheduler:
             except asyncio.CancelledError:  # shutdown (SIGTERM, Ctrl+C): every job is idempotent, so it reruns
                 log.info("scheduled job %s stopped by shutdown; it runs again at the next start", job.name)
             except Exception:
+                if self._stopping:  # its Redis closed under it by the shutdown: the job simply reruns next time
+                    log.info("scheduled job %s stopped by shutdown; it runs again at the next start", job.name)
+                    return
                 log.exception("scheduled job %s failed; it runs again at its next interval", job.name)
             finally:
                 if task is not None:

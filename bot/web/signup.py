@@ -206,6 +206,8 @@ class _EmailFlow:
     # ------------------------------------------------------------------------------------------ preferences
 
     async def preferences(self, request: Request) -> Response:
+        """The form (GET) and its changes (POST). A change meeting an unavailable store, before or midway, is
+        journaled whole and applied later (it states the wanted preferences, so applying it again is harmless)."""
         lang = pick_language(request)
         token = request.path_params["token"]
         form = await request.form(max_files=0, max_fields=50) if request.method == "POST" else None
@@ -214,7 +216,7 @@ class _EmailFlow:
         except (TokenError, KeyError, ValueError) as exc:
             return self._bad_link(request, lang, exc)
         try:
-            sub = await self._subscription_of(sid)
+            return await self._preferences(request, token, sid, form, lang)
         except UNAVAILABLE:
             if form is None:
                 raise  # nothing asked for: the 503 page
@@ -223,6 +225,10 @@ class _EmailFlow:
             e = email_text(lang)
             return self._notice(request, lang, "ok", e["queued_prefs_title"], [e["queued_prefs_body"]],
                                 status=202, show_home=True)
+
+    async def _preferences(self, request: Request, token: str, sid: str, form: FormData | None,
+                           lang: str) -> Response:
+        sub = await self._subscription_of(sid)
         e = email_text(sub.effective_language if sub else lang)
         if sub is None:
             return self._notice(request, lang, "error", e["not_subscribed_title"], [e["not_subscribed_body"]],
