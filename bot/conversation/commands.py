@@ -5,9 +5,7 @@ this module decides. Guarantees a user can rely on:
 
 * every input gets exactly one reply, at most ``MAX_REPLY`` characters, in the reader's language;
 * a malformed or unknown command gets one line saying what was wrong and a correct example;
-* no exception escapes (an internal failure answers with an apology and changes nothing), except
-  ``bot.store.UNAVAILABLE``: with Redis away nothing can be stored, and the caller answers 503 (the web app)
-  or retries, rather than replying as if the command had been understood and dropped;
+* no exception escapes but ``bot.store.UNAVAILABLE`` (the caller answers 503); any other failure apologizes;
 * a command only ever changes the subscription of the identity it came from.
 """
 

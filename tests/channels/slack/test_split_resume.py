@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis.asyncio as aioredis
-from bot.content.edition_source import FixedEditions
 
+from bot.content.editions import FixedEditions
 from bot.delivery.planner import Planner
 from bot.delivery.worker import Worker, WorkerConfig
 from bot.store.delivery_log import DeliveryLog, Outcome
