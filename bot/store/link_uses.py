@@ -10,9 +10,8 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-import redis.asyncio as aioredis
-
 from bot import keys
+from bot.store.client import RedisClient
 
 __all__ = ["LinkUses"]
 
@@ -20,7 +19,7 @@ __all__ = ["LinkUses"]
 class LinkUses:
     """Which single-use links were used. ``used``/``mark`` raise ``bot.store.UNAVAILABLE`` errors only."""
 
-    def __init__(self, redis: aioredis.Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
 
     async def used(self, token: str) -> bool:

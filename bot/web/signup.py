@@ -53,9 +53,9 @@ from bot.store.link_uses import LinkUses
 from bot.store.models import Identity, Subscription
 from bot.store.signup_attempts import count_attempt
 from bot.store.tokens import LinkTokens, Purpose, TokenError, TokenExpired
-from bot.web.session import CsrfRefused, CsrfTokens
 from bot.web.link_requests import form_field as _field
 from bot.web.link_requests import journal_preferences, journal_unsubscribe, link_journal, preference_commands
+from bot.web.session import CsrfRefused, CsrfTokens
 from bot.web.signup_text import email_text
 from bot.web.templating import PageRenderer
 from bot.web.wording import pick_language
