@@ -196,7 +196,7 @@ class SlackChannel:
                 raise TransientError(f"{type(error).__name__} before post {index + 1} was accepted") from None
             if not first_ts:
                 first_ts = f"{response.get('channel', target)}/{response.get('ts', '')}"
-            if delivery.progress is not None:
+            if delivery.progress is not None and len(payloads) > 1:  # a one-post digest has nothing to resume
                 await delivery.progress(index + 1)
         return Receipt(provider_message_id=first_ts, accepted_at=datetime.now(UTC),
                        messages=max(0, len(payloads) - delivery.parts_done))

@@ -215,7 +215,7 @@ class TelegramChannel:
                                         - time.monotonic()))
             ids.append(await self._send_part(chat_id, recipient.address, message, shown=index))
             accepted = time.monotonic()
-            if delivery.progress is not None:
+            if delivery.progress is not None and len(messages) > 1:  # a one-message digest has nothing to resume
                 await delivery.progress(index + 1)
         return Receipt(provider_message_id=",".join(ids), accepted_at=datetime.now(UTC), messages=len(ids))
 

@@ -29,9 +29,11 @@ from bot.settings import load_settings
 from bot.store.models import Identity
 from bot.store.tokens import LinkTokens, Purpose
 from bot.web.app import create_app
+from bot.web.session import CSRF_COOKIE, CsrfTokens
 from tests.stubs.loopback import loopback_socket, serve_on, url_of
 
 SECRET = "outage-test-secret-key-0123456789abcdef"
+BROWSER = "a-browser-csrf-cookie-value"
 READER = Identity.parse("email:reader@example.org")
 PAGES_EN = "briefly unavailable"
 PAGES_JA = "一時的にご利用いただけません"
@@ -45,6 +47,11 @@ class Outage:
     services: Services
     client: httpx.AsyncClient
     outbox: Path
+    csrf: str
+
+    def form(self, fields: dict[str, str]) -> dict[str, str]:
+        """``fields`` with the sign-up form's token for the client's CSRF cookie (as the landing page has it)."""
+        return {**fields, "csrf": self.csrf}
 
     def kill(self) -> None:
         pid = self.server.pid
@@ -106,12 +113,13 @@ async def outage(tmp_path: Path) -> AsyncIterator[Outage]:
         })
         async with open_services(settings) as services, serve_on(create_app(services), sock), \
                 httpx.AsyncClient(base_url=url, timeout=20) as client:
-            yield Outage(server, url, services, client, settings.outbox_dir)
+            client.cookies.set(CSRF_COOKIE, BROWSER)
+            yield Outage(server, url, services, client, settings.outbox_dir, CsrfTokens(settings).token_for(BROWSER))
 
 
 async def _subscribe(outage: Outage, address: str = "reader@example.org", time_text: str = "06:45") -> None:
-    sent = await outage.client.post("/subscribe", data={"email": address, "time": time_text,
-                                                         "timezone": "Asia/Tokyo", "language": "en"})
+    sent = await outage.client.post("/subscribe", data=outage.form({"email": address, "time": time_text,
+                                                                     "timezone": "Asia/Tokyo", "language": "en"}))
     assert sent.status_code == 200
     assert (await outage.client.get(outage.confirm_path(address))).status_code == 200
 
@@ -122,7 +130,7 @@ async def _pages_answer_503(outage: Outage, confirm: str) -> None:
         ("GET", "/", {}),
         ("GET", "/editions/2026-11-27", {}),
         ("GET", "/editions/2026-11-27/ja", {}),
-        ("POST", "/subscribe", {"data": {"email": "someone@example.org"}}),
+        ("POST", "/subscribe", {"data": outage.form({"email": "someone@example.org"})}),
         ("GET", confirm, {}),
         ("GET", outage.link(Purpose.PREFERENCES), {}),
     ]
@@ -176,7 +184,7 @@ async def _journaled_requests_apply_once_in_order(outage: Outage, restart: bool)
 
 async def test_redis_killed_pages_answer_503_and_link_requests_survive(outage: Outage) -> None:
     await _subscribe(outage)
-    await outage.client.post("/subscribe", data={"email": "newcomer@example.org"})
+    await outage.client.post("/subscribe", data=outage.form({"email": "newcomer@example.org"}))
     confirm = outage.confirm_path("newcomer@example.org")
     outage.kill()
     await _pages_answer_503(outage, confirm)
@@ -190,7 +198,7 @@ async def test_redis_killed_pages_answer_503_and_link_requests_survive(outage: O
 
 async def test_redis_frozen_pages_answer_503_quickly_and_link_requests_survive(outage: Outage) -> None:
     await _subscribe(outage)
-    await outage.client.post("/subscribe", data={"email": "newcomer@example.org"})
+    await outage.client.post("/subscribe", data=outage.form({"email": "newcomer@example.org"}))
     confirm = outage.confirm_path("newcomer@example.org")
     outage.freeze()
     await _pages_answer_503(outage, confirm)
@@ -198,7 +206,7 @@ async def test_redis_frozen_pages_answer_503_quickly_and_link_requests_survive(o
 
 
 async def test_confirm_with_redis_down_never_claims_a_subscription(outage: Outage) -> None:
-    await outage.client.post("/subscribe", data={"email": "newcomer@example.org"})
+    await outage.client.post("/subscribe", data=outage.form({"email": "newcomer@example.org"}))
     confirm = outage.confirm_path("newcomer@example.org")
     outage.kill()
     response = await outage.client.get(confirm)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -19,15 +20,23 @@ import uvicorn
 from bot.app import open_services
 from bot.settings import SettingsError, load_settings
 from bot.web.app import create_app, server_config
+from bot.web.session import CSRF_COOKIE, CsrfTokens
 from tests.stubs.loopback import loopback_socket, url_of
 
 SECRET = "proxy-test-secret-key-0123456789abcdef"
+BROWSER = "a-browser-csrf-cookie-value"
 PER_CLIENT = 20  # bot.web.signup.SignupLimits.per_ip
 PER_ADDRESS = 3  # bot.web.signup.SignupLimits.per_address
 
 
+@dataclass
+class WebRole:
+    client: httpx.AsyncClient
+    csrf: str  # the sign-up form's token for the client's CSRF cookie, as the landing page gives it
+
+
 @asynccontextmanager
-async def web_role(redis_url: str, data_dir: Path, **env: str) -> AsyncIterator[httpx.AsyncClient]:
+async def web_role(redis_url: str, data_dir: Path, **env: str) -> AsyncIterator[WebRole]:
     """The app as ``aitoday web`` serves it (``server_config``), on a loopback port."""
     sock = loopback_socket()
     url = url_of(sock)
@@ -43,15 +52,16 @@ async def web_role(redis_url: str, data_dir: Path, **env: str) -> AsyncIterator[
                     task.result()
                 await asyncio.sleep(0.005)
             async with httpx.AsyncClient(base_url=url, timeout=10) as client:
-                yield client
+                client.cookies.set(CSRF_COOKIE, BROWSER)
+                yield WebRole(client, CsrfTokens(settings).token_for(BROWSER))
         finally:
             server.should_exit = True
             await task
             sock.close()
 
 
-async def _sign_up(client: httpx.AsyncClient, address: str, forwarded_for: str) -> int:
-    response = await client.post("/subscribe", data={"email": address},
+async def _sign_up(role: WebRole, address: str, forwarded_for: str) -> int:
+    response = await role.client.post("/subscribe", data={"email": address, "csrf": role.csrf},
                                  headers={"X-Forwarded-For": forwarded_for})
     return response.status_code
 
@@ -63,26 +73,26 @@ def _mails(data_dir: Path) -> int:
 async def test_a_forged_forwarded_for_from_loopback_does_not_escape_the_client_limit(
     redis_url: str, tmp_path: Path
 ) -> None:
-    async with web_role(redis_url, tmp_path / "data") as client:
-        codes = [await _sign_up(client, f"reader{n}@example.org", f"203.0.113.{n}") for n in range(PER_CLIENT + 3)]
+    async with web_role(redis_url, tmp_path / "data") as role:
+        codes = [await _sign_up(role, f"reader{n}@example.org", f"203.0.113.{n}") for n in range(PER_CLIENT + 3)]
     assert codes[:PER_CLIENT] == [200] * PER_CLIENT
     assert codes[PER_CLIENT:] == [429] * 3
 
 
 async def test_a_trusted_proxy_gives_each_visitor_its_own_bucket(redis_url: str, tmp_path: Path) -> None:
     async with web_role(redis_url, tmp_path / "data", AITODAY_TRUSTED_PROXIES="127.0.0.0/8, 10.9.0.0/16") \
-            as client:
-        behind = [await _sign_up(client, f"visitor{n}@example.org", f"198.51.100.{n}")
+            as role:
+        behind = [await _sign_up(role, f"visitor{n}@example.org", f"198.51.100.{n}")
                   for n in range(PER_CLIENT + 3)]
-        one = [await _sign_up(client, f"same{n}@example.org", "192.0.2.7") for n in range(PER_CLIENT + 1)]
+        one = [await _sign_up(role, f"same{n}@example.org", "192.0.2.7") for n in range(PER_CLIENT + 1)]
     assert behind == [200] * (PER_CLIENT + 3)  # many visitors behind the proxy: no shared bucket
     assert one[-1] == 429  # but one visitor is still limited
 
 
 async def test_one_address_gets_a_few_mails_whichever_client_asks(redis_url: str, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    async with web_role(redis_url, data, AITODAY_TRUSTED_PROXIES="127.0.0.1") as client:
-        codes = [await _sign_up(client, "target@example.org", f"198.51.100.{n}") for n in range(8)]
+    async with web_role(redis_url, data, AITODAY_TRUSTED_PROXIES="127.0.0.1") as role:
+        codes = [await _sign_up(role, "target@example.org", f"198.51.100.{n}") for n in range(8)]
     assert codes == [200] * 8  # the page never reveals the limit
     assert _mails(data) == PER_ADDRESS
 

@@ -37,7 +37,7 @@ def _link(site: EmailSite, purpose: Purpose) -> str:
 
 
 async def test_a_confirm_link_used_again_does_not_reset_a_changed_time(site: EmailSite) -> None:
-    await site.client.post("/subscribe", data={"email": READER, "time": "06:45", "timezone": "Asia/Tokyo"})
+    await site.client.post("/subscribe", data=site.form({"email": READER, "time": "06:45", "timezone": "Asia/Tokyo"}))
     [confirm] = _confirm_paths(site)
     assert (await site.client.get(confirm)).status_code == 200
     await site.client.post(_link(site, Purpose.PREFERENCES), data={"time": "08:00"})
@@ -51,8 +51,8 @@ async def test_a_confirm_link_used_again_does_not_reset_a_changed_time(site: Ema
 
 async def test_a_confirm_link_never_resubscribes_an_address_that_left(site: EmailSite) -> None:
     # Two sign-ups, so two valid confirm links; the reader confirms one, then leaves with one click.
-    await site.client.post("/subscribe", data={"email": READER})
-    await site.client.post("/subscribe", data={"email": READER, "time": "21:00"})
+    await site.client.post("/subscribe", data=site.form({"email": READER}))
+    await site.client.post("/subscribe", data=site.form({"email": READER, "time": "21:00"}))
     first, second = sorted(_confirm_paths(site))
     assert (await site.client.get(first)).status_code == 200
     left = await site.client.post(_link(site, Purpose.UNSUBSCRIBE), content=b"List-Unsubscribe=One-Click")
@@ -66,11 +66,11 @@ async def test_a_confirm_link_never_resubscribes_an_address_that_left(site: Emai
 
 
 async def test_a_new_sign_up_after_leaving_confirms_normally(site: EmailSite) -> None:
-    await site.client.post("/subscribe", data={"email": READER})
+    await site.client.post("/subscribe", data=site.form({"email": READER}))
     [first] = _confirm_paths(site)
     await site.client.get(first)
     await site.client.post(_link(site, Purpose.UNSUBSCRIBE), content=b"List-Unsubscribe=One-Click")
-    await site.client.post("/subscribe", data={"email": READER, "time": "05:30"})
+    await site.client.post("/subscribe", data=site.form({"email": READER, "time": "05:30"}))
     [fresh] = [path for path in _confirm_paths(site) if path != first]
     response = await site.client.get(fresh)
     assert "You&#39;re subscribed" in response.text
