@@ -40,13 +40,15 @@ DAY = date(2026, 3, 2)
 
 @pytest.fixture
 async def stub() -> AsyncIterator[tuple[OpenAIStub, str]]:
-    fake = OpenAIStub(slow_seconds=1.0)
+    # Timeouts are generous (15 s) so a loaded CI machine never turns a scripted 500 into a lost request;
+    # only the slow-answer test shortens its own timeout, well under the stand-in's 4 s delay.
+    fake = OpenAIStub(slow_seconds=4.0)
     async with serve(fake.app) as url:
         yield fake, url + "/v1"
 
 
 def _config(url: str, **overrides: float | int | str) -> LLMConfig:
-    values: dict[str, object] = {"base_url": url, "model": "gpt-test", "api_key": "sk-test-key", "timeout": 0.4,
+    values: dict[str, object] = {"base_url": url, "model": "gpt-test", "api_key": "sk-test-key", "timeout": 15.0,
                                  "retries": 1, "backoff": 0.01, "max_retry_wait": 1.0}
     values.update(overrides)
     return LLMConfig(**values)  # type: ignore[arg-type]
@@ -123,7 +125,7 @@ async def test_a_slow_answer_times_out_into_the_offline_card(stub: tuple[OpenAIS
                                                              redis_client: RedisClient) -> None:
     fake, url = stub
     fake.script("slow", "slow")
-    card, _ = await _summarize(url, redis_client, retries=1)
+    card, _ = await _summarize(url, redis_client, retries=1, timeout=1.5)
     assert card.summarizer == "offline"
     assert len(fake.requests) == 2
 
