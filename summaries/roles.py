@@ -6,7 +6,10 @@ next: a plan or intention ("plans to", "we will", "is set to", "expects"), a dat
 month", "by spring", "in the first quarter of 2027", "later this year"), a deadline or a pending decision
 ("the consultation closes", "has yet to decide", "remains to be seen"). It matters when it states a
 consequence or significance ("means", "could", "allows", "for the first time", "the largest", "because",
-comparisons with numbers). A sentence that does both looks ahead: the future is the rarer, more useful role.
+comparisons with numbers). Some cues ("lets", "helps", "%", "costs", "faster than") also describe the event
+itself ("a method that lets models read…"), so they count only in a sentence that does not announce or
+describe the news ("released", "today", "describes"); a headline or a teaser cut short (no closing full stop)
+never says why it matters. A sentence that does both looks ahead: the future is the rarer, more useful role.
 
 ``role_of`` is measured by ``bench/summary_quality.py`` (``role_accuracy``) on a labelled set: the
 sentences written for the project (``bench/data/roles_project.jsonl``) and, when ``../shared/feeds`` is
@@ -60,21 +63,36 @@ _WATCH = re.compile(
 _WATCH_JA = re.compile(
     r"予定|今後|見込み|見通し|年内|来年|来月|来週|以降|検討|目指|計画|方針|開始する|始める|する見通し|締め切|期限|施行される"
 )
+#: Cues that state a consequence or significance on their own.
 _MATTERS = re.compile(
-    r"\b(?:means?|meaning|could|can\s+now|would|allows?|allowing|enables?|enabling|lets|make[s]?\s+(?:it|\w+\s+)?"
-    r"(?:viable|possible|practical|easier|harder|cheaper|valuable)|making\s+it|(?<!to\s)helps?|(?<!to\s)helping|"
+    r"\b(?:means?|meaning|could|can\s+now|make[s]?\s+(?:it|\w+\s+)?"
+    r"(?:viable|possible|practical|easier|harder|cheaper|valuable)|making\s+it|"
     r"first\s+time|(?:one\s+of\s+)?the\s+first|because|so\s+that|significant(?:ly)?|important|crucial|critical|"
+    r"signals?|marks?|underscores?|suggests?|matters?|precedent|milestone|breakthrough|landmark|ahead\s+of|"
+    r"basis\s+of|often\s+become|results?\s+in|potential\s+(?:for|to))\b|\bwill\s+(?!let\b)" + _CONSEQUENCE_VERB,
+    re.IGNORECASE,
+)
+#: Cues that often state a benefit but also describe the news itself ("a method that lets models read…"):
+#: they count only in a sentence that does not announce or describe the event.
+_MATTERS_WEAK = re.compile(
+    r"\b(?:would|allows?|allowing|enables?|enabling|lets|(?<!to\s)helps?|(?<!to\s)helping|"
     r"impact|affect(?:s|ed)?|risks?|cheaper|faster|costs?|outperform\w*|compared\s+(?:with|to)|within\s+\w+\s+points|"
-    r"(?:more|less|lower|higher|better|worse|faster|cheaper|\w+er)\s+(?:\w+\s+){0,3}than|improv\w*|reduc\w*|"
-    r"boost\w*|savings?|signals?|marks?|underscores?|suggests?|matters?|benefit\w*|advantage|valuable|potential|"
-    r"precedent|milestone|breakthrough|landmark|ahead\s+of|basis\s+of|often\s+become|results?\s+in|accessible|for\s+(?:developers|"
-    r"users|customers|businesses|researchers|people))\b|\bwill\s+" + _CONSEQUENCE_VERB + r"|%",
+    r"(?:more|less|lower|higher|better|worse|faster|cheaper|(?!rath)\w+er)\s+(?:\w+\s+){0,3}than|improv\w*|reduc\w*|"
+    r"boost\w*|savings?|benefits|advantage|valuable|accessible|for\s+(?:developers|"
+    r"users|customers|businesses|researchers|people))\b|%",
+    re.IGNORECASE,
+)
+#: A sentence that announces or describes the event is *what happened*, whatever benefit it names.
+_ANNOUNCES = re.compile(
+    r"\b(?:announc\w*|releas(?:ed|es|ing)|launch(?:ed|es|ing)|unveil\w*|introduc\w*|describes?|presents?|"
+    r"debut\w*|featuring|today|will\s+let|(?:make|made|making)\s+\S+\s+help)\b",
     re.IGNORECASE,
 )
 _MATTERS_JA = re.compile(
     r"可能|初め|初の|最大|向上|削減|影響|意味|重要|効果|倍|ことで|つながる|役立|課題|懸念|期待|ようになる|その結果|珍しい|上回"
 )
 _JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_COMPLETE = re.compile(r"(?<!\.\.)(?<!…)[.!?][\"'”’)]*\s*$")
 
 
 #: What makes an English sentence look ahead (``summaries.summarize`` keeps the clause holding it when trimming).
@@ -89,4 +107,8 @@ def role_of(sentence: str) -> Role:
         return "matters" if _MATTERS_JA.search(sentence) else "other"
     if _WATCH.search(sentence):
         return "watch"
-    return "matters" if _MATTERS.search(sentence) else "other"
+    if not _COMPLETE.search(sentence):
+        return "other"  # a headline or a teaser cut short names the event; it does not weigh it
+    if _MATTERS.search(sentence):
+        return "matters"
+    return "matters" if _MATTERS_WEAK.search(sentence) and not _ANNOUNCES.search(sentence) else "other"

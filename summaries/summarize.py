@@ -13,9 +13,13 @@ How the offline summarizer chooses (deterministic; no network, no downloads):
   the held-out check (see the bench's README lines in its docstring).
 * *What happened* is the earliest of the three most salient of the opening ``_LEAD_WINDOW`` sentences (news is
   front-loaded).
-* *What to watch* is the first sentence anywhere in the article that says what comes next
-  (``summaries.roles``: plans, dates ahead, deadlines, open decisions).
-* *Why it matters* is the most salient opening sentence that states a consequence or significance.
+* *What to watch* is a sentence that says what comes next (``summaries.roles``: plans, dates ahead,
+  deadlines, open decisions): one of the three most salient opening sentences when one of them does, else the
+  first such sentence anywhere in the article.
+* *Why it matters* is the most salient of the opening ``_LEAD_WINDOW`` sentences that states a consequence or
+  significance, the three most salient first.
+* The salient sentences no role took join *What happened* when a role is empty, so the card keeps the
+  article's best sentences (roles were first taken from anywhere; that cost 7 ROUGE-1 on held-out news).
 * A role the article has no sentence for says so (``NO_WATCH``, ``NO_MATTERS``) instead of mislabelling
   background; the channels show that line in the reader's language.
 * The gist is its own line (``summaries.gist``): the standfirst, else the most central opening sentence
@@ -32,7 +36,7 @@ from summaries.gist import GIST_MAX, GIST_WEIGHTS, GIST_WINDOW, gist_from
 from summaries.models import Article, Card
 from summaries.roles import WATCH_CUE, role_of
 from summaries.sentences import split_sentences
-from summaries.trim import MAX_POINT_CHARS, clean_sentence, is_boilerplate, trim_sentence
+from summaries.trim import MAX_HAPPENED_CHARS, MAX_POINT_CHARS, clean_sentence, is_boilerplate, trim_sentence
 
 __all__ = ["GIST_MAX", "NO_DETAIL", "NO_MATTERS", "NO_WATCH", "OfflineSummarizer", "Summarizer", "content_words"]
 
@@ -209,29 +213,40 @@ class OfflineSummarizer:
         )
 
     def key_points(self, article: Article) -> tuple[str, str, str]:
-        """Three trimmed sentences in their roles; an empty string where the article has none for a role."""
+        """Three trimmed points in their roles; an empty string where the article has none for a role.
+
+        Roles are looked for first among the three most salient opening sentences (the card's best material),
+        and only then further: *What to watch* anywhere, *Why it matters* in the rest of the opening window.
+        Salient sentences no role took join *What happened* when a role is left empty, so an article without
+        a next step still gets its three best sentences (1–3 sentences a point, like a written card).
+        """
         cands = _candidates(article, _WATCH_POOL)
         if not cands:
             return ("", "", "")
         opening = cands[:_POOL]
         _score(opening, article.title)
-        chosen = sorted(opening[:_LEAD_WINDOW], key=lambda c: (-c.salience, c.index))[:3]
-        lead = min(chosen, key=lambda c: c.index)
-        watch = next((c for c in cands if c is not lead and role_of(c.text) == "watch"), None)
-        others = [c for c in sorted(opening, key=lambda c: (-c.salience, c.index)) if c not in (lead, watch)]
-        matters = next((c for c in others if role_of(c.text) == "matters"), None)
-        # A role the article leaves empty does not shrink the card: the next most salient opening sentences
-        # join *What happened* (they are what happened), in article order.
+        by_salience = sorted(opening[:_LEAD_WINDOW], key=lambda c: (-c.salience, c.index))
+        chosen = sorted(by_salience[:3], key=lambda c: c.index)
+        lead, rest = chosen[0], chosen[1:]
+        watch = next((c for c in rest if role_of(c.text) == "watch"), None) or next(
+            (c for c in cands if c not in chosen and role_of(c.text) == "watch"), None
+        )
+        kept = [c for c in rest if c is not watch]
+        matters = next(
+            (c for c in [*sorted(kept, key=lambda c: -c.salience), *by_salience[3:]] if role_of(c.text) == "matters"),
+            None,
+        )
         missing = (matters is None) + (watch is None)
+        extras = sorted((c for c in kept if c is not matters), key=lambda c: -c.salience)[:missing]
         happened = trim_sentence(lead.text, MAX_POINT_CHARS)
-        for extra in [c for c in chosen if c is not lead and c not in (matters, watch)][:missing]:
-            joined = " ".join(
+        for extra in extras:
+            pair = (
                 (happened, trim_sentence(extra.text))
                 if extra.index > lead.index
                 else (trim_sentence(extra.text), happened)
             )
-            if len(joined) <= MAX_POINT_CHARS:
-                happened = joined
+            if len(" ".join(pair)) <= MAX_HAPPENED_CHARS:
+                happened = " ".join(pair)
         return (
             happened,
             trim_sentence(matters.text, MAX_POINT_CHARS) if matters else "",

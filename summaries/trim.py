@@ -11,10 +11,13 @@ from __future__ import annotations
 import html
 import re
 
-__all__ = ["MAX_POINT_CHARS", "clean_sentence", "is_boilerplate", "trim_sentence"]
+__all__ = ["MAX_HAPPENED_CHARS", "MAX_POINT_CHARS", "clean_sentence", "is_boilerplate", "trim_sentence"]
 
 #: A key point longer than this is cut at a clause boundary (about two lines in a chat bubble).
 MAX_POINT_CHARS = 200
+#: *What happened* may carry a second sentence when the card leaves a role empty (its "does not say" line is
+#: short, so the card stays about as long); what a LINE bubble shows of one point.
+MAX_HAPPENED_CHARS = 360
 
 _BOILERPLATE = re.compile(
     r"""^(?:

@@ -19,7 +19,7 @@ from summaries.normalize import feed_to_articles
 from summaries.roles import role_of
 from summaries.sentences import split_sentences
 from summaries.summarize import GIST_MAX, NO_DETAIL, NO_MATTERS, NO_WATCH, OfflineSummarizer
-from summaries.trim import MAX_POINT_CHARS, clean_sentence, is_boilerplate, trim_sentence
+from summaries.trim import MAX_HAPPENED_CHARS, MAX_POINT_CHARS, clean_sentence, is_boilerplate, trim_sentence
 from tests.conftest import needs_shared
 from tests.summaries.feeds import all_articles, every_article, make_article
 
@@ -140,7 +140,7 @@ def test_every_article_in_the_feeds_gets_a_clean_checked_card() -> None:
         assert 0 < len(card.gist) <= GIST_MAX
         for text in (card.gist, *card.key_points):
             assert not _HTML.search(text), (article.title, text)
-            assert len(text) <= MAX_POINT_CHARS
+            assert len(text) <= (MAX_HAPPENED_CHARS if text == card.what_happened else MAX_POINT_CHARS)
             if text not in {*NO_DETAIL.values(), *NO_MATTERS.values(), *NO_WATCH.values()} and text.rstrip(
                 ".。"
             ) != article.title.rstrip(".。"):
@@ -251,3 +251,45 @@ def test_the_gist_drops_datelines_and_attributions_but_adds_nothing() -> None:
     gist = OfflineSummarizer().card(make(text, title="Apprenticeships fall short")).gist
     assert gist == "Apprenticeships in England are too short and often low quality."
     assert set(re.findall(r"\w+", gist)) <= set(re.findall(r"\w+", text))
+
+
+def test_a_benefit_named_in_the_announcement_is_what_happened() -> None:
+    assert role_of("Researchers describe a method that lets models read long inputs at 30% of the cost.") == "other"
+    assert role_of("The flaw lets attackers read other users' conversations.") == "matters"
+    assert role_of("Improving teaching and learning in Brazil") == "other"  # a headline weighs nothing
+    assert role_of("Microsoft alerts now show full addresses rather than names.") == "other"
+
+
+def test_roles_come_from_the_opening_before_the_rest_of_the_article() -> None:
+    """A salient opening sentence that looks ahead is What to watch; one further down is not preferred to it."""
+    card = OfflineSummarizer().card(
+        make(
+            "Acme released Widget 2, its robot arm for small workshops, on Monday in Lisbon. "
+            "Widget 2 costs half as much as Widget 1, which means small workshops can afford one. "
+            "Acme will ship the first units to customers in March. "
+            "The company was founded in 2019 by two researchers. "
+            "Its offices are in Lisbon and Porto. "
+            "Acme plans to open a factory in Spain next year."
+        )
+    )
+    assert card.what_to_watch == "Acme will ship the first units to customers in March."
+    assert card.why_it_matters.startswith("Widget 2 costs half as much")
+
+
+def test_an_empty_role_leaves_room_for_a_second_sentence_of_what_happened() -> None:
+    card = OfflineSummarizer().card(
+        make(
+            "Acme released Widget 2, its second robot arm for small furniture and bicycle workshops, on Monday "
+            "at a trade fair in Lisbon. "
+            "The arm was trained on four hundred hours of public video of human workers sorting parcels and "
+            "assembling chairs in two warehouses. "
+            "Acme was founded in 2019 by two researchers from Porto. "
+            "Its offices are in Lisbon."
+        )
+    )
+    assert card.what_to_watch == NO_WATCH["en"]
+    assert card.why_it_matters == NO_MATTERS["en"]
+    assert card.what_happened.startswith("Acme released Widget 2")
+    assert len(split_sentences(card.what_happened)) >= 2
+    assert len(card.what_happened) > MAX_POINT_CHARS  # one point's room is not enough for both
+    assert len(card.what_happened) <= MAX_HAPPENED_CHARS
