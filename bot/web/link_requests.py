@@ -10,7 +10,7 @@ same subscription::
     {"kind": "preferences", "sid": "...", "at": "...", "fields": [["time", "08:00"], ["topics", "robotics"], ...]}
 
 The preference form becomes commands of the command language (``preference_commands``), exactly as a form
-sent while Redis is up, so the rules (time forms, zones, 1–20 items) exist once.
+sent while Redis is up, so the rules (time forms, zones, 1–20 items, 1–30 minutes) exist once.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ __all__ = ["FORM_FIELDS", "apply_request", "form_field", "journal_preferences", 
 log = logging.getLogger(__name__)
 
 #: The preference form's fields a journal entry keeps (anything else in a posted form is ignored).
-FORM_FIELDS = ("time", "timezone", "language", "items", "topics", "pause")
+FORM_FIELDS = ("time", "timezone", "language", "items", "minutes", "topics", "pause")
 
 
 def link_journal(settings: Settings) -> Journal:
@@ -92,6 +92,9 @@ def preference_commands(sub: Subscription, form: FormData) -> list[str]:
     items = form_field(form, "items")
     if items and items != str(sub.items):
         commands.append(f"items {items[:3]}")
+    minutes = form_field(form, "minutes")
+    if minutes and minutes != str(sub.minutes):
+        commands.append(f"minutes {minutes[:3]}")
     wanted = [str(v) for v in form.getlist("topics") if str(v) in TOPICS]
     added = [name for name in wanted if name not in sub.topics]
     removed = [name for name in sub.topics if name not in wanted]

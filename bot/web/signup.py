@@ -17,7 +17,7 @@ easily repeat: a one-click unsubscribe and a preference form are journaled (``bo
 answered 202 with a page saying they will be applied, and applied once Redis answers again.
 
 Preferences and unsubscribe changes run as commands through ``services.commands`` so that the rules (time
-forms, IANA zones, topic names, 1–20 items, pause ranges) exist once. A rejected token (tampered, another
+forms, IANA zones, topic names, 1–20 items, 1–30 minutes, pause ranges) exist once. A rejected token (tampered, another
 purpose, expired, signed with a rotated-out key) shows a friendly page and changes nothing.
 
 Sign-ups are rate-limited in Redis per address and per client IP (keyed hashes: neither is stored in the
@@ -256,6 +256,7 @@ class _EmailFlow:
                 "timezone": sub.timezone,
                 "language": lang,
                 "items": sub.items,
+                "minutes": sub.minutes,
                 "topics": set(sub.topics),
             },
             "topics": TOPICS,

@@ -1,5 +1,6 @@
 """A reader's whole email journey in headless Chromium, from the landing page to the one-click unsubscribe:
-sign up → the confirmation mail in the outbox → open its link → change time and topics → unsubscribe."""
+sign up → the confirmation mail in the outbox → open its link → change time, reading minutes and topics →
+unsubscribe."""
 
 from __future__ import annotations
 
@@ -60,9 +61,11 @@ async def test_sign_up_confirm_change_preferences_and_unsubscribe(site: Site, br
     assert (sub.delivery_time.strftime("%H:%M"), sub.timezone) == ("07:15", "Asia/Tokyo")
     await page.screenshot(path=str(ARTIFACTS / "signup-confirmed-375.png"), full_page=True)
 
-    # 4. the preferences page: a new time and two topics
+    # 4. the preferences page: a new time, ten minutes of reading a day and two topics
     await page.get_by_role("link", name="Change your preferences").click()
+    assert await page.get_by_label("Minutes of reading a day").input_value() == str(sub.minutes)
     await page.get_by_label("Delivery time").fill("06:45")
+    await page.get_by_label("Minutes of reading a day").fill("10")
     await page.get_by_label("robotics").check()
     await page.get_by_label("policy").check()
     await page.get_by_role("button", name="Save preferences").click()
@@ -71,7 +74,17 @@ async def test_sign_up_confirm_change_preferences_and_unsubscribe(site: Site, br
     assert sub is not None
     assert sub.delivery_time.strftime("%H:%M") == "06:45"
     assert set(sub.topics) == {"robotics", "policy"}
+    assert sub.minutes == 10
     assert await page.get_by_label("robotics").is_checked()
+    assert await page.get_by_label("Minutes of reading a day").input_value() == "10"
+    assert "Reading time: 10 min" in await page.locator(".lede").inner_text()  # the settings say so
+
+    # 4b. a reading time out of range is refused in one line, and nothing changes
+    await page.get_by_label("Minutes of reading a day").fill("45")
+    await page.get_by_role("button", name="Save preferences").click()
+    await page.wait_for_load_state()
+    assert "30" in await page.locator("p.error").inner_text()
+    assert (await store.get(identity)).minutes == 10
     await page.screenshot(path=str(ARTIFACTS / "signup-preferences-375.png"), full_page=True)
 
     # 5. unsubscribe: the link shows a page with one button; pressing it is the one-click POST
