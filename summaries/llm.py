@@ -20,7 +20,7 @@ Errors (raised inside, never out of ``summarize``)::
     ├── LLMRejected         another 4xx: bad key, unknown model (permanent; logged loudly)
     └── LLMBadAnswer        not strict JSON, missing fields, a preamble, or a card for another article
 
-Retries are decided in ``_post`` only, by type: timeouts, connection errors and 5xx back off exponentially;
+Retries are decided in ``ChatClient._post`` only, by type: timeouts, connection errors and 5xx back off exponentially;
 429 waits ``retry-after-ms``/``Retry-After`` when that is at most ``max_retry_wait``.
 """
 
@@ -44,6 +44,7 @@ from summaries.trim import MAX_POINT_CHARS, trim_sentence
 
 __all__ = [
     "CardCache",
+    "ChatClient",
     "LLMBadAnswer",
     "LLMConfig",
     "LLMError",
@@ -215,35 +216,24 @@ def _fit(text: str, limit: int) -> str:
     return text if len(text) <= limit else trim_sentence(text, limit)
 
 
-class LLMSummarizer:
-    """Cards from an OpenAI-compatible endpoint, cached, budgeted, checked; offline card on any failure.
+class ChatClient:
+    """One OpenAI-compatible ``chat/completions`` endpoint, asked for a JSON object, with the retry policy above.
 
-    Use as an async context manager, or call ``aclose``; a client passed in is not closed here.
+    Shared by the summarizer and the bot's intent reader (``bot.conversation.intent``), so both meet a slow,
+    rate-limited or broken endpoint with the same rules. ``complete`` returns ``(content, total tokens used)``
+    and raises only ``LLMError``. Use as an async context manager, or call ``aclose``; a client passed in is
+    not closed here.
     """
 
-    def __init__(
-        self,
-        config: LLMConfig,
-        *,
-        cache: CardCache | None = None,
-        budget: TokenBudget | None = None,
-        client: httpx.AsyncClient | None = None,
-    ) -> None:
+    def __init__(self, config: LLMConfig, *, client: httpx.AsyncClient | None = None) -> None:
         self._config = config
-        self._cache = cache
-        self._budget = budget
         self._own_client = client is None
         headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
         self._client = client or httpx.AsyncClient(
             base_url=config.base_url.rstrip("/") + "/", headers=headers, timeout=config.timeout
         )
-        self._offline = OfflineSummarizer()
 
-    @property
-    def name(self) -> str:
-        return f"llm:{self._config.model}"
-
-    async def __aenter__(self) -> LLMSummarizer:
+    async def __aenter__(self) -> ChatClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -253,53 +243,12 @@ class LLMSummarizer:
         if self._own_client:
             await self._client.aclose()
 
-    async def summarize(self, article: Article, language: str) -> Card:
-        if self._cache is not None:
-            cached = await self._cache.get(article.fingerprint, language)
-            if cached is not None:
-                return cached
-        card, spent = await self._fresh(article, language)
-        if spent and self._cache is not None:
-            await self._cache.put(article.fingerprint, language, card)
-            stored = await self._cache.get(article.fingerprint, language)
-            return stored or card  # another process may have stored first: everyone shows the same card
-        return card
-
-    async def _fresh(self, article: Article, language: str) -> tuple[Card, bool]:
-        """(card, whether tokens were spent on it)."""
-        messages = _messages(article, language, self._config.max_article_chars)
-        estimate = sum(len(m["content"]) for m in messages) // 3 + self._config.max_tokens
-        if self._budget is not None and not await self._budget.reserve(estimate):
-            log.info("LLM token budget spent; offline card for %s", article.url)
-            return self._offline.card(article), False
-        used = 0
-        try:
-            content, used = await self._complete(messages)
-            card = parse_answer(content, article, language, self.name)
-        except LLMBadAnswer as exc:
-            log.info("LLM answer for %s rejected: %s", article.url, exc)
-            return self._offline.card(article), True
-        except LLMRejected as exc:
-            log.error("LLM endpoint refused the request (check AITODAY_LLM_*): %s", exc)
-            return self._offline.card(article), False
-        except LLMError as exc:
-            log.warning("LLM unavailable for %s: %s", article.url, exc)
-            return self._offline.card(article), False
-        finally:
-            if self._budget is not None:
-                await self._budget.settle(estimate, used)
-        problems = check_card(card, article)
-        if problems:
-            log.info("LLM card for %s failed the check: %s", article.url, "; ".join(problems[:3]))
-            return self._offline.card(article), True
-        return card, True
-
-    async def _complete(self, messages: list[dict[str, str]]) -> tuple[str, int]:
+    async def complete(self, messages: list[dict[str, str]], *, max_tokens: int) -> tuple[str, int]:
         body = {
             "model": self._config.model,
             "messages": messages,
             "temperature": 0,
-            "max_tokens": self._config.max_tokens,
+            "max_tokens": max_tokens,
             "response_format": {"type": "json_object"},
         }
         data = await self._post(body)
@@ -345,6 +294,81 @@ class LLMSummarizer:
             if attempt + 1 < attempts:
                 await asyncio.sleep(wait)
         raise last
+
+
+class LLMSummarizer:
+    """Cards from an OpenAI-compatible endpoint, cached, budgeted, checked; offline card on any failure.
+
+    Use as an async context manager, or call ``aclose``; a client passed in is not closed here.
+    """
+
+    def __init__(
+        self,
+        config: LLMConfig,
+        *,
+        cache: CardCache | None = None,
+        budget: TokenBudget | None = None,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._config = config
+        self._cache = cache
+        self._budget = budget
+        self._chat = ChatClient(config, client=client)
+        self._offline = OfflineSummarizer()
+
+    @property
+    def name(self) -> str:
+        return f"llm:{self._config.model}"
+
+    async def __aenter__(self) -> LLMSummarizer:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._chat.aclose()
+
+    async def summarize(self, article: Article, language: str) -> Card:
+        if self._cache is not None:
+            cached = await self._cache.get(article.fingerprint, language)
+            if cached is not None:
+                return cached
+        card, spent = await self._fresh(article, language)
+        if spent and self._cache is not None:
+            await self._cache.put(article.fingerprint, language, card)
+            stored = await self._cache.get(article.fingerprint, language)
+            return stored or card  # another process may have stored first: everyone shows the same card
+        return card
+
+    async def _fresh(self, article: Article, language: str) -> tuple[Card, bool]:
+        """(card, whether tokens were spent on it)."""
+        messages = _messages(article, language, self._config.max_article_chars)
+        estimate = sum(len(m["content"]) for m in messages) // 3 + self._config.max_tokens
+        if self._budget is not None and not await self._budget.reserve(estimate):
+            log.info("LLM token budget spent; offline card for %s", article.url)
+            return self._offline.card(article), False
+        used = 0
+        try:
+            content, used = await self._chat.complete(messages, max_tokens=self._config.max_tokens)
+            card = parse_answer(content, article, language, self.name)
+        except LLMBadAnswer as exc:
+            log.info("LLM answer for %s rejected: %s", article.url, exc)
+            return self._offline.card(article), True
+        except LLMRejected as exc:
+            log.error("LLM endpoint refused the request (check AITODAY_LLM_*): %s", exc)
+            return self._offline.card(article), False
+        except LLMError as exc:
+            log.warning("LLM unavailable for %s: %s", article.url, exc)
+            return self._offline.card(article), False
+        finally:
+            if self._budget is not None:
+                await self._budget.settle(estimate, used)
+        problems = check_card(card, article)
+        if problems:
+            log.info("LLM card for %s failed the check: %s", article.url, "; ".join(problems[:3]))
+            return self._offline.card(article), True
+        return card, True
 
 
 def _error_message(response: httpx.Response) -> str:
