@@ -19,11 +19,14 @@ from typing import Any
 from bot.content.digest import digest_of
 from bot.content.editions import EditionSource, RuntimeEditions
 from bot.conversation.commands import CommandHandler, NowOutcome, NowRequester
+from bot.conversation.intent import IntentReader
 from bot.conversation.port import BotConversation
 from bot.delivery.pacing import Pacer
 from bot.delivery.planner import NowRequests
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings, SettingsError
+from bot.store.edition_store import RedisTokenBudget
+from bot.store.intents import PendingIntents
 from bot.store.link_codes import LinkCodes
 from bot.store.models import Subscription
 from bot.store.source_edits import SourceList
@@ -33,8 +36,10 @@ from channels.inbound import Conversation, Inbound
 from channels.plugin import ChannelEntry, ChannelSetupError, Job
 from channels.plugin import Pacer as SharedPacer
 from channels.registry import CHANNELS, address_parts
+from summaries.llm import ChatClient, LLMConfig, TokenBudget
 
-__all__ = ["BotEnv", "Services", "build_services", "now_requester", "open_services", "shared_pacer"]
+__all__ = ["BotEnv", "Services", "build_services", "intent_reader", "now_requester", "open_services",
+           "shared_pacer"]
 
 
 @dataclass
@@ -51,6 +56,7 @@ class Services:
     inbounds: list[tuple[str, str, Inbound]] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)
     env: BotEnv | None = None
+    intent_model: ChatClient | None = None  # the LLM that reads missed phrases (closed with the services)
 
     @property
     def settings(self) -> Settings:
@@ -61,6 +67,8 @@ class Services:
             await inbound.aclose()
         for channel in self.channels.values():
             await channel.aclose()
+        if self.intent_model is not None:
+            await self.intent_model.aclose()
 
 
 def shared_pacer(pacer: Pacer) -> SharedPacer:
@@ -137,12 +145,13 @@ def build_services(runtime: Runtime, *, clock: Clock = utc_now,
     async def source_names() -> list[tuple[str, str]]:  # the effective list: `sources mute` picks from it
         return [(s.id, s.name) for s in await sources.sources()]
 
+    intents, model = intent_reader(runtime, clock)
     commands = CommandHandler(store, request_now=now_requester(editions, now_requests),
-                              link_codes=LinkCodes(runtime.redis), source_names=source_names)
+                              link_codes=LinkCodes(runtime.redis), source_names=source_names, intents=intents)
     conversation = BotConversation(store, commands, editions, address_parts(entries))
     env = BotEnv(runtime, store, conversation)
     services = Services(runtime=runtime, store=store, commands=commands, editions=editions, entries=entries,
-                        env=env)
+                        env=env, intent_model=model)
     for entry in entries:
         parts = entry.load()
         try:
@@ -158,6 +167,27 @@ def build_services(runtime: Runtime, *, clock: Clock = utc_now,
         if parts.jobs is not None:
             services.jobs.extend(parts.jobs(env, channel))
     return services
+
+
+def intent_reader(runtime: Runtime, clock: Clock) -> tuple[IntentReader | None, ChatClient | None]:
+    """The LLM reading of missed phrases, when ``AITODAY_LLM_*`` is set and ``AITODAY_LLM_INTENTS_PER_HOUR`` > 0.
+
+    One quick try (no retries, at most a 1 s wait on a 429) inside ``AITODAY_LLM_INTENT_TIMEOUT_SECONDS``: a
+    reader is waiting, and a missed reading costs only the offline "try …" reply.
+    """
+    settings = runtime.settings
+    if not (settings.llm_base_url and settings.llm_model and settings.llm_intents_per_hour > 0):
+        return None, None
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    model = ChatClient(LLMConfig(base_url=settings.llm_base_url, model=settings.llm_model, api_key=key,
+                                 timeout=settings.llm_intent_timeout_seconds, retries=0, max_retry_wait=1.0))
+
+    def budget() -> TokenBudget:
+        return RedisTokenBudget(runtime.redis, settings.llm_daily_token_budget, day=clock().date())
+
+    reader = IntentReader(model, PendingIntents(runtime.redis), per_hour=settings.llm_intents_per_hour,
+                          timeout=settings.llm_intent_timeout_seconds, budget=budget)
+    return reader, model
 
 
 def now_requester(editions: EditionSource, requests: NowRequests) -> NowRequester:

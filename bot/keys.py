@@ -10,6 +10,8 @@ Grammar::
     aitoday:v1:{s<NN>}:retry              zset   delivery unit -> epoch it may go again (Retry-After, backoff)
     aitoday:v1:{s<NN>}:dead               stream dead letters of shard NN (unit, reason, attempts)
     aitoday:v1:{s<NN>}:now:<sid>          string "now" cooldown of one subscriber (TTL = the cooldown)
+    aitoday:v1:{s<NN>}:intent:<sid>       string a strict command the model guessed, awaiting "yes", 5 minutes
+    aitoday:v1:{s<NN>}:intent-rate:<sid>  string the model's intent reads for one chat this hour, TTL 1 hour
     aitoday:v1:{p}:tb:<bucket>            string token bucket "<tokens> <epoch ms> <paused until ms>" (token_buckets)
     aitoday:v1:{g}:<name>                 global singletons (leases, streams, counters) share one slot
     aitoday:v1:{g}:counter:<name>         hash   label set (sorted query string) -> count (bot.store.counters)
@@ -79,6 +81,8 @@ __all__ = [
     "edition_index",
     "fulltext",
     "global_key",
+    "intent_pending",
+    "intent_rate",
     "link_used",
     "llm_tokens",
     "login_attempts",
@@ -303,6 +307,16 @@ def shard_dead(shard: int) -> str:
 
 def now_cooldown(sid: str) -> str:
     return f"{PREFIX}:{shard_tag(shard_of(sid))}:now:{sid}"
+
+
+def intent_pending(sid: str) -> str:
+    """string: the strict command a model guessed for one chat, until the reader answers (``bot.store.intents``)."""
+    return f"{PREFIX}:{shard_tag(shard_of(sid))}:intent:{sid}"
+
+
+def intent_rate(sid: str) -> str:
+    """string: how many messages of one chat went to the model this hour (``bot.store.intents``)."""
+    return f"{PREFIX}:{shard_tag(shard_of(sid))}:intent-rate:{sid}"
 
 
 def pacing_bucket(bucket: str) -> str:

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = Field(default=None, alias="AITODAY_LLM_API_KEY")
     llm_model: str | None = Field(default=None, alias="AITODAY_LLM_MODEL")
     llm_daily_token_budget: int = Field(default=200_000, ge=0, alias="AITODAY_LLM_DAILY_TOKEN_BUDGET")
+    # Chat messages the grammar misses go to the LLM for a command (bot.conversation.intent): at most this many
+    # per chat and hour (0: never), each answered within the timeout (inside Slack's 3 s) or not at all
+    llm_intents_per_hour: int = Field(default=20, ge=0, le=1000, alias="AITODAY_LLM_INTENTS_PER_HOUR")
+    llm_intent_timeout_seconds: float = Field(default=2.0, gt=0, le=60, alias="AITODAY_LLM_INTENT_TIMEOUT_SECONDS")
 
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")

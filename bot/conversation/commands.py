@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from bot.conversation.i18n import days_text, t
 from bot.conversation.linking import GROUP_COMMANDS, Linking
@@ -29,6 +29,9 @@ from bot.store.link_codes import LinkCodes
 from bot.store.models import DEFAULT_MINUTES, Identity, Subscription
 from bot.store.subscriptions import SubscriptionStore
 from summaries.topics import TOPICS
+
+if TYPE_CHECKING:
+    from bot.conversation.intent import IntentReader
 
 __all__ = ["MAX_REPLY", "CommandHandler", "NowOutcome", "NowRequester", "Reply", "SourceNames"]
 
@@ -65,8 +68,10 @@ class CommandHandler(SourceCommands):
     """Runs one command for one identity against the store."""
 
     def __init__(self, store: SubscriptionStore, *, request_now: NowRequester | None = None,
-                 link_codes: LinkCodes | None = None, source_names: SourceNames | None = None) -> None:
+                 link_codes: LinkCodes | None = None, source_names: SourceNames | None = None,
+                 intents: IntentReader | None = None) -> None:
         self._store = store
+        self._intents = intents  # an LLM reads what the grammar misses (bot.conversation.intent)
         self._request_now = request_now
         self._linking = Linking(store, link_codes) if link_codes is not None else None
         self._source_names = source_names or bundled_source_names
@@ -81,12 +86,18 @@ class CommandHandler(SourceCommands):
             elif looks_japanese(text):
                 language = "ja"
             language = language or "en"
+            if self._intents is not None and (confirmed := await self._intents.answer_pending(
+                    identity, text, language, self._run)) is not None:
+                return confirmed
             try:
                 command = parse_command(text)
             except CommandError as error:
                 understood = understand(text, minutes=current.minutes if current else DEFAULT_MINUTES)
                 if understood is not None:
                     return await self._run_understood(identity, understood, language)
+                if self._intents is not None and (guessed := await self._intents.guess(
+                        identity, text, language, self._run, error=error.message)) is not None:
+                    return guessed
                 if error.message == "unknown" and (len(text.split()) > 2 or looks_japanese(text)):
                     shown = " ".join(text.split())
                     shown = shown if len(shown) <= 60 else shown[:59] + "…"

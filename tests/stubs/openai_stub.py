@@ -14,6 +14,11 @@ behaviour (``script(...)``), or ``good`` when nothing is scripted:
 * ``429`` — rate limited, with ``retry-after-ms``/``retry-after`` headers (``retry_after_ms``) and OpenAI's body;
 * ``500`` / ``503`` — server error with OpenAI's body.
 
+A request whose user message is ``{"message": ...}`` is the bot's intent prompt (``bot.conversation.intent``):
+the same behaviours apply (``broken`` cuts the JSON, ``preamble`` prefixes it, errors and ``slow`` as above),
+and ``good`` answers with the next scripted intent (``intent(...)`` for a JSON object, ``intent_raw(...)`` for
+any text), or ``{"command": "none", ...}`` when none is scripted.
+
 Every request is recorded in ``requests``; usage tokens are counted like the API reports them.
 """
 
@@ -63,10 +68,26 @@ class OpenAIStub:
     retry_after_ms: int = 20
     queue: deque[str] = field(default_factory=deque)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    intents: deque[str] = field(default_factory=deque)
 
     def script(self, *behaviours: str) -> None:
         """Answer the next requests with these behaviours, in order."""
         self.queue.extend(behaviours)
+
+    def intent(self, command: str, args: str = "", confidence: float = 0.9) -> None:
+        """Answer the next intent prompt with this reading."""
+        self.intents.append(json.dumps({"command": command, "args": args, "confidence": confidence},
+                                       ensure_ascii=False))
+
+    def intent_raw(self, content: str) -> None:
+        """Answer the next intent prompt with exactly this text."""
+        self.intents.append(content)
+
+    @property
+    def intent_messages(self) -> list[str]:
+        """The reader's messages the intent prompts carried, in order."""
+        return [json.loads(r["messages"][-1]["content"])["message"] for r in self.requests
+                if "message" in json.loads(r["messages"][-1]["content"])]
 
     @property
     def app(self) -> Starlette:
@@ -90,7 +111,10 @@ class OpenAIStub:
             await asyncio.sleep(self.slow_seconds)
         system = str(body["messages"][0]["content"])
         user = json.loads(body["messages"][-1]["content"])
-        content = self._answer(behaviour, user, japanese="Write in Japanese" in system)
+        if "message" in user:
+            content = self._intent_answer(behaviour)
+        else:
+            content = self._answer(behaviour, user, japanese="Write in Japanese" in system)
         prompt_tokens = sum(len(str(m["content"])) for m in body["messages"]) // 4
         completion_tokens = len(content) // 4
         return JSONResponse(
@@ -105,6 +129,14 @@ class OpenAIStub:
                           "total_tokens": prompt_tokens + completion_tokens},
             }
         )
+
+    def _intent_answer(self, behaviour: str) -> str:
+        text = self.intents.popleft() if self.intents else '{"command": "none", "args": "", "confidence": 0}'
+        if behaviour == "preamble":
+            return "Sure! Here is the command.\n" + text
+        if behaviour == "broken":
+            return text[: len(text) // 2]
+        return text
 
     def _answer(self, behaviour: str, user: dict[str, str], *, japanese: bool) -> str:
         sentences = _sentences(user["text"]) or [user["title"] + "."]

@@ -67,6 +67,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "not_understood": (
             "I did not understand “{text}”. Try: “send me robotics news at 8am”, “time 07:30”, or “help”."
         ),
+        # a model read the phrase (bot.conversation.intent): echo the strict command, or ask before applying it
+        "intent_applied": "Understood as “{command}”: {reply}",
+        "intent_confirm": "Did you mean: {command}? Reply “yes” to apply it (within 5 minutes); anything else cancels.",
+        "intent_nothing": "There is nothing to confirm: a question expires after 5 minutes or at your next message.",
         "internal": "Something went wrong on our side; your settings are unchanged. Please try again.",
         # confirmations: say what changed
         "subscribed": ("Subscribed: your digest arrives daily at {time} ({tz}). "
@@ -197,6 +201,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "understood_summary": "{days} {time}（{tz}）・トピック: {topics}",
         "understood_failed": "反映できなかったもの: {errors}",
         "not_understood": "「{text}」は分かりませんでした。例: 「毎朝8時にロボットのニュース」「時間 7:30」「ヘルプ」",
+        "intent_applied": "「{command}」と理解しました: {reply}",
+        "intent_confirm": ("「{command}」という意味ですか？ 5分以内に「はい」と返信すると反映します"
+                           "（ほかの返信で取り消し）。"),
+        "intent_nothing": "確認待ちのものはありません（確認は5分後か、次のメッセージで取り消されます）。",
         "internal": "こちら側で問題が起きました。設定は変わっていません。もう一度お試しください。",
         "subscribed": ("登録しました。毎日 {time}（{tz}）にダイジェストを届けます。"
                        "変更は「時間 8:00」「タイムゾーン Asia/Tokyo」で。"),
