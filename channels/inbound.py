@@ -160,8 +160,9 @@ class SubscriberView:
 class CommandShape:
     """What a text is in the command language, without running it.
 
-    ``known``: one of our commands (perhaps malformed: "time" without a time); ``changes``: running it would
-    change the subscription (a malformed command changes nothing); ``name``: the command (``now``), or "".
+    ``known``: one of our commands (perhaps malformed: "time" without a time); ``changes``: running it may
+    change the subscription (a text the strict parser refuses may, as a plain-language phrase or the "yes" to a
+    question); ``name``: the command (``now``), or "".
     """
 
     known: bool

@@ -95,7 +95,9 @@ class BotConversation:
         try:
             command = parse_command(text)
         except CommandError as error:
-            return CommandShape(known=error.message != "unknown", changes=False)
+            # a refused text may still change settings: as a phrase (phrases.py), through the LLM's reading, or
+            # as the "yes" to its question (intent.py); so only those who may change settings have it run
+            return CommandShape(known=error.message != "unknown", changes=error.message != "empty")
         if command.name in _READ_ONLY:
             return CommandShape(known=True, changes=False, name=command.name)
         listing = command.name in _LIST_ACTIONS and command.action == "list"

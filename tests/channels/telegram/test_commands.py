@@ -103,6 +103,16 @@ async def test_group_members_get_a_polite_refusal_in_their_language(chat: Chat) 
     assert (await chat.sub(GROUP)).language == ""  # type: ignore[union-attr]
 
 
+async def test_group_members_cannot_change_the_digest_in_plain_words(chat: Chat) -> None:
+    chat.stub.members[(GROUP, ADMIN)] = "administrator"
+    await chat.say("/start", chat_id=GROUP, user_id=ADMIN)
+    for text in ("/no@AITodayBot more OpenAI News", "/yes@AITodayBot", "/please@AITodayBot send it at 6am"):
+        refusal = await chat.say(text, chat_id=GROUP, user_id=MEMBER)
+        assert refusal[0].startswith("Only this group's admins"), text
+    sub = await chat.sub(GROUP)
+    assert sub is not None and sub.muted_sources == () and sub.delivery_time == time(7, 30)
+
+
 async def test_group_conversation_and_other_bots_commands_are_ignored(chat: Chat) -> None:
     chat.stub.members[(GROUP, ADMIN)] = "administrator"
     assert await chat.say("good morning everyone", chat_id=GROUP, user_id=MEMBER) == []
