@@ -137,8 +137,10 @@ _SYSTEM = (
     '{"article_id": "<the id you were given>", "gist": "<one sentence, at most 200 characters>", '
     '"what_happened": "<the event>", "why_it_matters": "<impact, numbers, comparison>", '
     '"what_to_watch": "<what comes next: dates, availability, open questions>"}. '
-    "Each key point is one or two short sentences. Use only facts, names, numbers and quotes that are in the "
-    "article; never add any. No reasoning, no preamble, no markdown, no HTML. Write in {language}."
+    "Each key point is one to three short sentences, at most 200 characters, and concrete: the names, numbers "
+    "and dates the article gives. If the article says nothing about what comes next or why it matters, say so "
+    "in that field. Use only facts, names, numbers and quotes that are in the article; never add any. "
+    "No reasoning, no preamble, no markdown, no HTML. Write in {language}."
 )
 
 
