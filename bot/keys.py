@@ -53,7 +53,8 @@ Grammar::
 
 ``<sid>`` is a hash of the identity tuple, never raw user text; ``NN`` is ``int(sid, 16) % SHARDS``, so a
 subscription, its shard's due index and its log share one Redis Cluster slot and can be updated in one
-MULTI/EXEC or Lua script. Keys outside this module are a bug.
+MULTI/EXEC or Lua script. Keys outside this module are a bug. The reader-feedback keys (``fb``, ``fb-at``,
+``aff``, ``picks``) are listed with their functions below.
 """
 
 from __future__ import annotations
@@ -61,59 +62,15 @@ from __future__ import annotations
 import hashlib
 
 __all__ = [
-    "PREFIX",
-    "SHARDS",
-    "article",
-    "article_index",
-    "article_seen",
-    "article_seen_at",
-    "card",
-    "comment",
-    "comment_rate",
-    "comment_reports",
-    "commenter",
-    "comments_all",
-    "counter",
-    "delivery_log",
-    "delivery_parts",
-    "due_index",
-    "edition",
-    "edition_index",
-    "fulltext",
-    "global_key",
-    "intent_pending",
-    "intent_rate",
-    "link_used",
-    "llm_tokens",
-    "login_attempts",
-    "login_used",
-    "mail_full_streak",
-    "now_cooldown",
-    "oidc_state",
-    "pacing_bucket",
-    "sample_edition",
-    "scheduler_lease",
-    "session",
-    "shard_dead",
-    "shard_of",
-    "shard_retry",
-    "shard_stream",
-    "shard_tag",
-    "signup_attempts",
-    "slack_bot",
-    "slack_install_keys",
-    "slack_installation",
-    "slack_oauth_state",
-    "slack_team_org",
-    "slack_team_subs",
-    "source_state",
-    "sources_added",
-    "sources_moved",
-    "sources_removed",
-    "story_comments",
-    "subscription",
-    "subscription_id",
-    "webhook_claim",
+    "PREFIX", "SHARDS", "article", "article_index", "article_seen", "article_seen_at", "card", "comment",
+    "comment_rate", "comment_reports", "commenter", "comments_all", "counter", "delivery_log", "delivery_parts",
+    "due_index", "edition", "edition_index", "feedback_affinity", "feedback_order", "feedback_votes", "fulltext",
+    "global_key", "intent_pending", "intent_rate", "link_used", "llm_tokens", "login_attempts", "login_used",
+    "mail_full_streak", "now_cooldown", "oidc_state", "pacing_bucket", "picks", "sample_edition", "scheduler_lease",
+    "session", "shard_dead", "shard_of", "shard_retry", "shard_stream", "shard_tag", "signup_attempts", "slack_bot",
+    "slack_install_keys", "slack_installation", "slack_oauth_state", "slack_team_org", "slack_team_subs",
+    "source_state", "sources_added", "sources_moved", "sources_removed", "story_comments", "subscription",
+    "subscription_id", "webhook_claim",
 ]
 
 PREFIX = "aitoday:v1"
@@ -393,3 +350,28 @@ def login_attempts(kind: str, digest: str) -> str:
 def oidc_state(state: str) -> str:
     """string: the return path of one "Sign in with Slack" round trip, taken once (GETDEL), 10 minutes."""
     return f"{PREFIX}:{{auth}}:oidc-state:{state}"
+
+
+# ------------------------------------------------------------------ reader feedback (bot.store.feedback)
+# A reader's votes, their aggregate and their last digest's picks share the subscription's ``{sNN}`` slot, so a
+# vote (vote + order + affinity) is one Lua script. ``<sid>`` is the primary's of a linked group: one set.
+
+
+def feedback_votes(sid: str) -> str:
+    """hash story id -> ``"<+1|-1> <source id> <topic,topic>"``: one reader's 👍/👎 and what each was about."""
+    return f"{PREFIX}:{shard_tag(shard_of(sid))}:fb:{sid}"
+
+
+def feedback_order(sid: str) -> str:
+    """zset story id -> epoch of the vote: the oldest votes are dropped (and un-counted) past the cap."""
+    return f"{PREFIX}:{shard_tag(shard_of(sid))}:fb-at:{sid}"
+
+
+def feedback_affinity(sid: str) -> str:
+    """hash ``s:<source id>`` / ``t:<topic>`` -> the sum of the reader's votes on it (bounded when read)."""
+    return f"{PREFIX}:{shard_tag(shard_of(sid))}:aff:{sid}"
+
+
+def picks(sid: str) -> str:
+    """string: the stories of the reader's last digest and the reasons each was picked (JSON), 2 days."""
+    return f"{PREFIX}:{shard_tag(shard_of(sid))}:picks:{sid}"
