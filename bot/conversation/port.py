@@ -15,6 +15,7 @@ from bot.conversation.commands import CommandHandler
 from bot.conversation.i18n import t
 from bot.conversation.parser import CommandError, parse_command
 from bot.store.deadline import unavailable_on_failure
+from bot.store.feedback import NO_AFFINITY, FeedbackStore
 from bot.store.models import Identity, IdentityError, Subscription
 from bot.store.subscriptions import SubscriptionStore
 from channels.base import InboundMessage
@@ -43,8 +44,9 @@ class BotConversation:
     """What every channel's inbound talks to. ``address_parts``: parts per channel, from the registry."""
 
     def __init__(self, store: SubscriptionStore, commands: CommandHandler, editions: EditionSource | None,
-                 address_parts: Mapping[str, int]) -> None:
+                 address_parts: Mapping[str, int], feedback: FeedbackStore | None = None) -> None:
         self._store = store
+        self._feedback = feedback
         self._commands = commands
         self._editions = editions
         self._parts = dict(address_parts)
@@ -87,9 +89,10 @@ class BotConversation:
         async with unavailable_on_failure():
             sub = await self._store.get(identity) or Subscription(identity=identity)
             edition = await self._editions.latest(sub.effective_language)
+            affinity = await self._feedback.affinity(sub.sid) if self._feedback is not None else NO_AFFINITY
         if edition is None:
             return None
-        return digest_of(edition, sub), sub.effective_language
+        return digest_of(edition, sub, affinity), sub.effective_language
 
     def shape(self, text: str) -> CommandShape:
         try:

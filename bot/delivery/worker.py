@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from bot import keys
 from bot.content.digest import digest_of
 from bot.content.editions import CachedEditions, EditionSource, RuntimeEditions
+from bot.content.steer import explain
 from bot.delivery.failures import FailurePolicy
 from bot.delivery.pacing import Pacer
 from bot.delivery.queue import Claimed, DeliveryQueue, Settlement, Unit
@@ -40,6 +41,7 @@ from bot.settings import Settings
 from bot.store import RedisClient, StoreUnavailable, counters
 from bot.store.delivery_log import LogEntry, Outcome, delivery_key, sent_in, trim_index
 from bot.store.delivery_parts import DeliveryParts, parts_field
+from bot.store.feedback import FeedbackStore
 from bot.store.models import Subscription
 from bot.store.subscriptions import SubscriptionStore
 from channels.base import (
@@ -107,6 +109,7 @@ class Worker:
         self._queue = DeliveryQueue(redis, config.name)
         self._pacer = Pacer(redis)
         self._parts = DeliveryParts(redis)
+        self._feedback = FeedbackStore(redis)
         self._failures = FailurePolicy(store, self._pacer, max_attempts=config.max_attempts,
                                        retry_seconds=config.retry_seconds)
         self._held: dict[tuple[int, str], _Held] = {}
@@ -304,11 +307,13 @@ class Worker:
             item.retry_unit, item.retry_at = unit, time.time() + _NOT_READY_WAIT
             await self._settle(item)
             return
-        digest = digest_of(edition, sub)
+        affinity = await self._feedback.affinity(sub.sid)  # the reader's 👍/👎 steer the digest, within bounds
+        digest = digest_of(edition, sub, affinity)
         if not digest.stories:  # an empty digest is never sent: the day is skipped, and the log says why
             log.info("skipped: nothing matched (%s %s)", sub.identity.channel, unit.delivery_id)
             await self._settle(record(Outcome.SKIPPED, late=late, detail=NOTHING_MATCHED))
             return
+        await self._feedback.record_picks(sub.sid, explain(digest, edition, affinity, sub.topics))  # for `why`
         recipient = Recipient(channel=channel.name, address=sub.identity.address,
                               language=sub.effective_language, extra=dict(sub.extra))
         limits = list(channel.rate_limits(recipient))
