@@ -26,10 +26,12 @@ from bot.delivery.planner import NowRequests
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings, SettingsError
 from bot.store.edition_store import RedisTokenBudget
+from bot.store.feedback import FeedbackStore
 from bot.store.intents import PendingIntents
 from bot.store.link_codes import LinkCodes
 from bot.store.models import Subscription
 from bot.store.source_edits import SourceList
+from bot.store.stories import StoryArchive
 from bot.store.subscriptions import Clock, SubscriptionStore, utc_now
 from channels.base import Channel, RateLimit
 from channels.inbound import Conversation, Inbound
@@ -37,6 +39,7 @@ from channels.plugin import ChannelEntry, ChannelSetupError, Job
 from channels.plugin import Pacer as SharedPacer
 from channels.registry import CHANNELS, address_parts
 from summaries.llm import ChatClient, LLMConfig, TokenBudget
+from summaries.models import Story
 
 __all__ = ["BotEnv", "Services", "build_services", "intent_reader", "now_requester", "open_services",
            "shared_pacer"]
@@ -145,10 +148,21 @@ def build_services(runtime: Runtime, *, clock: Clock = utc_now,
     async def source_names() -> list[tuple[str, str]]:  # the effective list: `sources mute` picks from it
         return [(s.id, s.name) for s in await sources.sources()]
 
+    archive = StoryArchive(runtime.redis)
+
+    async def find_story(story_id: str) -> Story | None:  # a 👍/👎 pressed on an older digest
+        for language in ("en", "ja"):
+            found = next((s for s in await archive.recent(language) if s.id == story_id), None)
+            if found is not None:
+                return found
+        return None
+
     intents, model = intent_reader(runtime, clock)
+    feedback = FeedbackStore(runtime.redis)
     commands = CommandHandler(store, request_now=now_requester(editions, now_requests),
-                              link_codes=LinkCodes(runtime.redis), source_names=source_names, intents=intents)
-    conversation = BotConversation(store, commands, editions, address_parts(entries))
+                              link_codes=LinkCodes(runtime.redis), source_names=source_names, intents=intents,
+                              feedback=feedback, editions=editions, find_story=find_story)
+    conversation = BotConversation(store, commands, editions, address_parts(entries), feedback)
     env = BotEnv(runtime, store, conversation)
     services = Services(runtime=runtime, store=store, commands=commands, editions=editions, entries=entries,
                         env=env, intent_model=model)

@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, ClassVar
 
+from bot.content.editions import EditionSource
+from bot.conversation.feedback_commands import FeedbackCommands, StoryFinder
 from bot.conversation.i18n import days_text, t
 from bot.conversation.linking import GROUP_COMMANDS, Linking
 from bot.conversation.parser import Command, CommandError, looks_japanese, parse_command
@@ -25,6 +27,7 @@ from bot.conversation.phrases import Understanding, understand
 from bot.conversation.source_commands import SourceCommands
 from bot.conversation.source_match import bundled_source_names
 from bot.store import UNAVAILABLE
+from bot.store.feedback import FeedbackStore
 from bot.store.link_codes import LinkCodes
 from bot.store.models import DEFAULT_MINUTES, Identity, Subscription
 from bot.store.subscriptions import SubscriptionStore
@@ -64,17 +67,19 @@ class Reply:
     ok: bool = True
 
 
-class CommandHandler(SourceCommands):
-    """Runs one command for one identity against the store."""
+class CommandHandler(SourceCommands, FeedbackCommands):
+    """Runs one command for one identity against the store (``feedback``, ``editions``, ``find_story``: 👍/👎, why)."""
 
     def __init__(self, store: SubscriptionStore, *, request_now: NowRequester | None = None,
                  link_codes: LinkCodes | None = None, source_names: SourceNames | None = None,
-                 intents: IntentReader | None = None) -> None:
+                 intents: IntentReader | None = None, feedback: FeedbackStore | None = None,
+                 editions: EditionSource | None = None, find_story: StoryFinder | None = None) -> None:
         self._store = store
         self._intents = intents  # an LLM reads what the grammar misses (bot.conversation.intent)
         self._request_now = request_now
-        self._linking = Linking(store, link_codes) if link_codes is not None else None
+        self._linking = Linking(store, link_codes, feedback) if link_codes is not None else None
         self._source_names = source_names or bundled_source_names
+        self._feedback, self._editions, self._find_story = feedback, editions, find_story
 
     async def handle(self, identity: Identity, text: str, *, language_hint: str = "") -> Reply:
         """Parse and run ``text`` for ``identity``. Never raises; always one reply."""
@@ -141,7 +146,6 @@ class CommandHandler(SourceCommands):
             text += "\n" + t(language, "understood_failed", errors=" ".join(failed))
         return self._reply(text + self._hint(sub, language), language, changed=changed, command="understood",
                            ok=not failed)
-
 
     def _reply(self, text: str, language: str, *, changed: bool = False, command: str = "", ok: bool = True) -> Reply:
         if len(text) > MAX_REPLY:
@@ -376,6 +380,8 @@ class CommandHandler(SourceCommands):
         "now": _cmd_now,
         "settings": _cmd_settings,
         "help": _cmd_help,
+        "like": FeedbackCommands._cmd_like, "dislike": FeedbackCommands._cmd_like,
+        "why": FeedbackCommands._cmd_why,
     }
 
 

@@ -9,7 +9,9 @@ How a group of linked identities is kept, so that no reader ever gets two digest
 * ``deliver on CHANNEL`` makes the member on that channel the primary: the old primary is stopped *first*, then
   the new one takes the preferences (a crash in between costs a digest, never doubles one), and the day's
   ``last_slot_date`` travels with them, so a move after today's digest does not bring a second one today;
-* ``unlink`` gives a member its own copy of the preferences again (same active state and last slot date).
+* ``unlink`` gives a member its own copy of the preferences again (same active state and last slot date);
+* the reader's 👍/👎 (``bot.store.feedback``) are kept under the primary, and copied with the preferences by
+  ``deliver on`` and ``unlink``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.conversation.i18n import t
+from bot.store.feedback import FeedbackStore
 from bot.store.link_codes import LinkCodes
 from bot.store.models import Identity, Subscription
 from bot.store.subscriptions import SubscriptionStore
@@ -68,9 +71,14 @@ def _preferences_of(source: Subscription, target: Subscription) -> Subscription:
 class Linking:
     """The group operations behind ``link``, the code, ``unlink`` and ``deliver on``."""
 
-    def __init__(self, store: SubscriptionStore, codes: LinkCodes) -> None:
+    def __init__(self, store: SubscriptionStore, codes: LinkCodes, feedback: FeedbackStore | None = None) -> None:
         self._store = store
         self._codes = codes
+        self._feedback = feedback  # the reader's 👍/👎 follow the preferences to a new primary or an unlinked chat
+
+    async def _copy_feedback(self, source: Identity, target: Identity) -> None:
+        if self._feedback is not None:
+            await self._feedback.copy_to(source.sid, target.sid)
 
     async def primary_of(self, identity: Identity, current: Subscription | None = None) -> Identity:
         """The identity whose preferences a command from ``identity`` changes."""
@@ -143,6 +151,7 @@ class Linking:
         await self._store.update(primary, keep_rest)
         for member in leaving:
             await self._store.update(member, own_copy(member))
+            await self._copy_feedback(primary, member)
         return LinkOutcome(t(language, "unlinked"), changed=True)
 
     async def deliver_on(self, identity: Identity, channel: str, language: str) -> LinkOutcome:
@@ -167,6 +176,7 @@ class Linking:
 
         await self._store.update(primary, stop_old)  # first: at worst no digest, never two
         await self._store.update(target, start_new)
+        await self._copy_feedback(primary, target)
         def follow_new(current: Subscription | None) -> Subscription | None:
             return None if current is None else _with_extra(current, **{_LINKED_TO: str(target)})
 

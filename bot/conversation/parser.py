@@ -17,16 +17,8 @@ from zoneinfo import ZoneInfo, available_timezones
 from summaries.topics import TOPICS, resolve_topic
 
 __all__ = [
-    "COMMANDS",
-    "MAX_ITEMS",
-    "MAX_PAUSE_DAYS",
-    "Command",
-    "CommandError",
-    "looks_japanese",
-    "parse_command",
-    "parse_days",
-    "parse_time",
-    "parse_timezone",
+    "COMMANDS", "MAX_ITEMS", "MAX_PAUSE_DAYS", "Command", "CommandError", "looks_japanese", "parse_command",
+    "parse_days", "parse_time", "parse_timezone",
 ]
 
 MAX_ITEMS = 20
@@ -54,6 +46,8 @@ _ALIASES: dict[str, str] = {
     "days": "days", "day": "days", "曜日": "days", "配信日": "days", "平日": "days", "毎日": "days",
     "link": "link", "連携": "link", "unlink": "unlink", "連携解除": "unlink",
     "deliver": "deliver", "配信先": "deliver",
+    "why": "why", "なぜ": "why", "理由": "why", "like": "like", "👍": "like", "いいね": "like",
+    "dislike": "dislike", "👎": "dislike", "よくない": "dislike", "興味なし": "dislike",
 }
 
 #: Channels a linked reader can pick for ``deliver on``.
@@ -318,6 +312,16 @@ def _parse_link(name: str, rest: str, japanese: bool) -> Command:
     raise CommandError("link_invalid", {"value": rest[:20]}, example="link", japanese=japanese)
 
 
+def _parse_feedback(name: str, rest: str, japanese: bool) -> Command:
+    """``like 3`` (the third story of today's digest) or ``like <story id>`` (what every channel's button sends)."""
+    ref = rest.strip().removeprefix("#").removesuffix("番")
+    if re.fullmatch(r"\d{1,2}", ref) and 1 <= int(ref) <= MAX_ITEMS:
+        return Command(name, number=int(ref), japanese=japanese)
+    if re.fullmatch(r"[A-Za-z0-9_-]{3,80}", ref):
+        return Command(name, values=(ref,), japanese=japanese)
+    raise CommandError("story_ref_invalid", {"value": ref[:20] or "—"}, example=f"{name} 1", japanese=japanese)
+
+
 def _parse_deliver(name: str, rest: str, japanese: bool) -> Command:
     words = [w for w in rest.lower().split() if w not in ("on", "to", "via", "by", "に", "で")]
     channel = _DELIVERY_CHANNELS.get(words[0]) if len(words) == 1 else None
@@ -328,16 +332,9 @@ def _parse_deliver(name: str, rest: str, japanese: bool) -> Command:
 
 
 _PARSERS = {
-    "link": _parse_link,
-    "deliver": _parse_deliver,
-    "days": _parse_days,
-    "time": _parse_time_command,
-    "timezone": _parse_timezone_command,
-    "topics": _parse_topics,
-    "sources": _parse_sources,
-    "language": _parse_language,
-    "items": _parse_count,
-    "minutes": _parse_count,
+    "like": _parse_feedback, "dislike": _parse_feedback, "link": _parse_link, "deliver": _parse_deliver,
+    "days": _parse_days, "time": _parse_time_command, "timezone": _parse_timezone_command, "topics": _parse_topics,
+    "sources": _parse_sources, "language": _parse_language, "items": _parse_count, "minutes": _parse_count,
     "pause": _parse_pause,
 }
 

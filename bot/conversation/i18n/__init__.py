@@ -9,12 +9,15 @@ from __future__ import annotations
 import string
 from collections.abc import Collection, Mapping
 
+from bot.conversation.i18n.feedback import FEEDBACK_MESSAGES
+
 __all__ = ["LANGUAGES", "MESSAGES", "days_text", "t"]
 
 LANGUAGES = ("en", "ja")
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
+        **FEEDBACK_MESSAGES["en"],
         # errors: one line, what was wrong, then a correct example
         "error_line": "{reason} Try: {example}",
         "empty": "Send a command.",
@@ -132,6 +135,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "pause — stop for a while (e.g. pause 7 days) · resume\n"
             "now — today's digest now (e.g. now)\n"
             "settings — show your settings (e.g. settings)\n"
+            "why — why today's stories were picked · like 2 / dislike 2 — more or fewer like story 2 (or 👍/👎)\n"
             "Or just say it: “send me robotics news at 8am”, “every weekday at 7:15”, “fewer stories”."
         ),
         # LINE: welcome on follow, quick-reply button labels (≤ 20 characters each)
@@ -152,6 +156,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "slack_needs_user": "This command needs a Slack user and workspace.",
     },
     "ja": {
+        **FEEDBACK_MESSAGES["ja"],
         "error_line": "{reason} 例: {example}",
         "empty": "コマンドを送ってください。",
         "unknown": "「{word}」というコマンドはありません。",
@@ -265,6 +270,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "停止 — 一時停止（例: 停止 7日）・再開\n"
             "今すぐ — 今日のダイジェストを今すぐ（例: 今すぐ）\n"
             "設定 — 設定を表示（例: 設定）\n"
+            "なぜ — 今日の記事を選んだ理由・いいね 2 / よくない 2 — 2番のような記事を増やす/減らす（👍/👎でも）\n"
             "ふつうの言葉でも: 「毎朝8時にロボットのニュース」「平日だけ」「記事を減らして」"
         ),
         "line_welcome": "AIToday へようこそ。その日のAIニュースを要約して毎朝お届けします。",

@@ -1,0 +1,129 @@
+"""Transcripts of feedback that steers: ``like``/``dislike`` (👍/👎, いいね/よくない) and ``why`` (なぜ), en and ja.
+
+The handler runs on the real Redis with the sample edition; a linked reader's votes land in one set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.content.editions import FixedEditions
+from bot.conversation.commands import MAX_REPLY, CommandHandler
+from bot.store.client import RedisClient
+from bot.store.feedback import FeedbackStore, Vote
+from bot.store.link_codes import LinkCodes
+from bot.store.models import Identity
+from bot.store.subscriptions import SubscriptionStore
+from summaries.models import Story
+from tests.sample_edition import sample_edition
+
+pytestmark = pytest.mark.both_redis
+
+TELEGRAM = Identity.parse("telegram:42")
+SLACK = Identity.parse("slack:T1:U1")
+
+
+@pytest.fixture
+def feedback(redis_client: RedisClient) -> FeedbackStore:
+    return FeedbackStore(redis_client)
+
+
+@pytest.fixture
+def handler(store: SubscriptionStore, redis_client: RedisClient, feedback: FeedbackStore) -> CommandHandler:
+    editions = FixedEditions({"en": sample_edition("en"), "ja": sample_edition("ja")})
+    older = sample_edition("en").stories[0]
+    old_story = Story(**{**{f: getattr(older, f) for f in older.__slots__}, "id": "yesterday01"})  # type: ignore[arg-type]
+
+    async def find_story(story_id: str) -> Story | None:
+        return old_story if story_id == old_story.id else None
+
+    return CommandHandler(store, link_codes=LinkCodes(redis_client), feedback=feedback, editions=editions,
+                          find_story=find_story)
+
+
+async def say(handler: CommandHandler, who: Identity, text: str) -> str:
+    return (await handler.handle(who, text)).text
+
+
+async def test_why_explains_each_story_of_todays_digest(handler: CommandHandler) -> None:
+    await say(handler, TELEGRAM, "subscribe")
+    await say(handler, TELEGRAM, "items 4")
+    text = await say(handler, TELEGRAM, "/why")
+    lines = text.splitlines()
+    assert lines[0] == "Why these stories (2026-11-27):"
+    assert lines[1].startswith("1. OpenAI releases GPT-6") and lines[1].endswith("llm · today's top story")
+    assert lines[2].endswith("robotics · 2 outlets covered it · #2 in today's edition")
+    assert len(lines) == 4 + 2 and lines[-1].startswith("Steer it:")
+
+
+async def test_a_like_says_what_it_noted_counts_once_and_moves_the_source_up_in_why(
+    handler: CommandHandler, feedback: FeedbackStore,
+) -> None:
+    await say(handler, TELEGRAM, "subscribe")
+    reply = await handler.handle(TELEGRAM, "like 2")
+    assert reply.changed and reply.text.startswith("👍 Noted: more like “<!channel> Boston Dynamics")
+    assert "(The Robot Report · robotics)" in reply.text
+    assert (await say(handler, TELEGRAM, "👍 s02")).startswith("👍 You already liked")  # the button: by id
+    assert await feedback.votes(TELEGRAM.sid) == {"s02": Vote.UP}
+    why = await say(handler, TELEGRAM, "why")
+    assert "robotics · from a source you liked · 2 outlets covered it · #2 in today's edition" in why
+    assert why.splitlines()[1].startswith("1. <!channel> Boston Dynamics")  # lifted a place, not from anywhere
+
+
+async def test_a_dislike_flips_a_like_and_suggests_muting_for_good(
+    handler: CommandHandler, feedback: FeedbackStore,
+) -> None:
+    await say(handler, TELEGRAM, "like s01")
+    reply = await say(handler, TELEGRAM, "dislike s01")
+    assert reply.startswith("👎 Noted: less like “OpenAI releases GPT-6")
+    assert reply.endswith("To hide OpenAI: “sources mute OpenAI”.")
+    assert (await feedback.affinity(TELEGRAM.sid)).source("openai") < 0
+
+
+async def test_a_button_on_an_older_digest_still_counts_and_a_gone_story_says_so(
+    handler: CommandHandler, feedback: FeedbackStore,
+) -> None:
+    assert (await say(handler, TELEGRAM, "like yesterday01")).startswith("👍 Noted")
+    reply = await handler.handle(TELEGRAM, "like deadbeefdeadbeef")
+    assert not reply.ok and reply.text == "That story is no longer in a recent edition, so nothing changed."
+    assert set(await feedback.votes(TELEGRAM.sid)) == {"yesterday01"}
+
+
+async def test_a_bad_story_reference_gets_one_line_and_an_example(handler: CommandHandler) -> None:
+    assert await say(handler, TELEGRAM, "like 99") == (
+        "“99” is not a story: use its number in today's digest. Try: like 1")
+    assert await say(handler, TELEGRAM, "dislike 9") == "Your digest has 8 stories; story 9 is not one of them."
+    assert await say(handler, TELEGRAM, "dislike") == (
+        "“—” is not a story: use its number in today's digest. Try: dislike 1")
+
+
+async def test_japanese_reader_likes_and_asks_why_in_japanese(handler: CommandHandler) -> None:
+    await say(handler, TELEGRAM, "登録")
+    await say(handler, TELEGRAM, "言語 ja")
+    assert (await say(handler, TELEGRAM, "いいね 1")).startswith("👍 了解しました。「OpenAI releases GPT-6")
+    assert (await say(handler, TELEGRAM, "よくない1")).startswith("👎 了解しました。")
+    why = (await say(handler, TELEGRAM, "なぜ")).splitlines()
+    assert why[0] == "この記事を選んだ理由（2026-11-27）:"
+    assert any("4社が報道" in line for line in why)
+    assert why[-1].startswith("調整するには")
+
+
+async def test_a_linked_reader_has_one_feedback_set_which_follows_deliver_on(
+    handler: CommandHandler, feedback: FeedbackStore,
+) -> None:
+    await say(handler, SLACK, "subscribe")
+    code = next(w.rstrip(".") for w in (await say(handler, SLACK, "link")).split() if w.rstrip(".").isdigit())
+    await say(handler, TELEGRAM, code)
+    await say(handler, TELEGRAM, "like s02")  # from the member chat ...
+    await say(handler, SLACK, "dislike s03")  # ... and from the primary: one set, the primary's
+    assert await feedback.votes(SLACK.sid) == {"s02": Vote.UP, "s03": Vote.DOWN}
+    assert await feedback.votes(TELEGRAM.sid) == {}
+    await say(handler, TELEGRAM, "deliver on telegram")
+    assert await feedback.votes(TELEGRAM.sid) == {"s02": Vote.UP, "s03": Vote.DOWN}
+    assert "from a source you liked" in await say(handler, SLACK, "why")
+
+
+async def test_why_fits_every_reply_for_a_long_digest(handler: CommandHandler) -> None:
+    await say(handler, TELEGRAM, "items 20")
+    text = await say(handler, TELEGRAM, "why")
+    assert len(text) <= MAX_REPLY and text.count("\n") == 8 + 1
