@@ -15,7 +15,9 @@ quietly slowing the load), alternating:
 ``load_1m`` (the machine's 1-minute load average at the end) tells whether other work shared the cores.
 Commands rotate over ``settings``, ``time 07:30``, ``topics add robotics``, ``help`` for 500 distinct users,
 so most requests read and write a subscription. Latency is measured from each request's scheduled instant
-to its response. ``errors`` counts non-200 answers and transport failures.
+to its response. ``errors`` counts non-200 answers and transport failures. ``app_cpu_ms_per_request`` is the app
+process's CPU time per request (Linux): the figure to compare across runs on a shared machine, where latency
+also measures the neighbours.
 """
 
 from __future__ import annotations
@@ -212,6 +214,15 @@ def _ready(process: subprocess.Popen[str]) -> Any:
     return json.loads(line.removeprefix("READY "))
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU the process has used (Linux ``/proc``); None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -250,7 +261,12 @@ def main() -> int:
                  args.redis_url, "--providers", json.dumps(providers)],
                 stdout=subprocess.PIPE, env=env, cwd=str(ROOT), text=True)
             routes = [r for r in _ready(child) if args.only in r]
+            cpu_before = _cpu_seconds(child.pid)
             result = asyncio.run(_load(f"http://127.0.0.1:{port}", routes, args.rate, args.seconds))
+            cpu_after = _cpu_seconds(child.pid)
+            if cpu_before is not None and cpu_after is not None:
+                # the app's own CPU per request (warm-up included): steady under a shared machine's noise
+                result["app_cpu_ms_per_request"] = round((cpu_after - cpu_before) * 1000 / (result["requests"] + 40), 2)
         finally:
             for process in (child, stubs):
                 if process is not None:
