@@ -18,10 +18,9 @@ How the offline summarizer chooses (deterministic; no network, no downloads):
   first such sentence anywhere in the article.
 * *Why it matters* is the most salient of the opening ``_LEAD_WINDOW`` sentences that states a consequence or
   significance, the three most salient first.
-* The salient sentences no role took join *What happened* when a role is empty, so the card keeps the
-  article's best sentences (roles were first taken from anywhere; that cost 7 ROUGE-1 on held-out news).
-* A role the article has no sentence for says so (``NO_WATCH``, ``NO_MATTERS``) instead of mislabelling
-  background; the channels show that line in the reader's language.
+* The three most salient opening sentences that no role took join *What happened*, in article order, up to
+  ``MAX_HAPPENED_CHARS`` (two points' room). Roles taken from anywhere, with the rest left out, had cost 7
+  ROUGE-1 on held-out news; the choices here were made on half "a" of the dev set (``bench/summary_quality.py``).
 * The gist is its own line (``summaries.gist``): the standfirst, else the most central opening sentence
   compressed (the title when the article has no text).
 """
@@ -217,8 +216,9 @@ class OfflineSummarizer:
 
         Roles are looked for first among the three most salient opening sentences (the card's best material),
         and only then further: *What to watch* anywhere, *Why it matters* in the rest of the opening window.
-        Salient sentences no role took join *What happened* when a role is left empty, so an article without
-        a next step still gets its three best sentences (1–3 sentences a point, like a written card).
+        Those of the three that no role took join *What happened* while it stays within
+        ``MAX_HAPPENED_CHARS`` (1–3 sentences a point, like a written card), so a role found further down does
+        not push the article's best sentences off the card.
         """
         cands = _candidates(article, _WATCH_POOL)
         if not cands:
@@ -236,17 +236,14 @@ class OfflineSummarizer:
             (c for c in [*sorted(kept, key=lambda c: -c.salience), *by_salience[3:]] if role_of(c.text) == "matters"),
             None,
         )
-        missing = (matters is None) + (watch is None)
-        extras = sorted((c for c in kept if c is not matters), key=lambda c: -c.salience)[:missing]
-        happened = trim_sentence(lead.text, MAX_POINT_CHARS)
-        for extra in extras:
-            pair = (
-                (happened, trim_sentence(extra.text))
-                if extra.index > lead.index
-                else (trim_sentence(extra.text), happened)
+        parts = [lead]
+        for extra in (c for c in kept if c is not matters):
+            joined = " ".join(
+                trim_sentence(c.text, MAX_POINT_CHARS) for c in sorted([*parts, extra], key=lambda c: c.index)
             )
-            if len(" ".join(pair)) <= MAX_HAPPENED_CHARS:
-                happened = " ".join(pair)
+            if len(joined) <= MAX_HAPPENED_CHARS:
+                parts.append(extra)
+        happened = " ".join(trim_sentence(c.text, MAX_POINT_CHARS) for c in sorted(parts, key=lambda c: c.index))
         return (
             happened,
             trim_sentence(matters.text, MAX_POINT_CHARS) if matters else "",

@@ -22,6 +22,7 @@ from urllib.parse import quote, urlsplit
 
 from channels import labels
 from summaries.models import KEY_POINT_ROLES, Edition, Story
+from summaries.trim import MAX_HAPPENED_CHARS
 
 __all__ = [
     "MAX_ALT_TEXT",
@@ -53,7 +54,7 @@ MAX_URI = 1_000
 
 # Long feed text is cut, not rejected: a bubble stays readable on a phone and far below 30 KB.
 _TITLE_CHARS = 160
-_POINT_CHARS = 360
+_POINT_CHARS = MAX_HAPPENED_CHARS  # the longest point a card has: What happened with a second sentence
 _SOURCE_CHARS = 60
 
 #: A LINE message object as the API's JSON (``{"type": "flex", ...}``).
