@@ -11,8 +11,9 @@ It translates a Slack request into ``InboundMessage``s and the bot's answer back
 
 Who a command is for: in a DM the person (``<team>:<user>``); in a channel the channel (``<team>:<channel>``),
 which any member may change, and then the reply is shown in the channel and names who changed what. Buttons
-under a story run ``topics add <its topic>`` / ``sources mute <its source>``. ``app_uninstalled`` and a
-revoked bot token deactivate the workspace's digests.
+under a story (a ``block_actions`` interactivity payload) run ``like <story id>`` (👍), ``dislike <story id>``
+(👎) or ``sources mute <its source>``; an older digest's "more like this" runs ``topics add <its topic>``.
+``app_uninstalled`` and a revoked bot token deactivate the workspace's digests.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from channels.inbound import (
 )
 from channels.slack.installs import SlackInstallationStore, SlackStateStore
 from channels.slack.ports import SlackInstallRecords, SlackWorkspaces
-from channels.slack.render import ACTION_MORE, ACTION_MUTE, escape
+from channels.slack.render import ACTION_DISLIKE, ACTION_LIKE, ACTION_MORE, ACTION_MUTE, escape
 from channels.slack.verify import WINDOW_SECONDS, Rejection, SlackSignature
 
 __all__ = ["BOT_SCOPES", "MAX_BODY", "SlackConfig", "SlackInbound"]
@@ -60,6 +61,9 @@ BOT_SCOPES = ("chat:write", "chat:write.public", "commands", "im:history", "app_
 #: users.info must not eat the slash command's 3 s: past this the subscription keeps the default zone.
 _PROFILE_SECONDS = 1.0
 _MENTION = re.compile(r"^\s*(<@[A-Z0-9]+(\|[^>]*)?>\s*)+")
+#: A button's action id -> the command its value completes (👍/👎 name the story; the others a topic or source).
+_BUTTON_VERBS = {ACTION_LIKE: "like", ACTION_DISLIKE: "dislike", ACTION_MORE: "topics add",
+                 ACTION_MUTE: "sources mute"}
 
 
 class SlackConfig:
@@ -194,8 +198,8 @@ class SlackInbound(InboundBase):
         app.command("/aitoday")(self._on_command)
         app.event("message")(ack=_ack, lazy=[self._on_message])
         app.event("app_mention")(ack=_ack, lazy=[self._on_mention])
-        app.action(ACTION_MORE)(ack=_ack, lazy=[self._on_button])
-        app.action(ACTION_MUTE)(ack=_ack, lazy=[self._on_button])
+        for action in _BUTTON_VERBS:
+            app.action(action)(ack=_ack, lazy=[self._on_button])
         app.event("app_uninstalled")(self._on_uninstalled)
         app.event("tokens_revoked")(self._on_tokens_revoked)
         return app
@@ -273,7 +277,7 @@ class SlackInbound(InboundBase):
         value = str(action.get("value", ""))[:200]
         if not (user and team and channel and value):
             return
-        verb = "topics add" if action.get("action_id") == ACTION_MORE else "sources mute"
+        verb = _BUTTON_VERBS.get(str(action.get("action_id")), "sources mute")
         enterprise = str((body.get("team") or {}).get("enterprise_id") or "")
         reply, in_channel = await self._run(_address(team, channel, user), f"{verb} {value}", user, enterprise)
         if in_channel or channel.startswith("D"):

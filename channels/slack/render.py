@@ -24,6 +24,8 @@ from channels import labels
 from summaries.models import KEY_POINT_ROLES, Edition, Story
 
 __all__ = [
+    "ACTION_DISLIKE",
+    "ACTION_LIKE",
     "ACTION_MORE",
     "ACTION_MUTE",
     "MAX_BLOCKS",
@@ -45,6 +47,10 @@ MAX_FALLBACK = 3000
 #: Plain posts (the fallback after a RenderBug) stay well under ``msg_too_long``.
 MAX_PLAIN = 3500
 
+#: 👍 / 👎 under a story: the value is the story id, the bot runs ``like <id>`` / ``dislike <id>``.
+ACTION_LIKE = "aitoday_like"
+ACTION_DISLIKE = "aitoday_dislike"
+#: Rendered by earlier versions (value: a topic, ``topics add``); still answered for digests already posted.
 ACTION_MORE = "aitoday_more_like_this"
 ACTION_MUTE = "aitoday_mute_source"
 
@@ -58,12 +64,14 @@ _WORDS: dict[str, dict[str, str]] = {
     "en": {
         "part": " ({n}/{total})",
         "more": "👍 More like this",
+        "less": "👎 Less like this",
         "mute": "Mute this source",
         "empty_hint": "Send `/aitoday topics` to widen them.",
     },
     "ja": {
         "part": "（{n}/{total}）",
         "more": "👍 似た記事をもっと",
+        "less": "👎 似た記事を減らす",
         "mute": "このソースをミュート",
         "empty_hint": "`/aitoday topics` で広げられます。",
     },
@@ -146,10 +154,9 @@ def _button(text: str, action_id: str, value: str) -> dict[str, Any]:
 
 def _story_blocks(story: Story, now: datetime, language: str, key: str) -> list[dict[str, Any]]:
     block_id = f"story:{key}"[:MAX_BLOCK_ID - 2]
-    buttons = []
-    if story.topics:
-        buttons.append(_button(_w(language, "more"), ACTION_MORE, story.topics[0]))
-    buttons.append(_button(_w(language, "mute"), ACTION_MUTE, story.source_name or story.source_id))
+    buttons = [_button(_w(language, "more"), ACTION_LIKE, story.id),
+               _button(_w(language, "less"), ACTION_DISLIKE, story.id),
+               _button(_w(language, "mute"), ACTION_MUTE, story.source_name or story.source_id)]
     return [
         {"type": "section", "block_id": f"{block_id}:s",
          "text": {"type": "mrkdwn", "text": _section_text(story, language)}},

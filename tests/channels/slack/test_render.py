@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from channels.slack.channel import render
-from channels.slack.render import ACTION_MORE, ACTION_MUTE, MAX_BLOCKS, render_plain
+from channels.slack.render import ACTION_DISLIKE, ACTION_LIKE, ACTION_MUTE, MAX_BLOCKS, render_plain
 from summaries.models import Card, Edition, Story
 from tests.sample_edition import sample_edition
 from tests.stubs.slack_api import _block_problem
@@ -45,10 +45,9 @@ def test_sample_edition_is_one_valid_post_with_header_stories_and_buttons() -> N
     also = [b["elements"][1]["text"] for b in blocks if b["type"] == "context" and len(b["elements"]) > 1]
     assert also[-1] == "Also covered by Outlet 0, Outlet 1, Outlet 2"
     actions = [b for b in blocks if b["type"] == "actions"]
-    assert [e["action_id"] for e in actions[1]["elements"]] == [ACTION_MORE, ACTION_MUTE]
-    assert actions[1]["elements"][0]["text"]["text"] == "👍 More like this"
-    assert actions[1]["elements"][0]["value"] == "robotics"
-    assert actions[1]["elements"][1]["value"] == "The Robot Report"
+    assert [e["action_id"] for e in actions[1]["elements"]] == [ACTION_LIKE, ACTION_DISLIKE, ACTION_MUTE]
+    assert [e["text"]["text"] for e in actions[1]["elements"][:2]] == ["👍 More like this", "👎 Less like this"]
+    assert [e["value"] for e in actions[1]["elements"]] == ["s02", "s02", "The Robot Report"]
     assert posts[0]["text"].startswith("AIToday Fri 27 Nov 2026: OpenAI releases GPT-6")
 
 

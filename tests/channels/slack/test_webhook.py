@@ -11,9 +11,13 @@ import pytest
 
 from bot.app import Services
 from bot.store.client import RedisClient
+from bot.store.edition_store import EditionStore
+from bot.store.feedback import FeedbackStore, Vote
 from bot.store.models import Identity
-from tests.channels.slack.conftest import TEAM, event_body, post_signed, slash
+from channels.slack.render import ACTION_DISLIKE, ACTION_LIKE, render_posts
+from tests.channels.slack.conftest import TEAM, event_body, post_signed, sign, slash
 from tests.conftest import PAYLOADS
+from tests.sample_edition import sample_edition
 from tests.stubs.slack_api import SlackApiStub
 
 FORM = "application/x-www-form-urlencoded"
@@ -115,9 +119,10 @@ async def test_a_mention_in_a_channel_changes_the_channel(
     assert sub is not None and sub.active
 
 
-def _button_body(action_id: str, value: str, channel: str = "C111") -> bytes:
+def _button_body(action_id: str, value: str, channel: str = "C111", press: int = 0) -> bytes:
     fixture = json.loads((PAYLOADS / "slack" / "block_actions_button.json").read_text())
     payload = fixture["payload"]
+    payload["trigger_id"] += f".{press}"  # Slack's is unique per press
     payload["actions"][0].update(action_id=action_id, value=value)
     payload["channel"]["id"] = channel
     payload["container"]["channel_id"] = channel
@@ -146,6 +151,42 @@ async def test_a_button_in_the_dm_changes_the_person(
     assert posts[0].channel == "D0DM" and posts[0].text.startswith("Added chips.")
     sub = await services.store.get(Identity.parse("slack:T111:W111"))
     assert sub is not None and sub.topics == ("chips",)
+
+
+async def test_thumbs_on_a_card_steer_the_readers_digest_and_why_says_so(
+    client: httpx.AsyncClient, slack_stub: SlackApiStub, services: Services
+) -> None:
+    await EditionStore(services.runtime.redis).save(sample_edition())
+    posts = render_posts(sample_edition(), "en")
+    buttons = [e for b in posts[0]["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    like = next(b for b in buttons if b["action_id"] == ACTION_LIKE and b["value"] == "s02")
+    dislike = next(b for b in buttons if b["action_id"] == ACTION_DISLIKE and b["value"] == "s01")
+    for press, button in enumerate((like, dislike, like)):  # the same 👍 twice: counted once
+        body = _button_body(button["action_id"], button["value"], "D0DM", press)
+        response = await post_signed(client, body, FORM)
+        assert response.status_code == 200
+    texts = sorted(p.text for p in await slack_stub.wait_for_posts(3))  # answered by lazy listeners, any order
+    assert texts[0].startswith("👍 Noted: more like “&lt;!channel&gt; Boston Dynamics")  # escaped: no ping
+    assert texts[1].startswith("👍 You already liked")
+    assert texts[2].startswith("👎 Noted: less like “OpenAI releases GPT-6")
+    assert all(p.channel == "D0DM" for p in await slack_stub.wait_for_posts(3))
+    reader = Identity.parse("slack:T111:W111").sid
+    assert await FeedbackStore(services.runtime.redis).votes(reader) == {"s02": Vote.UP, "s01": Vote.DOWN}
+    why = await post_signed(client, slash("why", channel="D0DM", user="W111"), FORM)
+    lines = why.json()["text"].splitlines()
+    assert lines[1].startswith("1. &lt;!channel&gt; Boston Dynamics") and "from a source you liked" in lines[1]
+
+
+async def test_a_forged_or_stale_button_press_is_refused_and_counts_nothing(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    body = _button_body(ACTION_LIKE, "s02", "D0DM")
+    forged = await client.post("/slack/events", content=body,
+                               headers={"Content-Type": FORM, **sign(body, secret="not-the-signing-secret")})
+    stale = await post_signed(client, body, FORM, timestamp=int(time.time()) - 600)
+    unsigned = await client.post("/slack/events", content=body, headers={"Content-Type": FORM})
+    assert (forged.status_code, stale.status_code, unsigned.status_code) == (403, 403, 401)
+    assert await FeedbackStore(services.runtime.redis).votes(Identity.parse("slack:T111:W111").sid) == {}
 
 
 async def _subscribe(client: httpx.AsyncClient, channel: str, user: str) -> None:
