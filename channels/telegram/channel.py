@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from telegram import Bot, BotCommand, LinkPreviewOptions
+from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -59,7 +59,7 @@ from channels.base import (
     RenderBug,
     TransientError,
 )
-from channels.telegram.render import TelegramMessage, render_messages
+from channels.telegram.render import TelegramMessage, feedback_keyboard, render_messages
 from summaries.models import Edition
 
 __all__ = ["COMMAND_MENU", "Pacer", "TelegramChannel", "TelegramLimits", "retry_after_seconds", "translate_error"]
@@ -271,6 +271,8 @@ class TelegramChannel:
     async def _send_part(self, chat_id: int | str, address: str, message: TelegramMessage, *, shown: int) -> str:
         preview = (LinkPreviewOptions(is_disabled=False, url=message.preview_url) if message.preview_url
                    else LinkPreviewOptions(is_disabled=True))
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
+                                       for row in feedback_keyboard(message)]) if message.stories else None
         waited = 0.0
         while True:
             try:
@@ -279,6 +281,7 @@ class TelegramChannel:
                     text=message.text,
                     parse_mode=ParseMode.HTML if message.html else None,
                     link_preview_options=preview,
+                    reply_markup=markup,  # 👍/👎 under each story (callback_query → like/dislike <story id>)
                 )
                 return str(sent.message_id)
             except RetryAfter as exc:

@@ -10,6 +10,8 @@ It translates, it does not decide (the bot's ``Conversation`` does):
   may change the group's subscription; anyone may read ``/settings`` and ``/help``;
 * ``/settings`` carries an inline keyboard that toggles topics and language; its callback data is untrusted
   client input, parsed against the known topics and languages before it becomes a command;
+* the digest's 👍/👎 buttons (``f:+:<story id>``) become ``like``/``dislike <story id>``: the callback query is
+  answered with the bot's reply (a toast) and the digest's keyboard stays as it is;
 * the bot's own membership changes (``my_chat_member``: blocked, kicked, left) deactivate the subscription at
   once, with the same reason a failed send would record.
 
@@ -50,6 +52,7 @@ from channels.inbound import (
     loads_json,
 )
 from channels.telegram.channel import TelegramChannel
+from channels.telegram.render import feedback_command
 from summaries.topics import TOPICS
 
 __all__ = ["MAX_BODY", "SECRET_HEADER", "TelegramInbound", "settings_keyboard"]
@@ -170,7 +173,9 @@ class TelegramInbound(InboundBase):
             return
         chat = message.chat
         address = str(chat.id)
-        command = _callback_command(query.data or "", await self._conversation.subscriber("telegram", address))
+        feedback = feedback_command(query.data or "")
+        command = feedback or _callback_command(query.data or "",
+                                                await self._conversation.subscriber("telegram", address))
         if command is None:
             await query.answer(self._say(hint, "tg_expired"))
             return
@@ -179,6 +184,8 @@ class TelegramInbound(InboundBase):
             return
         answer = await self._conversation.handle(InboundMessage("telegram", address, command, language_hint=hint))
         await query.answer(_cut(answer.text, _CALLBACK_ANSWER_MAX))
+        if feedback is not None:
+            return  # a digest's 👍/👎: its keyboard stays
         await query.edit_message_reply_markup(
             reply_markup=settings_keyboard(await self._conversation.subscriber("telegram", address)))
 

@@ -11,6 +11,9 @@ Why this module is careful:
 * Messages are split only between stories; one story is capped (title, key points, coverage list) so that it
   always fits one message on its own.
 * Link previews are off, except on the first message, which previews the top story.
+* Each message carries an inline keyboard with 👍/👎 for each story in it (``feedback_keyboard``), whose callback
+  data (``f:+:<story id>`` / ``f:-:<story id>``, within Telegram's 64 bytes) the inbound reads back with
+  ``feedback_command`` into ``like <story id>`` / ``dislike <story id>``.
 
 The plain variant (``plain=True``) is the fallback after a ``RenderBug``: no parse mode, links written out.
 """
@@ -18,6 +21,7 @@ The plain variant (``plain=True``) is the fallback after a ``RenderBug``: no par
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,7 +39,7 @@ from channels.labels import (
 )
 from summaries.models import Edition, Story
 
-__all__ = ["MAX_MESSAGE", "TelegramMessage", "render_messages", "utf16_len"]
+__all__ = ["MAX_MESSAGE", "TelegramMessage", "feedback_command", "feedback_keyboard", "render_messages", "utf16_len"]
 
 #: Telegram's limit on a message's text after entity parsing, in UTF-16 code units.
 MAX_MESSAGE = 4096
@@ -46,6 +50,9 @@ _MAX_SOURCE = 80
 _MAX_URL = 1000
 _MAX_ALSO = 3
 _SEPARATOR = "\n\n"
+
+#: Callback data of a 👍/👎 button: ``f:+:<story id>``; a story id as editions make them, within 64 bytes in all.
+_FEEDBACK_DATA = re.compile(r"f:([+-]):([A-Za-z0-9_-]{3,56})")
 
 #: Telegram's header, footer and command hints. Key-point labels, reading time, other coverage and the empty
 #: digest's sentence are shared with every channel in ``channels.labels``.
@@ -81,10 +88,14 @@ class TelegramMessage:
     text: str
     html: bool
     preview_url: str = ""
+    #: ``(number shown, story id)`` of each story in this message: its 👍/👎 row.
+    stories: tuple[tuple[int, str], ...] = ()
 
     def to_params(self) -> dict[str, Any]:
         """The Bot API parameters (JSON-able), as ``aitoday preview`` shows them."""
         params: dict[str, Any] = {"text": self.text}
+        if self.stories:
+            params["reply_markup"] = {"inline_keyboard": feedback_keyboard(self)}
         if self.html:
             params["parse_mode"] = "HTML"
         if self.preview_url:
@@ -153,28 +164,47 @@ def render_messages(
     footer = writer.italic(writer.text(labels["footer"]))
     chunks = _pack([head[0] + writer.text(_SEPARATOR) + stories[0], *stories[1:], footer])
     top = edition.stories[0].url if edition.stories and _safe_url(edition.stories[0].url) else ""
+    ids = [story.id for story in edition.stories]
     return [
-        TelegramMessage(text=chunk, html=not plain, preview_url=top if index == 0 else "")
-        for index, chunk in enumerate(chunks)
+        TelegramMessage(text=chunk, html=not plain, preview_url=top if index == 0 else "",
+                        stories=tuple((n + 1, ids[n]) for n in blocks if n < len(ids)))
+        for index, (chunk, blocks) in enumerate(chunks)
     ]
 
 
-def _pack(blocks: Sequence[_Frag]) -> list[str]:
-    """Greedy packing at block boundaries: a block never straddles two messages."""
-    messages: list[str] = []
+def feedback_keyboard(message: TelegramMessage) -> list[list[dict[str, str]]]:
+    """One row per story of ``message``: ``👍 N`` and ``👎 N`` (N as numbered in the digest)."""
+    return [[{"text": f"👍 {n}", "callback_data": f"f:+:{story}"}, {"text": f"👎 {n}", "callback_data": f"f:-:{story}"}]
+            for n, story in message.stories]
+
+
+def feedback_command(data: str) -> str | None:
+    """The command a 👍/👎 button's callback data stands for, or None when it is not one we render."""
+    match = _FEEDBACK_DATA.fullmatch(data)
+    if match is None:
+        return None
+    return f"{'like' if match.group(1) == '+' else 'dislike'} {match.group(2)}"
+
+
+def _pack(blocks: Sequence[_Frag]) -> list[tuple[str, list[int]]]:
+    """Greedy packing at block boundaries: a block never straddles two messages. Each message with the indexes
+    of the blocks it holds."""
+    messages: list[tuple[str, list[int]]] = []
     current: _Frag | None = None
-    for block in blocks:
+    held: list[int] = []
+    for index, block in enumerate(blocks):
         if current is None:
-            current = block
+            current, held = block, [index]
             continue
         joined = _Frag(current.markup + _SEPARATOR + block.markup, current.visible + _SEPARATOR + block.visible)
         if utf16_len(joined.visible) <= MAX_MESSAGE:
             current = joined
+            held.append(index)
         else:
-            messages.append(current.markup)
-            current = block
+            messages.append((current.markup, held))
+            current, held = block, [index]
     if current is not None:
-        messages.append(current.markup)
+        messages.append((current.markup, held))
     return messages
 
 
