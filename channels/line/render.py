@@ -5,7 +5,8 @@ language give the same list of message objects, as the JSON dicts the Messaging 
 which the platform enforces by rejecting the whole request (a ``RenderBug`` for us), are kept here:
 
 * ≤ 12 bubbles per carousel, ≤ 50 KB of JSON per carousel, ≤ 30 KB per bubble (``MAX_*`` below);
-* ``altText`` ≤ 1,500 characters, a button label ≤ 40, a URI ≤ 1,000 and only ``http(s)``;
+* ``altText`` ≤ 1,500 characters, a button label ≤ 40, a URI ≤ 1,000 and only ``http(s)``, postback data ≤ 300;
+* every bubble ends with 👍/👎 postback buttons (``cmd=like <story id>``), which the webhook runs as commands;
 * ≤ 5 message objects per push or reply: a digest that needs more carousels keeps the first five.
 
 Sizes are measured as ``json.dumps`` with its defaults (ASCII-escaped, spaced separators): that is what the
@@ -50,6 +51,7 @@ MAX_MESSAGES = 5
 MAX_ALT_TEXT = 1_500
 MAX_TEXT_MESSAGE = 5_000
 MAX_BUTTON_LABEL = 40
+MAX_POSTBACK_DATA = 300
 MAX_URI = 1_000
 
 # Long feed text is cut, not rejected: a bubble stays readable on a phone and far below 30 KB.
@@ -63,15 +65,22 @@ LineMessage = dict[str, Any]
 #: What a LINE notification shows of a carousel, in every language.
 _ALT_TEXT = "AIToday {date}: {titles}"
 
+#: The 👍/👎 postbacks under each story: (label key, command).
+_FEEDBACK = (("like", "like"), ("dislike", "dislike"))
+
 #: LINE's own words (the button, the topics hint); the digest's shared words are in ``channels.labels``,
 #: so that LINE reads like every other channel.
 _LABELS: dict[str, dict[str, str]] = {
     "en": {
         "read": "Read the article",
+        "like": "👍 More like this",
+        "dislike": "👎 Less like this",
         "empty_hint": "Send “topics” to see or change them.",
     },
     "ja": {
         "read": "記事を読む",
+        "like": "👍 もっと",
+        "dislike": "👎 減らす",
         "empty_hint": "「トピック」で確認・変更できます。",
     },
 }
@@ -174,9 +183,18 @@ def _bubble(story: Story, edition: Edition, language: str) -> dict[str, Any]:
         buttons.append({"type": "button", "style": "link", "height": "sm",
                         "action": {"type": "uri", "label": labels.read_more(language)[:MAX_BUTTON_LABEL],
                                    "uri": page}})
-    if buttons:
-        bubble["footer"] = {"type": "box", "layout": "vertical", "contents": buttons}
+    buttons.append({"type": "box", "layout": "horizontal", "spacing": "sm", "contents": [
+        _feedback_button(label(language, kind), f"cmd={verb} {story.id}") for kind, verb in _FEEDBACK]})
+    bubble["footer"] = {"type": "box", "layout": "vertical", "contents": buttons}
     return bubble
+
+
+def _feedback_button(text: str, data: str) -> dict[str, Any]:
+    """A 👍/👎 postback: the webhook reads ``cmd=like <story id>`` back as the command (``displayText`` is what the
+    reader's chat shows)."""
+    return {"type": "button", "style": "secondary", "height": "sm",
+            "action": {"type": "postback", "label": text[:MAX_BUTTON_LABEL], "data": data[:MAX_POSTBACK_DATA],
+                       "displayText": text[:MAX_BUTTON_LABEL]}}
 
 
 def _alt_text(edition: Edition, stories: Sequence[Story], language: str) -> str:
