@@ -57,6 +57,7 @@ def links_for(settings: Settings, tokens: LinkTokens, address: str, day: str) ->
         preferences_url=f"{base}/preferences/{tokens.make(Purpose.PREFERENCES, {'s': sid})}",
         unsubscribe_url=f"{base}/unsubscribe/{unsubscribe}",
         unsubscribe_mailto=mailto_unsubscribe(settings.mail_from, unsubscribe),
+        feedback_url=f"{base}/feedback/{tokens.make(Purpose.FEEDBACK, {'s': sid})}",
     )
 
 

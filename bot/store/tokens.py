@@ -1,4 +1,4 @@
-"""Signed, purpose-specific tokens for the links in mails: confirm, preferences, unsubscribe, login.
+"""Signed, purpose-specific tokens for the links in mails: confirm, preferences, unsubscribe, login, feedback.
 
 A token is an itsdangerous URL-safe timed signature over a small JSON payload. Each purpose has its own salt,
 so a preferences token can never be replayed as an unsubscribe token (or a confirm token as either), and its
@@ -30,6 +30,7 @@ class Purpose(Enum):
     PREFERENCES = "preferences"
     UNSUBSCRIBE = "unsubscribe"
     LOGIN = "login"
+    FEEDBACK = "feedback"
 
     @property
     def max_age(self) -> timedelta:
@@ -42,6 +43,7 @@ _MAX_AGE = {
     Purpose.PREFERENCES: timedelta(days=90),
     Purpose.UNSUBSCRIBE: timedelta(days=365),
     Purpose.LOGIN: timedelta(minutes=15),  # a magic link signs a browser in: short-lived and single-use
+    Purpose.FEEDBACK: timedelta(days=90),  # 👍/👎 under a digest's stories: as long as preferences links
 }
 
 

@@ -25,7 +25,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.app import Services
 from bot.store.claims import ClaimStore
-from bot.web import discussion, health, metrics, outage, pages, slack_login, stories
+from bot.web import discussion, feedback_links, health, metrics, outage, pages, slack_login, stories
 from bot.web import signup as email
 from bot.web.webhooks import webhook_routes
 
@@ -36,6 +36,7 @@ RouteFactory = Callable[[Services], list[BaseRoute]]
 _ROUTE_MODULES: tuple[RouteFactory, ...] = (
     health.routes,
     email.routes,
+    feedback_links.routes,
     pages.routes,
     stories.routes,
     slack_login.routes,  # before discussion: "/login/slack" is not a magic link's token

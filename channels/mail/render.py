@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 _SUBJECT_TITLE_MAX = 90
+_STORY_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 
 #: The mail's own words (masthead, footer, confirmation). Key-point labels, age, reading time, coverage and
 #: the empty digest's sentence are shared with every channel in ``channels.labels``.
@@ -49,6 +50,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "tagline": "Your morning AI briefing",
         "view": "View in browser",
         "preferences": "Preferences",
+        "like": "👍 More like this",
+        "dislike": "👎 Less like this",
         "unsubscribe": "Unsubscribe",
         "why_you_get_this": "You get this because you subscribed to the AIToday digest.",
         "empty_hint": "Change your topics in your preferences.",
@@ -68,6 +71,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "tagline": "毎朝のAIニュース要約",
         "view": "ブラウザで表示",
         "preferences": "配信設定",
+        "like": "👍 似た記事をもっと",
+        "dislike": "👎 似た記事を減らす",
         "unsubscribe": "配信停止",
         "why_you_get_this": "AIToday のダイジェストを購読しているため、このメールをお送りしています。",
         "empty_hint": "配信設定でトピックを変更できます。",
@@ -88,12 +93,15 @@ _WEEKDAYS_JA = "月火水木金土日"
 
 @dataclass(frozen=True, slots=True)
 class MailLinks:
-    """The per-recipient links a digest carries. ``unsubscribe_mailto`` is the List-Unsubscribe mailto."""
+    """The per-recipient links a digest carries. ``unsubscribe_mailto`` is the List-Unsubscribe mailto;
+    ``feedback_url`` the reader's signed 👍/👎 base (``<base>/<story id>/like|dislike``: a page with a button,
+    never a vote on GET, since mail scanners follow links); empty: no 👍/👎 links."""
 
     view_url: str
     preferences_url: str
     unsubscribe_url: str
     unsubscribe_mailto: str = ""
+    feedback_url: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +138,8 @@ def safe_url(value: str) -> str:
 def render_digest(edition: Edition, language: str, links: MailLinks) -> RenderedMail:
     """Subject, plain text and HTML of one digest for one recipient."""
     labels = _labels(language)
-    cards = [_card(story, edition.generated_at, language) for story in edition.stories]
+    feedback = safe_url(links.feedback_url)
+    cards = [_card(story, edition.generated_at, language) | _thumbs(feedback, story) for story in edition.stories]
     context: dict[str, Any] = {
         "lang": language if language in _LABELS else "en",
         "l": labels,
@@ -204,6 +213,14 @@ def _card(story: Story, now: datetime, language: str) -> dict[str, Any]:
         ),
         "more": plain_text(covered_by(story, language, names=3)),
     }
+
+
+def _thumbs(feedback_url: str, story: Story) -> dict[str, str]:
+    """The story's 👍/👎 links ("" without a feedback base, or for an id no edition makes)."""
+    if not feedback_url or not _STORY_ID.fullmatch(story.id):
+        return {"like_url": "", "dislike_url": ""}
+    base = feedback_url.rstrip("/")
+    return {"like_url": f"{base}/{story.id}/like", "dislike_url": f"{base}/{story.id}/dislike"}
 
 
 def _long_date(day: date, language: str) -> str:
