@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.app import Services
 from bot.store.feedback import valid_story_id
+from bot.store.models import Subscription
 from bot.store.stories import StoryArchive
 from bot.store.tokens import LinkTokens, Purpose, TokenError, TokenExpired
 from bot.web.signup_text import email_text
@@ -55,12 +56,10 @@ class FeedbackLinks:
 
     async def page(self, request: Request) -> Response:
         """The confirmation page: the story, what the button will do, and the button (a POST form)."""
-        checked = self._check(request)
+        checked = await self._check(request)
         if isinstance(checked, Response):
             return checked
-        sid, story, vote, lang = checked
-        sub = await self._services.store.get_by_sid(sid)
-        lang = sub.effective_language if sub is not None else lang  # the reader's language, not the browser's
+        _, story, vote, lang = checked
         title = await self._title(story)
         e = email_text(lang)
         context = {
@@ -72,23 +71,22 @@ class FeedbackLinks:
 
     async def record(self, request: Request) -> Response:
         """Runs the vote as the command a chat button sends; answers with the command's reply."""
-        checked = self._check(request)
+        checked = await self._check(request)
         if isinstance(checked, Response):
             return checked
-        sid, story, vote, lang = checked
-        sub = await self._services.store.get_by_sid(sid)
-        e = email_text(lang)
-        if sub is None or sub.identity.channel != "email":
+        sub, story, vote, lang = checked
+        if sub is None:
+            e = email_text(lang)
             return self._notice(request, lang, e["not_subscribed_title"], e["not_subscribed_body"], 404, "error")
-        lang = sub.effective_language
         reply = await self._services.commands.handle(sub.identity, f"{vote} {story}", language_hint=lang)
         return self._notice(request, lang, email_text(lang)["fb_done_title"] if reply.ok else reply.text,
                             reply.text, 200 if reply.ok else 404, "ok" if reply.ok else "error")
 
     # ------------------------------------------------------------------------------------------ helpers
 
-    def _check(self, request: Request) -> tuple[str, str, str, str] | Response:
-        """``(sid, story, vote, language)`` of a genuine link, or the refusal page."""
+    async def _check(self, request: Request) -> tuple[Subscription | None, str, str, str] | Response:
+        """``(email subscription, story, vote, language)`` of a genuine link (the reader's language, not the
+        browser's), or the refusal page."""
         lang = pick_language(request)
         story, vote = request.path_params["story"], request.path_params["vote"]
         try:
@@ -102,7 +100,10 @@ class FeedbackLinks:
         if vote not in _VOTES or not valid_story_id(story):
             e = email_text(lang)
             return self._notice(request, lang, e["link_invalid_title"], e["link_invalid_body"], 404, "error")
-        return sid, story, vote, lang
+        sub = await self._services.store.get_by_sid(sid)
+        if sub is None or sub.identity.channel != "email":
+            return None, story, vote, lang
+        return sub, story, vote, sub.effective_language
 
     async def _title(self, story_id: str) -> str:
         for language in ("en", "ja"):
