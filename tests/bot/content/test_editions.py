@@ -15,6 +15,7 @@ from bot.settings import load_settings
 from bot.store.articles import RedisArticleStore
 from bot.store.client import RedisClient, connect
 from bot.store.edition_store import RedisTokenBudget
+from channels.labels import byline
 from summaries.models import Article
 from tests.conftest import HAS_SHARED
 from tests.stubs.loopback import serve
@@ -98,6 +99,9 @@ async def test_with_an_llm_configured_cards_come_from_it_once(llm_runtime: tuple
     else:  # on the sample feeds a few of the stub's cards fail the faithfulness check: those become offline
         assert "llm:gpt-test" in summarizers and summarizers <= {"llm:gpt-test", "offline"}
     assert all(s.card.language == "ja" for s in edition.stories)
+    assert all("Write in Japanese" in r["messages"][0]["content"] for r in stub.requests)
+    from_llm = [s for s in edition.stories if s.card.summarizer == "llm:gpt-test"]
+    assert all("英語の記事" not in byline(s, NOW, "ja") for s in from_llm)  # a translated card is not marked English
     calls = len(stub.requests)
     assert calls == len(edition.stories)
     again = await build_edition(runtime, DAY, "ja", now=NOW)
