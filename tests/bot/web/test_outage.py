@@ -151,7 +151,8 @@ async def _pages_answer_503(outage: Outage, confirm: str) -> None:
 async def _journaled_requests_apply_once_in_order(outage: Outage, restart: bool) -> None:
     services = outage.services
     # A preference change, then the one-click unsubscribe, while Redis cannot store either.
-    changed = await outage.client.post(outage.link(Purpose.PREFERENCES), data={"time": "08:30", "items": "4"})
+    changed = await outage.client.post(outage.link(Purpose.PREFERENCES), data={"time": "08:30", "items": "4",
+                                                                             "minutes": "12"})
     assert changed.status_code == 202
     assert "will be applied" in changed.text
     gone = await outage.client.post(outage.link(Purpose.UNSUBSCRIBE), content=b"List-Unsubscribe=One-Click",
@@ -171,7 +172,7 @@ async def _journaled_requests_apply_once_in_order(outage: Outage, restart: bool)
     sub = await services.store.get(READER)
     assert sub is not None
     assert not sub.active
-    assert (sub.delivery_time.strftime("%H:%M"), sub.items) == ("08:30", 4)
+    assert (sub.delivery_time.strftime("%H:%M"), sub.items, sub.minutes) == ("08:30", 4, 12)
     assert journal.read_text(encoding="utf-8") == ""
 
     # Once: the reader subscribes again by chat; later requests do not re-apply the old unsubscribe.
