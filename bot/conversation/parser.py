@@ -159,10 +159,14 @@ def parse_command(raw: str) -> Command:
     return parse(name, rest, japanese)
 
 
+#: Japanese command words, longest first (``読む時間`` before ``時間``): sorted once, not for every message.
+_JAPANESE_ALIASES: tuple[str, ...] = tuple(sorted((a for a in _ALIASES if looks_japanese(a)), key=len, reverse=True))
+
+
 def _split_head(text: str) -> tuple[str, str]:
     """The command word and the rest. Japanese commands may omit the space (``時間7:30``, ``停止7日``)."""
     lowered = text.lower()
-    for alias in sorted((a for a in _ALIASES if looks_japanese(a)), key=len, reverse=True):
+    for alias in _JAPANESE_ALIASES:
         if lowered.startswith(alias):
             return alias, text[len(alias):].strip()
     if lowered.startswith("help me"):
