@@ -24,7 +24,7 @@ from summaries.models import Edition
 
 __all__ = ["BotConversation", "identity_of"]
 
-_READ_ONLY = {"help", "settings"}
+_READ_ONLY = {"help", "settings", "why"}
 _LIST_ACTIONS = {"topics", "sources"}
 
 

@@ -85,3 +85,19 @@ async def test_telegrams_own_callback_shape_and_forged_presses_change_nothing(ch
     assert (await chat.post(chat.callback_update("f:+:s02"), secret="wrong")).status_code == 403
     assert (await chat.post(chat.callback_update("f:+:s02"), secret=None)).status_code == 401
     assert await FeedbackStore(chat.services.runtime.redis).votes(Identity.parse("telegram:42").sid) == {}
+
+
+async def test_in_a_group_any_member_may_ask_why_but_only_admins_steer(chat: Chat) -> None:
+    group, admin, member = -100123, 501, 502
+    chat.stub.members[(group, admin)] = "creator"
+    await EditionStore(chat.services.runtime.redis).save(sample_edition())
+    await chat.say("/start", chat_id=group, user_id=admin)
+    [why] = await chat.say("/why", chat_id=group, user_id=member)
+    assert why.startswith("Why these stories (2026-11-27):")
+    await chat.post(chat.callback_update("f:+:s02", chat_id=group, user_id=member))
+    refused = chat.stub.callback_answers[-1]
+    assert refused["show_alert"] == "true" and refused["text"].startswith("Only this group's admins")
+    await chat.post(chat.callback_update("f:+:s02", chat_id=group, user_id=admin))
+    assert chat.stub.callback_answers[-1]["text"].startswith("👍 Noted")
+    group_sid = Identity("telegram", (str(group),)).sid
+    assert await FeedbackStore(chat.services.runtime.redis).votes(group_sid) == {"s02": Vote.UP}
