@@ -373,5 +373,5 @@ def feedback_affinity(sid: str) -> str:
 
 
 def picks(sid: str) -> str:
-    """string: the stories of the reader's last digest and the reasons each was picked (JSON), 2 days."""
+    """string: the reader's last digest, story ids with source, topics and reason codes (JSON, no titles), 2 days."""
     return f"{PREFIX}:{shard_tag(shard_of(sid))}:picks:{sid}"

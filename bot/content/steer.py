@@ -25,7 +25,6 @@ MAX_SHIFT = 3
 MAX_PER_SOURCE = 3
 SOURCE_WEIGHT = 0.6
 TOPIC_WEIGHT = 0.4
-_TITLE = 90
 
 
 def lean(story: Story, affinity: Affinity) -> float:
@@ -71,6 +70,6 @@ def explain(digest: Edition, edition: Edition, affinity: Affinity, topics: Seque
             reasons.append(f"outlets:{story.source_count}")
         rank = place.get(story.id, 0)
         reasons.append("top" if rank == 1 else f"ranked:{rank}")
-        title = story.title if len(story.title) <= _TITLE else story.title[: _TITLE - 1] + "…"
-        picks.append(Pick(story.id, title, story.source_id, story.source_name, tuple(story.topics), tuple(reasons)))
+        picks.append(Pick(story.id, story.source_id, tuple(story.topics), tuple(reasons), story.title,
+                          story.source_name))
     return Picks(day=digest.date.isoformat(), stories=tuple(picks))

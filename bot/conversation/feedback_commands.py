@@ -13,6 +13,7 @@ set per reader. A mixin of ``CommandHandler``, which provides what it declares.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.content.digest import digest_of
@@ -23,7 +24,7 @@ from bot.conversation.parser import Command
 from bot.store.feedback import FeedbackStore, Pick, Picks, Vote
 from bot.store.models import Identity, Subscription
 from bot.store.subscriptions import SubscriptionStore
-from summaries.models import Story
+from summaries.models import Edition, Story
 
 if TYPE_CHECKING:
     from bot.conversation.commands import Reply
@@ -32,10 +33,17 @@ __all__ = ["FeedbackCommands", "StoryFinder"]
 
 #: Finds a story of a recent edition by id (a button pressed on an older digest), or None.
 StoryFinder = Callable[[str], Awaitable[Story | None]]
+#: Longest title a reply shows (``why`` lists up to 20: every platform's reply limit holds).
+_TITLE = 90
 
 
 def _pick_of(story: Story) -> Pick:
-    return Pick(story.id, story.title, story.source_id, story.source_name, tuple(story.topics))
+    return Pick(story.id, story.source_id, tuple(story.topics), title=story.title, source_name=story.source_name)
+
+
+def _title(pick: Pick) -> str:
+    title = pick.title or pick.source_name or pick.source_id
+    return title if len(title) <= _TITLE else title[: _TITLE - 1] + "…"
 
 
 class FeedbackCommands:
@@ -54,14 +62,25 @@ class FeedbackCommands:
     async def _current_picks(self, identity: Identity, feedback: FeedbackStore) -> Picks | None:
         """The reader's last digest as sent; else the digest they would get now; None without an edition."""
         picks = await feedback.picks(identity.sid)
-        if picks is not None or self._editions is None:
-            return picks
         sub = await self._store.get(identity) or Subscription(identity=identity)
-        edition = await self._editions.latest(sub.effective_language)
+        edition = await self._editions.latest(sub.effective_language) if self._editions is not None else None
+        if picks is not None:
+            return await self._named(picks, edition)
         if edition is None:
             return None
         affinity = await feedback.affinity(identity.sid)
         return explain(digest_of(edition, sub, affinity), edition, affinity, sub.topics)
+
+    async def _named(self, picks: Picks, edition: Edition | None) -> Picks:
+        """``picks`` with their titles and source names (not stored): from the edition, else any recent one."""
+        known = {story.id: story for story in edition.stories} if edition is not None else {}
+        named: list[Pick] = []
+        for pick in picks.stories:
+            story = known.get(pick.story_id)
+            if story is None and self._find_story is not None:
+                story = await self._find_story(pick.story_id)
+            named.append(replace(pick, title=story.title, source_name=story.source_name) if story else pick)
+        return replace(picks, stories=tuple(named))
 
     async def _story(self, identity: Identity, command: Command, feedback: FeedbackStore,
                      language: str) -> Pick | str:
@@ -90,9 +109,9 @@ class FeedbackCommands:
             return self._reply(pick, language, command=name, ok=False)
         vote = Vote.UP if name == "like" else Vote.DOWN
         previous = await self._feedback.vote(identity.sid, pick.ref(), vote)
-        topic = pick.topics[0] if pick.topics else pick.source_name
+        topic = pick.topics[0] if pick.topics else pick.source_name or pick.source_id
         key = f"{name}d_again" if previous == vote else f"{name}d"
-        text = t(language, key, title=pick.title, source=pick.source_name, topic=topic)
+        text = t(language, key, title=_title(pick), source=pick.source_name or pick.source_id, topic=topic)
         return self._reply(text, language, changed=previous != vote, command=name)
 
     async def _cmd_why(self, identity: Identity, command: Command, language: str) -> Reply:
@@ -104,7 +123,7 @@ class FeedbackCommands:
         lines = [t(language, "why_header", day=picks.day)]
         for n, pick in enumerate(picks.stories, start=1):
             reasons = " · ".join(_reason(language, code) for code in pick.reasons)
-            lines.append(f"{n}. {pick.title} — {reasons}" if reasons else f"{n}. {pick.title}")
+            lines.append(f"{n}. {_title(pick)} — {reasons}" if reasons else f"{n}. {_title(pick)}")
         lines.append(t(language, "why_footer"))
         return self._reply("\n".join(lines), language, command="why")
 

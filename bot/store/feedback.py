@@ -156,18 +156,19 @@ NO_AFFINITY = Affinity()
 
 @dataclass(frozen=True, slots=True)
 class Pick:
-    """One story of a digest as sent: enough to name it, vote on it and say why it was chosen.
+    """One story of a digest as sent: enough to vote on it and say why it was chosen.
 
     ``reasons`` are codes the conversation words in the reader's language: ``topic:<name>``, ``liked_source``,
-    ``liked_topic``, ``outlets:<n>``, ``top``, ``ranked:<n>``.
+    ``liked_topic``, ``outlets:<n>``, ``top``, ``ranked:<n>``. ``title`` and ``source_name`` are not stored (a
+    reader's picks stay a few hundred bytes): the conversation takes them from the edition when it shows them.
     """
 
     story_id: str
-    title: str
     source_id: str
-    source_name: str
     topics: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
+    title: str = ""
+    source_name: str = ""
 
     def ref(self) -> StoryRef:
         return StoryRef(self.story_id, self.source_id, self.topics)
@@ -175,23 +176,22 @@ class Pick:
 
 @dataclass(frozen=True, slots=True)
 class Picks:
-    """The stories of one reader's last digest, in the order sent."""
+    """The stories of one reader's last digest, in the order sent; ``day`` is the edition's."""
 
     day: str
     stories: tuple[Pick, ...] = ()
 
     def to_json(self) -> str:
-        return json.dumps({"day": self.day, "stories": [
-            {"id": p.story_id, "title": p.title, "source_id": p.source_id, "source_name": p.source_name,
-             "topics": list(p.topics), "reasons": list(p.reasons)} for p in self.stories]}, ensure_ascii=False)
+        """Compact: ``[id, source id, topics, reasons]`` a story (no titles, see ``Pick``)."""
+        rows = [[p.story_id, p.source_id, list(p.topics), list(p.reasons)] for p in self.stories]
+        return json.dumps({"day": self.day, "stories": rows}, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> Picks:
         data: dict[str, Any] = json.loads(text)
         return cls(day=str(data["day"]), stories=tuple(
-            Pick(story_id=str(p["id"]), title=str(p["title"]), source_id=str(p["source_id"]),
-                 source_name=str(p["source_name"]), topics=tuple(map(str, p.get("topics", ()))),
-                 reasons=tuple(map(str, p.get("reasons", ())))) for p in data.get("stories", ())))
+            Pick(story_id=str(row[0]), source_id=str(row[1]), topics=tuple(map(str, row[2])),
+                 reasons=tuple(map(str, row[3]))) for row in data.get("stories", ())))
 
 
 def _text(value: object) -> str:

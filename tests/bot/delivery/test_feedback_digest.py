@@ -6,10 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import redis.asyncio as aioredis
 
+from bot import keys
+from bot.content.editions import FixedEditions
 from bot.conversation.commands import CommandHandler
 from bot.store.feedback import FeedbackStore, StoryRef, Vote
 from tests.bot.delivery.conftest import add_subscribers, make_due, pending_total, wait_until
 from tests.bot.delivery.engine import running_worker
+from tests.sample_edition import sample_edition
 from tests.stubs.recording_provider import RecordingProvider
 
 
@@ -35,7 +38,10 @@ async def test_a_liked_source_leads_the_sent_digest_and_why_explains_what_was_se
         assert [p.story_id for p in fan_picks.stories][:2] == ["s02", "s01"]  # lifted one place
         assert "liked_source" in fan_picks.stories[0].reasons
 
-        handler = CommandHandler(engine.store, feedback=feedback)  # no edition source: only what was sent
+        raw = await redis_client.get(keys.picks(fan.sid))
+        assert raw is not None and len(raw) < 100 * len(fan_picks.stories)  # ids and reasons: no titles kept
+        editions = FixedEditions({"en": sample_edition("en")})  # where `why` takes the titles from
+        handler = CommandHandler(engine.store, feedback=feedback, editions=editions)
         why = (await handler.handle(fan.identity, "why")).text.splitlines()
         assert why[1].startswith("1. <!channel> Boston Dynamics") and "from a source you liked" in why[1]
         reply = await handler.handle(fan.identity, "dislike 2")  # the second story *as sent*: OpenAI's

@@ -85,8 +85,7 @@ async def test_a_malformed_story_id_never_reaches_a_key(store: FeedbackStore) ->
 
 async def test_copy_to_gives_the_whole_set_to_another_reader_across_slots(store: FeedbackStore) -> None:
     await store.vote(READER, robotics(1), Vote.UP)
-    picks = Picks("2026-12-07", (Pick("story1", "Robots", "therobotreport", "The Robot Report", ("robotics",),
-                                      ("topic:robotics", "outlets:3")),))
+    picks = Picks("2026-12-07", (Pick("story1", "therobotreport", ("robotics",), ("topic:robotics", "outlets:3")),))
     await store.record_picks(READER, picks)
     await store.vote(OTHER, StoryRef("mine", "elsewhere"), Vote.DOWN)
     await store.copy_to(READER, OTHER)
