@@ -133,6 +133,7 @@ class Worker:
     async def _reader(self) -> None:
         idle, empty_reads = 0.005, 0
         while True:
+            _stop_if_cancelled()
             room = self._config.concurrency - len(self._held)
             if room < self._refill and self._held:  # refill in batches: fewer, fuller reads
                 self._room.clear()
@@ -265,6 +266,7 @@ class Worker:
                 await action()  # type: ignore[operator]
                 return
             except (StoreUnavailable, OSError):
+                _stop_if_cancelled()
                 await asyncio.sleep(delay)
                 delay = min(2.0, delay * 2)
 
@@ -346,6 +348,18 @@ class Worker:
         item.done = asyncio.get_running_loop().create_future()
         await self._settle_q.put(item)
         await item.done
+
+
+def _stop_if_cancelled() -> None:
+    """Raise ``CancelledError`` when this task was asked to stop but the request was swallowed.
+
+    redis-py's asyncio client can turn a cancel that lands mid-command into a connection error; a loop that
+    retries on connection errors would then run on forever (a worker that never stops on SIGTERM). The task
+    still counts the request (``Task.cancelling``), so each retrying loop checks it before going round again.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 async def _cancel_until_done(tasks: list[asyncio.Task[None]]) -> None:
