@@ -10,8 +10,8 @@ How a group of linked identities is kept, so that no reader ever gets two digest
   the new one takes the preferences (a crash in between costs a digest, never doubles one), and the day's
   ``last_slot_date`` travels with them, so a move after today's digest does not bring a second one today;
 * ``unlink`` gives a member its own copy of the preferences again (same active state and last slot date);
-* the reader's 👍/👎 (``bot.store.feedback``) are kept under the primary, and copied with the preferences by
-  ``deliver on`` and ``unlink``.
+* the reader's 👍/👎 (``bot.store.feedback``) are kept under the primary: a joining chat's votes are merged in,
+  and the set is copied with the preferences by ``deliver on`` and ``unlink``.
 """
 
 from __future__ import annotations
@@ -125,6 +125,8 @@ class Linking:
 
         await self._store.update(joined, to_member)  # stop it first: never two digests
         await self._store.update(primary, to_primary)
+        if self._feedback is not None:  # the joining chat's 👍/👎 join the reader's one set
+            await self._feedback.merge_into(joined.sid, primary.sid)
         return LinkOutcome(t(language, "linked", other=str(other if other != joined else identity),
                              channel=primary.channel), changed=True)
 

@@ -250,6 +250,24 @@ class FeedbackStore:
                 ttl = await self._redis.pttl(source)
                 await self._redis.restore(target, max(0, int(ttl)), dumped, replace=True)
 
+    async def merge_into(self, from_sid: str, to_sid: str) -> int:
+        """Add the votes of ``from_sid`` to ``to_sid`` (a chat joining a linked reader brings its 👍/👎); a story
+        both voted on keeps ``to_sid``'s vote. Returns how many votes were added."""
+        async with unavailable_on_failure():
+            raw: Mapping[Any, Any] = await self._redis.hgetall(keys.feedback_votes(from_sid))  # type: ignore[misc]
+            mine = set(await self.votes(to_sid))
+        added = 0
+        for story, entry in raw.items():
+            story_id = _text(story)
+            vote, _, rest = _text(entry).partition(" ")
+            source, _, topics = rest.partition(" ")
+            if story_id in mine or not valid_story_id(story_id):
+                continue
+            ref = StoryRef(story_id, "" if source == "-" else source, tuple(t for t in topics.split(",") if t))
+            await self.vote(to_sid, ref, Vote(int(vote)))
+            added += 1
+        return added
+
     async def record_picks(self, sid: str, picks: Picks) -> None:
         """Keep what the reader's digest held (``why`` and ``like N`` read it), two days."""
         async with unavailable_on_failure():

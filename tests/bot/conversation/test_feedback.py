@@ -112,14 +112,16 @@ async def test_a_linked_reader_has_one_feedback_set_which_follows_deliver_on(
     handler: CommandHandler, feedback: FeedbackStore,
 ) -> None:
     await say(handler, SLACK, "subscribe")
+    await say(handler, TELEGRAM, "dislike s05")  # before linking: a stranger's vote ...
     code = next(w.rstrip(".") for w in (await say(handler, SLACK, "link")).split() if w.rstrip(".").isdigit())
     await say(handler, TELEGRAM, code)
+    assert await feedback.votes(SLACK.sid) == {"s05": Vote.DOWN}  # ... joins the reader's one set
+    assert (await feedback.affinity(SLACK.sid)).source("日経クロステック") < 0
     await say(handler, TELEGRAM, "like s02")  # from the member chat ...
     await say(handler, SLACK, "dislike s03")  # ... and from the primary: one set, the primary's
-    assert await feedback.votes(SLACK.sid) == {"s02": Vote.UP, "s03": Vote.DOWN}
-    assert await feedback.votes(TELEGRAM.sid) == {}
+    assert await feedback.votes(SLACK.sid) == {"s02": Vote.UP, "s03": Vote.DOWN, "s05": Vote.DOWN}
     await say(handler, TELEGRAM, "deliver on telegram")
-    assert await feedback.votes(TELEGRAM.sid) == {"s02": Vote.UP, "s03": Vote.DOWN}
+    assert await feedback.votes(TELEGRAM.sid) == {"s02": Vote.UP, "s03": Vote.DOWN, "s05": Vote.DOWN}
     assert "from a source you liked" in await say(handler, SLACK, "why")
 
 
