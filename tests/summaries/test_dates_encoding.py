@@ -31,6 +31,12 @@ def test_parse_date(raw: str, expected: datetime | None) -> None:
     assert parse_date(raw) == expected
 
 
+_SHORT_JA = (
+    '<rss version="2.0"><channel><title>日本語のニュース</title><item><title>人工知能の新しいモデル</title></item>'
+    "</channel></rss>"
+)
+
+
 @pytest.mark.parametrize(
     ("body", "charset", "text", "encoding"),
     [
@@ -44,6 +50,9 @@ def test_parse_date(raw: str, expected: datetime | None) -> None:
         ("caf\xe9 cr\xe8me br\xfbl\xe9e".encode("latin-1"), None, "café crème brûlée", "cp1252"),
         ("日本語".encode() + b"\xff" + "の文章です。".encode() * 500, None,
          "日本語\ufffd" + "の文章です。" * 500, "utf-8"),  # one broken byte in a UTF-8 document
+        # short Japanese feeds without a declaration (the detector names EUC-JP's JIS X 0213 superset here)
+        (_SHORT_JA.encode("euc_jp"), None, _SHORT_JA, "euc_jp"),
+        (_SHORT_JA.encode("shift_jis"), None, _SHORT_JA, "cp932"),
     ],
 )  # fmt: skip
 def test_decode_document(body: bytes, charset: str | None, text: str, encoding: str) -> None:
