@@ -24,7 +24,6 @@ import asyncio
 import email.utils
 import ssl
 import time
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -35,7 +34,6 @@ import httpcore
 import httpx
 
 from summaries.errors import (
-    BadEncoding,
     BodyTooLarge,
     ConnectFailed,
     FetchError,
@@ -45,6 +43,7 @@ from summaries.errors import (
     RateLimited,
     TooManyRedirects,
 )
+from summaries.inflate import Inflater
 from summaries.ssrf import AddressPolicy, GuardedBackend
 
 __all__ = [
@@ -121,61 +120,6 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-class _Inflater:
-    """Decodes a Content-Encoding with a hard cap on the *output*, chunk by chunk."""
-
-    def __init__(self, encoding: str, cap: int) -> None:
-        encoding = encoding.strip().lower()
-        self._cap = cap
-        self._size = 0
-        self._head, self._sniff = b"", encoding == "deflate"  # "deflate": sniff zlib or raw from 2 bytes
-        if encoding in ("", "identity"):
-            self._z: zlib._Decompress | None = None
-        elif encoding in ("gzip", "x-gzip", "deflate"):
-            self._z = zlib.decompressobj(47)  # 32 + 15: accept a gzip or a zlib header
-        else:
-            raise BadEncoding(f"unsupported Content-Encoding {encoding!r}")
-
-    def _choose(self, chunk: bytes) -> bytes:
-        """RFC 9110 "deflate" is zlib-wrapped; many servers send raw deflate: no zlib header, raw inflation."""
-        self._head += chunk
-        if len(self._head) < 2:
-            return b""
-        head, self._head, self._sniff = self._head, b"", False
-        if head[0] & 0x0F != 8 or (head[0] << 8 | head[1]) % 31 != 0:
-            self._z = zlib.decompressobj(-15)
-        return head
-
-    def feed(self, chunk: bytes) -> bytes:
-        if self._sniff:
-            chunk = self._choose(chunk)
-        if self._z is None:
-            out = chunk
-        else:
-            try:
-                out = self._z.decompress(chunk, self._cap - self._size + 1)
-            except zlib.error as exc:
-                raise BadEncoding(f"corrupt compressed body: {exc}") from exc
-            if self._z.unconsumed_tail:
-                raise BodyTooLarge(f"body exceeds {self._cap} bytes after decompression")
-        self._size += len(out)
-        if self._size > self._cap:
-            raise BodyTooLarge(f"body exceeds {self._cap} bytes")
-        return out
-
-    def flush(self) -> bytes:
-        if self._z is None or (self._sniff and self._head):  # identity, or a one-byte "deflate" body
-            return self._head
-        try:
-            out = self._z.flush()
-        except zlib.error as exc:
-            raise BadEncoding(f"corrupt compressed body: {exc}") from exc
-        self._size += len(out)
-        if self._size > self._cap:
-            raise BodyTooLarge(f"body exceeds {self._cap} bytes after decompression")
-        return out
 
 
 class _PerOriginTransport(httpx.AsyncBaseTransport):
@@ -275,10 +219,13 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str = FEED_ACCEPT,
+        prefix: int | None = None,
     ) -> FetchResult:
         """GET ``url`` (conditionally when validators are given) following at most ``max_redirects`` hops.
 
         Returns a 200 (body decoded and capped) or a 304. Raises a ``FetchError`` subclass otherwise.
+        ``prefix``: only the first ``prefix`` decoded bytes are wanted (a page whose start is all the extractor
+        reads): reading stops there, the rest is never downloaded nor held, and a longer body is no error.
         """
         _check_url(url)
         started = time.perf_counter()
@@ -290,7 +237,7 @@ class Fetcher:
         for _hop in range(self.limits.max_redirects + 1):
             seen.add(current)
             result = await self._one_hop(
-                current, etag=etag, last_modified=last_modified, accept=accept, deadline=deadline
+                current, etag=etag, last_modified=last_modified, accept=accept, deadline=deadline, prefix=prefix
             )
             if isinstance(result, FetchResult):
                 return replace(result, elapsed=time.perf_counter() - started, moved_to=moved_to)
@@ -305,7 +252,14 @@ class Fetcher:
         raise TooManyRedirects(f"more than {self.limits.max_redirects} redirects from {url}")
 
     async def _one_hop(
-        self, url: str, *, etag: str | None, last_modified: str | None, accept: str, deadline: list[float]
+        self,
+        url: str,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        accept: str,
+        deadline: list[float],
+        prefix: int | None,
     ) -> FetchResult | _Redirect:
         """One request; returns the result, or the redirect to follow.
 
@@ -322,7 +276,7 @@ class Fetcher:
                 deadline.append(asyncio.get_running_loop().time() + self.limits.total_timeout)
             try:
                 async with asyncio.timeout_at(deadline[0]):
-                    return await self._request(url, headers)
+                    return await self._request(url, headers, prefix)
             except FetchError:
                 raise
             except TimeoutError as exc:
@@ -334,7 +288,7 @@ class Fetcher:
             except httpx.TransportError as exc:
                 raise ConnectFailed(f"{type(exc).__name__}: {exc}"[:300]) from exc
 
-    async def _request(self, url: str, headers: dict[str, str]) -> FetchResult | _Redirect:
+    async def _request(self, url: str, headers: dict[str, str], prefix: int | None) -> FetchResult | _Redirect:
         request = self._client.build_request("GET", url, headers=headers)
         response = await self._client.send(request, stream=True)
         try:
@@ -356,7 +310,7 @@ class Fetcher:
                 raise RateLimited(status, parse_retry_after(response.headers.get("Retry-After")))
             if status >= 400 or status < 200:
                 raise HTTPStatus(status)
-            body, wire = await self._read_body(response)
+            body, wire = await self._read_body(response, prefix)
             return FetchResult(
                 url=url,
                 status=status,
@@ -371,19 +325,23 @@ class Fetcher:
         finally:
             await response.aclose()
 
-    async def _read_body(self, response: httpx.Response) -> tuple[bytes, int]:
+    async def _read_body(self, response: httpx.Response, prefix: int | None) -> tuple[bytes, int]:
         cap = self.limits.max_body
         declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > cap:
+        if prefix is None and declared.isdigit() and int(declared) > cap:
             raise BodyTooLarge(f"Content-Length {declared} exceeds {cap} bytes")
-        inflater = _Inflater(response.headers.get("Content-Encoding", ""), cap)
+        encoding = response.headers.get("Content-Encoding", "")
+        inflater = Inflater(encoding, cap) if prefix is None else Inflater(encoding, min(cap, prefix), truncate=True)
         parts: list[bytes] = []
-        wire = 0
+        wire = size = 0
         async for chunk in response.aiter_raw():
             wire += len(chunk)
             if wire > cap:
                 raise BodyTooLarge(f"body exceeds {cap} bytes on the wire")
             parts.append(inflater.feed(chunk))
+            size += len(parts[-1])
+            if prefix is not None and size >= prefix:
+                return b"".join(parts)[:prefix], wire  # the response is closed unread: the rest never comes
         parts.append(inflater.flush())
         return b"".join(parts), wire
 

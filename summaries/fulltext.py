@@ -2,10 +2,10 @@
 
 Why: the summarizer needs the article's own words to write "what happened" and "why it matters"; many
 feeds (generated ones especially) carry a title and a sentence. The page is fetched with the same
-``Fetcher`` as feeds (so the same SSRF guard, per-origin limits, timeouts and body cap apply) and the main
-text of its first ``MAX_PAGE`` bytes is extracted with trafilatura, a maintained extractor, in the sandbox's
-``pages`` lane (a worker process with a wall, CPU and memory budget: ``summaries.sandbox``). Results,
-failures included, are cached by canonical URL so a page is read once.
+``Fetcher`` as feeds (so the same SSRF guard, per-origin limits, timeouts and body cap apply), only its first
+``MAX_PAGE`` bytes are read (the rest is never downloaded), and their main text is extracted with trafilatura,
+a maintained extractor, in the sandbox's ``pages`` lane (a worker process with a wall, CPU and memory budget:
+``summaries.sandbox``). Results, failures included, are cached by canonical URL so a page is read once.
 """
 
 from __future__ import annotations
@@ -58,11 +58,11 @@ class FullTextExtractor:
 
     async def _read(self, url: str) -> str:
         try:
-            result = await self._fetcher.fetch(url, accept=PAGE_ACCEPT)
+            # only the start is read: an 8 MB page is never held whole, the extractor sees its first MAX_PAGE bytes
+            result = await self._fetcher.fetch(url, accept=PAGE_ACCEPT, prefix=MAX_PAGE)
         except IngestError as exc:
             log.info("full text of %s not fetched: %s", url, exc)
             return ""
         if not result.body or "html" not in (result.content_type or "text/html"):
             return ""
-        # capped here too, so that only the first MAX_PAGE bytes cross into the worker
-        return await self._sandbox.extract_text(result.body[:MAX_PAGE], result.url)
+        return await self._sandbox.extract_text(result.body, result.url)

@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import pickle
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -64,10 +65,17 @@ class LaneLimits:
 
 @dataclass(frozen=True, slots=True)
 class SandboxLimits:
-    """The two lanes. Two ordinary slots each: the service runs on a couple of cores."""
+    """The two lanes. Two ordinary slots each: the service runs on a couple of cores.
+
+    The feeds lane's 32 MB: with hostile documents running out their budgets, a run's memory is about the sum
+    of the allowances, so they are as small as real feeds allow. The largest of 29 real feeds (0.7 MB) needs
+    9 MB; 32 MB parses well-formed feeds to about 3.5 MB and malformed ones (feedparser) to about 1.5 MB, and
+    ends the two hostile feeds of ``bench/hostile.py`` by ``MemoryError`` within seconds (96 MB: 382 MB peak
+    for the run; 32 MB: about 240 MB).
+    """
 
     # wall = twice the CPU allowance: a suspect runs at nice 19 and may wait for the CPU on a busy machine
-    feeds: LaneLimits = LaneLimits(size=2, burst=3, wall=10.0, cpu=5.0, headroom_mb=96)
+    feeds: LaneLimits = LaneLimits(size=2, burst=3, wall=10.0, cpu=5.0, headroom_mb=32)
     pages: LaneLimits = LaneLimits(size=2, burst=3, wall=10.0, cpu=5.0, headroom_mb=128, spare=0)
 
 
@@ -260,7 +268,7 @@ class Sandbox:
             self._feeds.prestart(limits.size + limits.spare - 1)
         wall = limits.wall if budget is None else budget
         cpu = limits.cpu
-        feed: ParsedFeed = await self._feeds.run("feed", (body, url, charset), wall, cpu)
+        feed: ParsedFeed = await self._feeds.run("feed", (pickle.PickleBuffer(body), url, charset), wall, cpu)
         return feed
 
     async def extract_text(self, page: bytes, url: str) -> str:
@@ -269,7 +277,7 @@ class Sandbox:
         if not self._pages.started:
             self._pages.prestart(limits.size + limits.spare - 1)
         try:
-            text: str = await self._pages.run("page", (page, url), limits.wall, limits.cpu)
+            text: str = await self._pages.run("page", (pickle.PickleBuffer(page), url), limits.wall, limits.cpu)
         except IngestError as exc:
             log.info("full text of %s not extracted: %s", url, exc)
             return ""

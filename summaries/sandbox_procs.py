@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from summaries.errors import IngestError
-from summaries.sandbox_worker import HEADER
+from summaries.sandbox_worker import HEADER, LENGTH, encode_frame
 
 __all__ = ["START_TIMEOUT", "SandboxUnavailable", "Worker", "Zygote", "frame", "read_frame"]
 
@@ -50,16 +50,14 @@ class Worker:
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, self.pid, 19)
 
-    async def read(self) -> Any:
-        head = await self._reader.readexactly(HEADER.size)
-        body = await self._reader.readexactly(HEADER.unpack(head)[0])
-        return pickle.loads(body)  # noqa: S301 - our own worker, over a private socket pair
-
-    async def call(self, message: bytes, wall: float) -> tuple[str, Any, bool]:
-        self._writer.write(message)
+    async def call(self, message: list[bytes | memoryview], wall: float) -> tuple[str, Any, bool]:
+        """Send one task (a frame's pieces, written one by one: the document is not joined into a copy) and
+        wait at most ``wall`` seconds for the answer."""
+        for piece in message:
+            self._writer.write(piece)
         async with asyncio.timeout(wall):
             await self._writer.drain()
-            answer: tuple[str, Any, bool] = await self.read()
+            answer: tuple[str, Any, bool] = await read_frame(self._reader)
         return answer
 
     def kill(self) -> None:
@@ -131,11 +129,14 @@ class Zygote:
             await self.process.wait()
 
 
-def frame(message: object) -> bytes:
-    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return HEADER.pack(len(body)) + body
+def frame(message: object) -> list[bytes | memoryview]:
+    """A message's frame (``summaries.sandbox_worker`` describes it); wrap a document in ``pickle.PickleBuffer``
+    to send it out of band, uncopied."""
+    return encode_frame(message)
 
 
 async def read_frame(reader: asyncio.StreamReader) -> Any:
-    head = await reader.readexactly(HEADER.size)
-    return pickle.loads(await reader.readexactly(HEADER.unpack(head)[0]))  # noqa: S301 - our own worker
+    size, count = HEADER.unpack(await reader.readexactly(HEADER.size))
+    body = await reader.readexactly(size)
+    buffers = [await reader.readexactly(LENGTH.unpack(await reader.readexactly(LENGTH.size))[0]) for _ in range(count)]
+    return pickle.loads(body, buffers=buffers)  # noqa: S301 - our own worker, over a private socket pair

@@ -2,7 +2,10 @@
 
 Run as ``python -m summaries.sandbox_worker LANE FD HEADROOM_MB`` by the sandbox, never by hand: a *zygote*
 that loads the lane's parser once and forks a worker for every socket the parent passes it over ``FD``
-(``SCM_RIGHTS``). Frames on a worker's socket are a 4-byte big-endian length and a pickle. The parent
+(``SCM_RIGHTS``). A frame on a worker's socket is a pickle (protocol 5) whose ``PickleBuffer``s travel out of
+band: two 4-byte big-endian numbers (the pickle's length, the number of buffers), the pickle, then each buffer
+as a 4-byte length and its raw bytes. So a 10 MB document crosses as itself: the parent never copies it into
+a pickle, and the worker reads it into the one ``bytes`` object it parses. The parent
 sends ``(task, cpu_seconds, args)``; the worker answers ``("ok", result, retiring)`` or ``("error", exception,
 retiring)``; ``retiring`` says it exits after this answer (its heap grew too much to keep).
 
@@ -28,13 +31,26 @@ import sys
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
-__all__ = ["HEADER", "read_frame", "write_frame"]
+__all__ = ["HEADER", "LENGTH", "encode_frame", "read_frame", "write_frame"]
 
-HEADER = struct.Struct("!I")
+HEADER = struct.Struct("!II")
+LENGTH = struct.Struct("!I")
 _PAGE = os.sysconf("SC_PAGE_SIZE")
-#: A worker whose resident size grew by more than this during a task retires after answering: the heap
-#: that a big document fragmented is not handed back to the system, and the next task should not inherit it.
-_RETIRE_GROWTH = 48 << 20
+#: A worker whose address space grew by more than this share of its headroom retires after answering: the
+#: heap that a big document fragmented is not handed back to the system, and ``RLIMIT_AS`` is counted from the
+#: worker's start, so every task must find at least the rest of the headroom still free.
+_RETIRE_SHARE = 4
+
+
+def encode_frame(message: object) -> list[bytes | memoryview]:
+    """The pieces of one frame, to be written in order (the buffers are views of the caller's bytes)."""
+    buffers: list[pickle.PickleBuffer] = []
+    body = pickle.dumps(message, protocol=5, buffer_callback=buffers.append)
+    pieces: list[bytes | memoryview] = [HEADER.pack(len(body), len(buffers)) + body]
+    for buffer in buffers:
+        raw = buffer.raw()
+        pieces += [LENGTH.pack(raw.nbytes), raw]
+    return pieces
 
 
 def read_frame(stream: BinaryIO) -> Any | None:
@@ -42,16 +58,24 @@ def read_frame(stream: BinaryIO) -> Any | None:
     head = stream.read(HEADER.size)
     if len(head) < HEADER.size:
         return None
-    (size,) = HEADER.unpack(head)
+    size, count = HEADER.unpack(head)
     body = stream.read(size)
+    buffers: list[bytes] = []
+    for _ in range(count):
+        length = stream.read(LENGTH.size)
+        (wanted,) = LENGTH.unpack(length) if len(length) == LENGTH.size else (-1,)
+        buffer = stream.read(max(0, wanted))
+        if len(buffer) != wanted:
+            return None
+        buffers.append(buffer)
     if len(body) < size:
         return None
-    return pickle.loads(body)  # noqa: S301 - our own parent, over a private socket pair
+    return pickle.loads(body, buffers=buffers)  # noqa: S301 - our own parent, over a private socket pair
 
 
 def write_frame(stream: BinaryIO, message: object) -> None:
-    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(HEADER.pack(len(body)) + body)
+    for piece in encode_frame(message):
+        stream.write(piece)
     stream.flush()
 
 
@@ -62,13 +86,15 @@ def _statm() -> tuple[int, int]:
     return int(size) * _PAGE, int(resident) * _PAGE
 
 
-def _cap_address_space(headroom: int) -> None:
+def _cap_address_space(headroom: int) -> int:
+    """Cap the address space at its size now plus ``headroom``; return the size now."""
     virtual, _resident = _statm()
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = virtual + headroom
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    return virtual
 
 
 def _cap_cpu(seconds: int) -> None:
@@ -119,16 +145,16 @@ def _answer(task: str, args: tuple[Any, ...]) -> tuple[str, object]:
 
 def serve(fd: int, headroom: int) -> None:
     """Answer tasks on ``fd`` until the parent closes it (a forked worker's life)."""
-    _cap_address_space(headroom)
+    start = _cap_address_space(headroom)
     with socket.socket(fileno=fd) as sock, sock.makefile("rwb") as rw:
         stream: BinaryIO = rw  # type: ignore[assignment]  # socket.makefile("rwb") is a binary stream
         write_frame(stream, ("ready", os.getpid()))
         while (message := read_frame(stream)) is not None:
             task, cpu_seconds, args = message
             _cap_cpu(cpu_seconds)
-            before = _statm()[1]
             status, value = _answer(task, args)
-            retire = _statm()[1] - before > _RETIRE_GROWTH
+            del message, args  # the document: gone before the size is read, and before the next one comes
+            retire = _statm()[0] - start > headroom // _RETIRE_SHARE
             write_frame(stream, (status, value, retire))
             if retire:
                 return
@@ -145,6 +171,7 @@ def zygote(lane: str, control_fd: int, headroom: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it closes us
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps our workers: no zombies
     _warm(lane)
+
     with socket.socket(fileno=control_fd) as control:
         control.sendall(b"R")
         while True:

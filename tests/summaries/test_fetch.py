@@ -89,6 +89,22 @@ async def test_declared_length_over_the_cap_is_refused_unread(feed_server: FeedS
             await small.fetch(url)
 
 
+async def test_a_page_prefix_is_read_and_the_rest_never_downloaded(feed_server: FeedServer) -> None:
+    # full text wants a page's first 512 KB: an 8 MB page (past the body cap, declared so) is no error, and is
+    # neither downloaded nor inflated whole
+    page = b"<html><body>" + b"<p>word word word</p>" * 400_000
+    plain = feed_server.document("/page.html", page, content_type="text/html")
+    packed = feed_server.document("/page.gz.html", gzip.compress(page), headers={"Content-Encoding": "gzip"})
+    limits = FetchLimits(max_body=1024 * 1024, total_timeout=5.0)
+    async with Fetcher(AddressPolicy.from_allow_list(["127.0.0.1"]), limits) as small:
+        for url in (plain, packed):
+            result = await small.fetch(url, prefix=64 * 1024)
+            assert result.body == page[: 64 * 1024]
+            assert result.wire_bytes < len(page) // 8
+        with pytest.raises(BodyTooLarge):
+            await small.fetch(plain)  # without a prefix the cap still holds
+
+
 async def test_corrupt_gzip_and_unknown_encoding_are_bad_encoding(feed_server: FeedServer, fetcher: Fetcher) -> None:
     corrupt = feed_server.document("/corrupt", b"not gzip at all", headers={"Content-Encoding": "gzip"})
     brotli = feed_server.document("/br", RSS, headers={"Content-Encoding": "br"})
