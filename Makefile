@@ -36,7 +36,7 @@ test: $(STAMP) browser check-fresh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 # A new user's first minutes: a clone with no ../shared beside it, a new venv installing with the pip it ships
 # (no upgrade: that pip must do), then the command line answers. Clones what is committed (HEAD).
