@@ -3,8 +3,8 @@
 Two parts (see ``summaries.roles``): ``bench/data/roles_project.jsonl``, sentences written for the project
 (always there), and ``bench/data/roles_feeds.tsv``, labels of sentences of ``../shared/feeds`` kept by hash
 (the feed text stays outside the repository), used only when that directory is present. A sentence belongs
-to the "dev" half (the rules were written looking at it) or the "held-out" half by its hash; the bench
-reports the held-out half.
+to the "dev" half (the rules were written looking at it and ``bench/fit_role_classifier.py`` fits the
+classifier's weights on it) or the "held-out" half by its hash; the bench reports the held-out half.
 """
 
 from __future__ import annotations

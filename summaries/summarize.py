@@ -228,8 +228,13 @@ class OfflineSummarizer:
         by_salience = sorted(opening[:_LEAD_WINDOW], key=lambda c: (-c.salience, c.index))
         chosen = sorted(by_salience[:3], key=lambda c: c.index)
         lead, rest = chosen[0], chosen[1:]
-        watch = next((c for c in rest if role_of(c.text) == "watch"), None) or next(
-            (c for c in cands if c not in chosen and role_of(c.text) == "watch"), None
+        watch, watch_point = next(
+            (
+                (c, point)
+                for c in [*rest, *(c for c in cands if c not in chosen)]
+                if role_of(c.text) == "watch" and (point := _watch_point(c.text))
+            ),
+            (None, ""),
         )
         kept = [c for c in rest if c is not watch]
         matters = next(
@@ -247,7 +252,7 @@ class OfflineSummarizer:
         return (
             happened,
             trim_sentence(matters.text, MAX_POINT_CHARS) if matters else "",
-            _trim_keeping(watch.text, WATCH_CUE) if watch else "",
+            watch_point,
         )
 
     def gist_of(self, article: Article) -> str:
@@ -261,6 +266,19 @@ class OfflineSummarizer:
             key=lambda cr: (-sum(w * x for w, x in zip(GIST_WEIGHTS, cr[1], strict=True)), cr[0].index),
         )
         return gist_from("", [c.text for c, _ in ranked])
+
+
+def _watch_point(text: str) -> str:
+    """What *What to watch* shows for a sentence that looks ahead: trimmed, keeping the clause that does; empty
+    when no trimmed form still reads as looking ahead (the card must not show background under that label)."""
+    return next(
+        (
+            p
+            for p in dict.fromkeys((_trim_keeping(text, WATCH_CUE), trim_sentence(text, MAX_POINT_CHARS)))
+            if role_of(p) == "watch"
+        ),
+        "",
+    )
 
 
 def _trim_keeping(text: str, cue: re.Pattern[str]) -> str:
