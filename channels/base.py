@@ -80,6 +80,10 @@ class Delivery:
     (the channel sends from the next one), and the channel awaits ``progress`` after each part it sends is
     accepted, so that the count survives a crash (the worker records it in Redis). A digest of one message
     reports nothing: most are, and a Redis write per send would slow every fan-out for no resume to gain.
+
+    The plain fallback after a ``RenderBug`` is another rendering, split differently: ``rich_parts_done`` says
+    how many parts of the rich one were shown before it, and the fallback starts with the first story those
+    did not hold (then skips its own ``parts_done``), so a reader gets no story twice and none lost.
     """
 
     delivery_id: str
@@ -89,6 +93,7 @@ class Delivery:
     plain: bool = False  # the one plain-text fallback after a RenderBug
     parts_done: int = 0
     progress: PartProgress | None = None
+    rich_parts_done: int = 0  # with ``plain``: parts of the rich rendering shown before the fallback
 
 
 @dataclass(frozen=True, slots=True)

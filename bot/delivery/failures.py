@@ -7,7 +7,8 @@
     RecipientMoved  move the subscription to the new address, then send there once
     RecipientGone   deactivate the subscription with the reason
     InstallBroken   deactivate the subscription with the reason (each of the install's subscribers in turn)
-    RenderBug       one plain-text fallback (``Delivery.plain``), then dead letter
+    RenderBug       one plain-text fallback (``Delivery.plain``), from the first story the rich parts did not
+                    show, then dead letter
     anything else   our bug: counted as a transient attempt, so it ends in the dead letters, never in a loop
 
 The answer is a ``Settlement`` (log line, retry or dead letter) that the worker commits with the entry's XACK.
@@ -22,6 +23,7 @@ from typing import Protocol
 from bot.delivery.pacing import Pacer
 from bot.delivery.queue import Settlement, Unit
 from bot.store.delivery_log import Outcome
+from bot.store.delivery_parts import DeliveryParts
 from bot.store.models import Identity, Subscription
 from bot.store.subscriptions import SubscriptionStore
 from channels.base import (
@@ -59,9 +61,11 @@ class Record(Protocol):
 class FailurePolicy:
     """Turns a failed ``send`` into how its entry settles; deactivates or moves subscriptions on the way."""
 
-    def __init__(self, store: SubscriptionStore, pacer: Pacer, *, max_attempts: int, retry_seconds: float) -> None:
+    def __init__(self, store: SubscriptionStore, pacer: Pacer, parts: DeliveryParts, *, max_attempts: int,
+                 retry_seconds: float) -> None:
         self._store = store
         self._pacer = pacer
+        self._parts = parts
         self._max_attempts = max_attempts
         self._retry_seconds = retry_seconds
 
@@ -95,8 +99,10 @@ class FailurePolicy:
             return record(Outcome.INSTALL_BROKEN, detail=detail)
         if isinstance(exc, RenderBug):
             if not delivery.plain:
-                plain = Delivery(delivery_id=delivery.delivery_id, recipient=delivery.recipient,
-                                 edition=delivery.edition, late=delivery.late, plain=True)
+                # after what the rich parts showed, and after its own parts if an earlier fallback got that far
+                plain = await self._parts.resume(unit.sid, Delivery(
+                    delivery_id=delivery.delivery_id, recipient=delivery.recipient, edition=delivery.edition,
+                    late=delivery.late, plain=True))
                 try:
                     receipt = await channel.send(plain)
                 except Exception as again:

@@ -26,7 +26,7 @@ import socket
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -40,7 +40,7 @@ from bot.delivery.queue import Claimed, DeliveryQueue, Settlement, Unit
 from bot.settings import Settings
 from bot.store import RedisClient, StoreUnavailable, counters
 from bot.store.delivery_log import LogEntry, Outcome, delivery_key, sent_in, trim_index
-from bot.store.delivery_parts import DeliveryParts, parts_field
+from bot.store.delivery_parts import DeliveryParts
 from bot.store.feedback import FeedbackStore
 from bot.store.models import Subscription
 from bot.store.subscriptions import SubscriptionStore
@@ -110,7 +110,7 @@ class Worker:
         self._pacer = Pacer(redis)
         self._parts = DeliveryParts(redis)
         self._feedback = FeedbackStore(redis)
-        self._failures = FailurePolicy(store, self._pacer, max_attempts=config.max_attempts,
+        self._failures = FailurePolicy(store, self._pacer, self._parts, max_attempts=config.max_attempts,
                                        retry_seconds=config.retry_seconds)
         self._held: dict[tuple[int, str], _Held] = {}
         self._settle_q: asyncio.Queue[Settlement] = asyncio.Queue()
@@ -328,9 +328,7 @@ class Worker:
             return  # another worker took this entry over while we waited: it sends, not us
         delivery = Delivery(delivery_id=unit.delivery_id, recipient=recipient, edition=digest, late=late,
                             plain=unit.plain)
-        where = parts_field(recipient.address, unit.plain)  # the parts earlier attempts got accepted
-        delivery = replace(delivery, parts_done=await self._parts.accepted(unit.sid, unit.delivery_id, where),
-                           progress=self._parts.progress(unit.sid, unit.delivery_id, where))
+        delivery = await self._parts.resume(unit.sid, delivery)  # after the parts earlier attempts got accepted
         try:
             receipt = await channel.send(delivery)
         except Exception as exc:  # classified once, below; nothing else may escape a send

@@ -8,16 +8,19 @@ here before the next part goes, and passes it back as ``Delivery.parts_done`` on
 One hash per delivery (``keys.delivery_parts``), in the subscription's shard; a field per way of sending
 (``rich`` or ``plain``, and the address: a moved chat starts from its first part), kept two days (longer than
 any catch-up window). A count only grows (a Lua max), so a late report from a stalled attempt cannot lower it.
+A plain fallback reads the rich count too (``Delivery.rich_parts_done``): it starts after the stories the rich
+parts showed, since its own parts are cut differently.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from bot import keys
 from bot.store import UNAVAILABLE, RedisClient
 from bot.store.deadline import unavailable_on_failure
-from channels.base import PartProgress
+from channels.base import Delivery, PartProgress
 
 __all__ = ["DeliveryParts", "parts_field"]
 
@@ -55,6 +58,20 @@ class DeliveryParts:
         """Raises ``StoreUnavailable`` when Redis cannot answer."""
         async with unavailable_on_failure():
             await self._record(keys=[keys.delivery_parts(sid, delivery_id)], args=[field, count, _TTL_SECONDS])
+
+    async def resume(self, sid: str, delivery: Delivery) -> Delivery:
+        """``delivery`` as this attempt must send it: after the parts its way of sending had accepted (reporting
+        each new one), and a plain fallback also after the rich parts shown before it. One round trip.
+
+        Raises ``StoreUnavailable`` when Redis cannot answer."""
+        address = delivery.recipient.address
+        own, rich = parts_field(address, delivery.plain), parts_field(address, plain=False)
+        async with unavailable_on_failure():
+            done, before = await self._redis.hmget(  # type: ignore[misc]
+                keys.delivery_parts(sid, delivery.delivery_id), [own, rich]
+            )
+        return replace(delivery, parts_done=int(done or 0), rich_parts_done=int(before or 0) if delivery.plain else 0,
+                       progress=self.progress(sid, delivery.delivery_id, own))
 
     def progress(self, sid: str, delivery_id: str, field: str) -> PartProgress:
         """The ``Delivery.progress`` of one send. Best effort: with Redis away the part is already shown, and

@@ -52,7 +52,7 @@ from channels.base import (
     RenderBug,
     TransientError,
 )
-from channels.slack.render import render_plain, render_posts
+from channels.slack.render import posted_stories, render_plain, render_posts
 from summaries.models import Edition
 
 __all__ = ["GONE_ERRORS", "INSTALL_ERRORS", "RENDER_ERRORS", "SlackChannel", "TokenLookup", "render"]
@@ -169,8 +169,11 @@ class SlackChannel:
         if not token:
             raise InstallBroken(f"no Slack installation for team {team}")
         language = delivery.recipient.language
-        if delivery.plain:
-            payloads: list[dict[str, Any]] = [{"text": text} for text in render_plain(delivery.edition, language)]
+        skip = posted_stories(delivery.edition, delivery.rich_parts_done) if delivery.plain else 0
+        if delivery.plain:  # after the stories the rich posts showed: the plain posts are cut differently
+            payloads: list[dict[str, Any]] = [
+                {"text": text} for text in render_plain(delivery.edition, language, after=skip)
+            ]
         else:
             payloads = render_posts(delivery.edition, language)
         client = AsyncWebClient(
@@ -196,7 +199,7 @@ class SlackChannel:
                 raise TransientError(f"{type(error).__name__} before post {index + 1} was accepted") from None
             if not first_ts:
                 first_ts = f"{response.get('channel', target)}/{response.get('ts', '')}"
-            if delivery.progress is not None and len(payloads) > 1:  # a one-post digest has nothing to resume
+            if delivery.progress is not None and (len(payloads) > 1 or skip):  # a one-post digest: no resume
                 await delivery.progress(index + 1)
         return Receipt(provider_message_id=first_ts, accepted_at=datetime.now(UTC),
                        messages=max(0, len(payloads) - delivery.parts_done))

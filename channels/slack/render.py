@@ -32,6 +32,7 @@ __all__ = [
     "MAX_HEADER",
     "MAX_SECTION",
     "escape",
+    "posted_stories",
     "render_plain",
     "render_posts",
 ]
@@ -55,6 +56,7 @@ ACTION_MORE = "aitoday_more_like_this"
 ACTION_MUTE = "aitoday_mute_source"
 
 _BLOCKS_PER_STORY = 4  # section, context, actions, divider
+_PER_POST = (MAX_BLOCKS - 1) // _BLOCKS_PER_STORY  # stories per post: one block is the header
 
 #: What notifications and screen readers show of a post, in every language.
 _FALLBACK = "AIToday {date}: {titles}"
@@ -185,7 +187,7 @@ def render_posts(edition: Edition, language: str) -> list[dict[str, Any]]:
     """The posts of one digest: each ≤ ``MAX_BLOCKS`` blocks, split only between stories."""
     language = language if language in _WORDS else "en"
     now = edition.generated_at
-    per_post = (MAX_BLOCKS - 1) // _BLOCKS_PER_STORY  # one block is the header
+    per_post = _PER_POST
     stories = list(edition.stories)
     if not stories:
         empty = labels.no_stories(language, _w(language, "empty_hint"))
@@ -209,12 +211,20 @@ def render_posts(edition: Edition, language: str) -> list[dict[str, Any]]:
     return posts
 
 
-def render_plain(edition: Edition, language: str) -> list[str]:
-    """Text-only posts (no blocks): the one fallback after Slack rejected our blocks as ``invalid_blocks``."""
+def posted_stories(edition: Edition, posts: int) -> int:
+    """How many stories the first ``posts`` posts of ``render_posts`` hold."""
+    return min(len(edition.stories), max(0, posts) * _PER_POST)
+
+
+def render_plain(edition: Edition, language: str, *, after: int = 0) -> list[str]:
+    """Text-only posts (no blocks): the one fallback after Slack rejected our blocks as ``invalid_blocks``.
+
+    ``after``: the first ``after`` stories were posted already (rich posts before the failure); the posts hold
+    the rest, without the title line that opened the digest."""
     language = language if language in _WORDS else "en"
     head = escape(labels.digest_title(_date(edition, language)))
-    lines = [f"*{head}*"]
-    for story in edition.stories:
+    lines = [] if after > 0 else [f"*{head}*"]
+    for story in edition.stories[max(0, after):]:
         title = escape(_clip(story.title, 300))
         link = f"<{_safe_url(story.url)}|{title}>" if _linkable(story.url) else title
         byline = escape(labels.byline(story, edition.generated_at, language))
@@ -226,5 +236,6 @@ def render_plain(edition: Edition, language: str) -> list[str]:
             posts.append(current)
             current = ""
         current = f"{current}\n{line}" if current else line
-    posts.append(current)
+    if current:
+        posts.append(current)
     return posts

@@ -59,7 +59,7 @@ from channels.base import (
     RenderBug,
     TransientError,
 )
-from channels.telegram.render import TelegramMessage, feedback_keyboard, render_messages
+from channels.telegram.render import TelegramMessage, feedback_keyboard, render_messages, shown_stories
 from summaries.models import Edition
 
 __all__ = ["COMMAND_MENU", "Pacer", "TelegramChannel", "TelegramLimits", "retry_after_seconds", "translate_error"]
@@ -201,8 +201,12 @@ class TelegramChannel:
         """
         recipient = delivery.recipient
         chat_id = _chat_id(recipient.address)
-        messages = render_messages(delivery.edition, recipient.language or delivery.edition.language,
-                                   plain=delivery.plain, late=delivery.late)
+        language = recipient.language or delivery.edition.language
+        skip = 0  # a plain fallback starts after the stories the rich messages showed (cut differently)
+        if delivery.plain and delivery.rich_parts_done:
+            rich = render_messages(delivery.edition, language, late=delivery.late)
+            skip = shown_stories(rich, delivery.rich_parts_done)
+        messages = render_messages(delivery.edition, language, plain=delivery.plain, late=delivery.late, after=skip)
         await self._start()
         ids: list[str] = []
         accepted = 0.0
@@ -217,7 +221,7 @@ class TelegramChannel:
                                         - time.monotonic()))
             ids.append(await self._send_part(chat_id, recipient.address, message, shown=index))
             accepted = time.monotonic()
-            if delivery.progress is not None and len(messages) > 1:  # a one-message digest has nothing to resume
+            if delivery.progress is not None and (len(messages) > 1 or skip):  # a one-message digest: no resume
                 await delivery.progress(index + 1)
         return Receipt(provider_message_id=",".join(ids), accepted_at=datetime.now(UTC), messages=len(ids))
 

@@ -39,7 +39,10 @@ from channels.labels import (
 )
 from summaries.models import Edition, Story
 
-__all__ = ["MAX_MESSAGE", "TelegramMessage", "feedback_command", "feedback_keyboard", "render_messages", "utf16_len"]
+__all__ = [
+    "MAX_MESSAGE", "TelegramMessage", "feedback_command", "feedback_keyboard", "render_messages", "shown_stories",
+    "utf16_len",
+]
 
 #: Telegram's limit on a message's text after entity parsing, in UTF-16 code units.
 MAX_MESSAGE = 4096
@@ -149,9 +152,12 @@ class _Writer:
 
 
 def render_messages(
-    edition: Edition, language: str, *, plain: bool = False, late: bool = False
+    edition: Edition, language: str, *, plain: bool = False, late: bool = False, after: int = 0
 ) -> list[TelegramMessage]:
-    """The digest as one or more messages, each within ``MAX_MESSAGE`` after entity parsing."""
+    """The digest as one or more messages, each within ``MAX_MESSAGE`` after entity parsing.
+
+    ``after``: the first ``after`` stories were shown already (by rich messages before a plain fallback); the
+    messages hold the rest, numbered as in the whole digest, without the header that went with story 1."""
     labels = _LABELS.get(language, _LABELS["en"])
     writer = _Writer(plain)
     head = [_header(writer, edition, labels, late, language)]
@@ -162,14 +168,20 @@ def render_messages(
     if not stories:
         stories = [writer.text(no_stories(language, labels["empty_hint"]))]
     footer = writer.italic(writer.text(labels["footer"]))
-    chunks = _pack([head[0] + writer.text(_SEPARATOR) + stories[0], *stories[1:], footer])
-    top = edition.stories[0].url if edition.stories and _safe_url(edition.stories[0].url) else ""
+    skip = min(max(0, after), len(edition.stories))
+    chunks = _pack([head[0] + writer.text(_SEPARATOR) + stories[0], *stories[1:], footer][skip:])
+    top = edition.stories[0].url if edition.stories and _safe_url(edition.stories[0].url) and not skip else ""
     ids = [story.id for story in edition.stories]
     return [
         TelegramMessage(text=chunk, html=not plain, preview_url=top if index == 0 else "",
-                        stories=tuple((n + 1, ids[n]) for n in blocks if n < len(ids)))
+                        stories=tuple((skip + n + 1, ids[skip + n]) for n in blocks if skip + n < len(ids)))
         for index, (chunk, blocks) in enumerate(chunks)
     ]
+
+
+def shown_stories(messages: Sequence[TelegramMessage], parts: int) -> int:
+    """How many stories the first ``parts`` messages held (messages split only between stories, in order)."""
+    return max((n for message in messages[:parts] for n, _ in message.stories), default=0)
 
 
 def feedback_keyboard(message: TelegramMessage) -> list[list[dict[str, str]]]:

@@ -87,8 +87,11 @@ class SlackApiStub:
         """A ``response_url`` that this stand-in answers in place of hooks.slack.com."""
         return f"http://127.0.0.1:{self._port}/hooks/{name}"
 
-    def fail_next(self, error: str, *, status: int = 200, retry_after: int | None = None, times: int = 1) -> None:
-        """The next ``times`` API calls answer ``error`` (``ratelimited`` → use ``status=429``)."""
+    def fail_next(self, error: str, *, status: int = 200, retry_after: int | None = None, times: int = 1,
+                  after: int = 0) -> None:
+        """The next ``times`` API calls answer ``error`` (``ratelimited`` → use ``status=429``), once ``after``
+        calls were answered as usual."""
+        self._script.extend(ScriptedFailure("") for _ in range(after))  # "": answer as usual
         for _ in range(times):
             self._script.append(ScriptedFailure(error, status, retry_after))
 
@@ -143,8 +146,8 @@ class SlackApiStub:
             return _error("token_revoked")
         if token not in self.tokens:
             return _error("invalid_auth")
-        if self._script:
-            failure = self._script.popleft()
+        failure = self._script.popleft() if self._script else None
+        if failure is not None and failure.error:
             headers = {"retry-after": str(failure.retry_after)} if failure.retry_after is not None else {}
             return _error(failure.error, status=failure.status, headers=headers)
         if method == "auth.test":

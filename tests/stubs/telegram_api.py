@@ -55,6 +55,9 @@ PASS: None = None
 BLOCKED: Canned = (403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"})
 CHAT_NOT_FOUND: Canned = (400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"})
 SERVER_ERROR: Canned = (500, {"ok": False, "error_code": 500, "description": "Internal Server Error"})
+#: What Telegram answers to HTML it cannot parse (the stand-in's own parser says it for real markup errors).
+CANT_PARSE: Canned = (400, {"ok": False, "error_code": 400, "description":
+                            "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 0"})
 
 
 def retry_after(seconds: int) -> Canned:

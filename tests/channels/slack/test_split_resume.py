@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -38,7 +39,8 @@ def _long_edition() -> Edition:
     """20 stories: Slack's 50-block limit splits the digest into two posts."""
     edition = sample_edition("en")
     base = edition.stories
-    return replace(edition, stories=tuple(replace(base[i % len(base)], id=f"n{i}") for i in range(20)))
+    return replace(edition, stories=tuple(replace(base[i % len(base)], id=f"n{i}", url=f"https://news.example.com/n{i}")
+                                          for i in range(20)))
 
 
 def _channel(stub: SlackApiStub) -> SlackChannel:
@@ -98,11 +100,7 @@ async def test_channel_skips_the_posts_already_accepted_and_reports_each_new_one
 async def test_a_worker_dying_mid_digest_is_resumed_after_the_last_accepted_post(
     redis_client: aioredis.Redis, slack_stub: SlackApiStub
 ) -> None:
-    store = SubscriptionStore(redis_client)
-    [sub] = await add_subscribers(store, [ADDRESS], channel="slack")
-    await store.update(sub.identity, lambda current: current.with_changes(items=20) if current else None)
-    await make_due(redis_client, [sub], datetime.now(UTC) - timedelta(seconds=10))
-    await Planner(redis_client, catch_up=timedelta(hours=6)).tick()
+    await _due(redis_client)
 
     slack_stub.hang_after = 1  # post 1 accepted; post 2 never answered: the worker dies waiting
     async with _worker(redis_client, _channel(slack_stub), "w1"):
@@ -120,5 +118,32 @@ async def test_a_worker_dying_mid_digest_is_resumed_after_the_last_accepted_post
     assert [entry.outcome for entry in log] == [Outcome.SENT]
 
 
+async def _due(redis: aioredis.Redis) -> None:
+    """A 20-story digest due for ADDRESS, planned into the queue."""
+    store = SubscriptionStore(redis)
+    [sub] = await add_subscribers(store, [ADDRESS], channel="slack")
+    await store.update(sub.identity, lambda current: current.with_changes(items=20) if current else None)
+    await make_due(redis, [sub], datetime.now(UTC) - timedelta(seconds=10))
+    await Planner(redis, catch_up=timedelta(hours=6)).tick()
+
+
 async def _settled(redis: aioredis.Redis) -> bool:
     return await pending_total(redis) == 0
+
+
+async def test_a_plain_fallback_mid_digest_posts_only_the_stories_not_yet_shown(
+    redis_client: aioredis.Redis, slack_stub: SlackApiStub
+) -> None:
+    await _due(redis_client)
+
+    slack_stub.fail_next("invalid_blocks", after=1)  # post 1 accepted, Slack refuses post 2's blocks
+    async with _worker(redis_client, _channel(slack_stub), "w1"):
+        await slack_stub.wait_for_posts(2, timeout=30)
+        await wait_until(lambda: _settled(redis_client), what="the delivery settled")
+    rich, *plain = slack_stub.posts
+    assert [b["block_id"] for b in rich.blocks if b.get("type") == "section"] == [f"story:n{i}:s" for i in range(12)]
+    assert plain and all(not post.blocks for post in plain)
+    shown = [int(n) for post in plain for n in re.findall(r"news\.example\.com/n(\d+)\|", post.text)]
+    assert shown == list(range(12, 20))  # after the rich post's stories: nothing twice, nothing lost
+    log = await DeliveryLog(redis_client).read(Identity.parse(f"slack:{ADDRESS}").sid)
+    assert [(entry.outcome, entry.detail) for entry in log] == [(Outcome.SENT, "plain fallback")]

@@ -19,7 +19,6 @@ from bot.content.editions import FixedEditions
 from bot.delivery.planner import Planner
 from bot.delivery.worker import Worker, WorkerConfig
 from bot.store.delivery_log import DeliveryLog, Outcome
-from bot.store.models import Identity
 from bot.store.subscriptions import SubscriptionStore
 from channels.base import Delivery, Recipient
 from channels.telegram.channel import TelegramChannel, TelegramLimits
@@ -27,7 +26,7 @@ from summaries.models import Card, Edition
 from tests.bot.delivery.conftest import add_subscribers, make_due, pending_total, wait_until
 from tests.channels.telegram.conftest import SCALE, TOKEN, compressed_sleep
 from tests.sample_edition import sample_edition
-from tests.stubs.telegram_api import PASS, SERVER_ERROR, TelegramApiStub
+from tests.stubs.telegram_api import CANT_PARSE, PASS, SERVER_ERROR, Canned, TelegramApiStub
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -69,22 +68,21 @@ async def test_channel_sends_only_the_parts_not_yet_accepted(tg_stub: TelegramAp
     await channel.aclose()
 
 
-async def test_a_failure_mid_digest_is_retried_from_the_failed_part(
-    redis_client: aioredis.Redis, tg_stub: TelegramApiStub
-) -> None:
-    store = SubscriptionStore(redis_client)
+async def _deliver(redis: aioredis.Redis, stub: TelegramApiStub, *answers: Canned | None) -> list[Outcome]:
+    """A 12-story digest due for CHAT, sent by a real worker while Telegram gives ``answers`` first; the
+    delivery log's outcomes, newest first."""
+    store = SubscriptionStore(redis)
     [sub] = await add_subscribers(store, [str(CHAT)])
     await store.update(sub.identity, lambda current: current.with_changes(items=20) if current else None)
-    await make_due(redis_client, [sub], datetime.now(UTC) - timedelta(seconds=10))
-    await Planner(redis_client, catch_up=timedelta(hours=6)).tick()
-    tg_stub.script(CHAT, PASS, SERVER_ERROR)  # part 1 shown, part 2 refused with a 5xx
-
-    channel = _channel(tg_stub)
-    worker = Worker(redis_client, store, {"telegram": channel}, FixedEditions({"en": _long_edition()}),
+    await make_due(redis, [sub], datetime.now(UTC) - timedelta(seconds=10))
+    await Planner(redis, catch_up=timedelta(hours=6)).tick()
+    stub.script(CHAT, *answers)
+    channel = _channel(stub)
+    worker = Worker(redis, store, {"telegram": channel}, FixedEditions({"en": _long_edition()}),
                     WorkerConfig(name="w1", lease_seconds=2.0, retry_seconds=0.05, retry_poll=0.05, idle_max=0.05))
     task = asyncio.create_task(worker.run())
     try:
-        await wait_until(lambda: _delivered(redis_client, sub.sid), what="the digest sent")
+        await wait_until(lambda: _delivered(redis, sub.sid), what="the digest sent")
     finally:
         while not task.done():
             task.cancel()
@@ -92,11 +90,30 @@ async def test_a_failure_mid_digest_is_retried_from_the_failed_part(
         with contextlib.suppress(asyncio.CancelledError):
             task.exception()
         await channel.aclose()
-    assert _numbers(tg_stub) == list(range(1, 13))  # every story once, in order: part 1 not repeated
-    outcomes = [e.outcome for e in await DeliveryLog(redis_client).read(Identity.parse(f"telegram:{CHAT}").sid)]
-    assert outcomes == [Outcome.SENT, Outcome.TRANSIENT]  # newest first
+    return [e.outcome for e in await DeliveryLog(redis).read(sub.sid)]
 
 
 async def _delivered(redis: aioredis.Redis, sid: str) -> bool:
     log = await DeliveryLog(redis).read(sid)
     return any(e.outcome is Outcome.SENT for e in log) and await pending_total(redis) == 0
+
+
+async def test_a_failure_mid_digest_is_retried_from_the_failed_part(
+    redis_client: aioredis.Redis, tg_stub: TelegramApiStub
+) -> None:
+    outcomes = await _deliver(redis_client, tg_stub, PASS, SERVER_ERROR)  # part 1 shown, part 2 refused with a 5xx
+    assert _numbers(tg_stub) == list(range(1, 13))  # every story once, in order: part 1 not repeated
+    assert outcomes == [Outcome.SENT, Outcome.TRANSIENT]  # newest first
+
+
+async def test_a_plain_fallback_mid_digest_starts_after_the_stories_already_shown(
+    redis_client: aioredis.Redis, tg_stub: TelegramApiStub
+) -> None:
+    # part 1 shown as HTML; Telegram cannot parse part 2 (a RenderBug): the plain fallback, cut differently,
+    # must start with the first story part 1 did not show; its own part 2 then fails (a 5xx), and the retry
+    # resumes the fallback after its part 1
+    outcomes = await _deliver(redis_client, tg_stub, PASS, CANT_PARSE, PASS, SERVER_ERROR)
+    sent = tg_stub.messages_to(CHAT)
+    assert sent[0].parse_mode == "HTML" and len(sent) > 2 and all(m.parse_mode == "" for m in sent[1:])
+    assert _numbers(tg_stub) == list(range(1, 13))  # every story once, in order: nothing twice, nothing lost
+    assert outcomes == [Outcome.SENT, Outcome.TRANSIENT]  # the fallback's 5xx, then its resume
