@@ -238,6 +238,9 @@ def main() -> int:
     parser.add_argument("--skip-baseline", action="store_true", help="do not time the feedparser loop")
     parser.add_argument("--json", action="store_true", help="print only the JSON object (the default output)")
     args = parser.parse_args()
+    if not FEEDS.is_dir():
+        print(json.dumps({"error": f"the feed corpus {FEEDS} is missing (this bench replays ../shared/feeds)"}))
+        return 2
 
     ctx = multiprocessing.get_context("fork")
     ours, theirs = ctx.Pipe()
@@ -245,6 +248,10 @@ def main() -> int:
         target=_serve, args=(args.sources, args.fail_every, args.latency[0], args.latency[1], theirs), daemon=True
     )
     server.start()
+    if not ours.poll(60):  # the origin server died or hangs: say so instead of waiting for ever
+        server.kill()
+        print(json.dumps({"error": "the feed server did not start within 60 s"}))
+        return 2
     urls: list[str] = ours.recv()
     from bench.hostile import TreeSampler  # the process tree: the sandbox's workers parse, not this process
 
