@@ -29,6 +29,7 @@ import hashlib
 import hmac
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -112,6 +113,8 @@ async def _serve(port: int, data_dir: str, redis_url: str, provider_urls: dict[s
         task = asyncio.get_running_loop().create_task(server.serve())
         while not server.started:
             await asyncio.sleep(0.01)
+        # the parent ends the run with SIGTERM: stop serving so that open_services stops its embedded Redis
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, lambda: setattr(server, "should_exit", True))
         print("READY " + json.dumps(channels), flush=True)
         await task
 
