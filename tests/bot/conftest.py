@@ -12,25 +12,16 @@ from bot.store.client import RedisClient
 from bot.store.link_codes import LinkCodes
 from bot.store.models import Identity
 from bot.store.subscriptions import SubscriptionStore
-
-
-class FakeClock:
-    """A clock the test moves by hand (our own time source, not a mock of a dependency)."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.clock import Clock
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime(2026, 11, 27, 1, 0, tzinfo=UTC))
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 27, 1, 0, tzinfo=UTC))
 
 
 @pytest.fixture
-def store(redis_client: RedisClient, clock: FakeClock) -> SubscriptionStore:
+def store(redis_client: RedisClient, clock: Clock) -> SubscriptionStore:
     return SubscriptionStore(redis_client, clock=clock)
 
 

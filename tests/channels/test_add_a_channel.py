@@ -9,7 +9,6 @@ pipeline), gets the reply over HTTP through the same channel object, and then ge
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -49,6 +48,7 @@ from summaries.models import Edition
 from tests.bot.delivery.conftest import make_due, pending_total, wait_until
 from tests.sample_edition import sample_edition
 from tests.stubs.loopback import serve
+from tests.tasks import stop
 
 KEY = "pigeon-key-0123456789"
 
@@ -191,11 +191,7 @@ async def test_a_channel_added_through_the_registry_answers_commands_and_gets_di
             try:
                 await wait_until(lambda: _delivered(provider, redis_client), what="the pigeon digest")
             finally:
-                while not task.done():
-                    task.cancel()
-                    await asyncio.wait({task}, timeout=0.5)
-                with contextlib.suppress(asyncio.CancelledError):
-                    task.exception()
+                await stop(task)
             [digest] = provider.to("deliver", "ada")
             assert digest.startswith("AIToday — 2026-11-27") and "1. " in digest
         finally:

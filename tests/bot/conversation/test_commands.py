@@ -9,7 +9,8 @@ import pytest
 from bot.conversation.parser import COMMANDS
 from bot.store.models import Identity
 from bot.store.subscriptions import SubscriptionStore
-from tests.bot.conftest import Chat, FakeClock
+from tests.bot.conftest import Chat
+from tests.clock import Clock
 
 pytestmark = pytest.mark.both_redis  # stores, queue and engine: on one Redis and on a cluster
 
@@ -88,7 +89,7 @@ async def test_topics_add_remove_clear(chat: Chat, store: SubscriptionStore) -> 
     assert sub is not None and sub.topics == ()
 
 
-async def test_pause_and_resume_move_the_next_send(chat: Chat, store: SubscriptionStore, clock: FakeClock) -> None:
+async def test_pause_and_resume_move_the_next_send(chat: Chat, store: SubscriptionStore, clock: Clock) -> None:
     me = Identity.parse(ALICE)
     await chat(ALICE, "subscribe")
     before = await store.next_send_of(me)

@@ -11,8 +11,9 @@ from bot.store.client import RedisClient
 from bot.store.link_codes import LinkCodes
 from bot.store.models import Identity
 from bot.store.subscriptions import SubscriptionStore
-from tests.bot.conftest import Chat, FakeClock
+from tests.bot.conftest import Chat
 from tests.bot.delivery.conftest import stream_units
+from tests.clock import Clock
 
 SLACK = "slack:T1:U1"
 TELEGRAM = "telegram:42"
@@ -26,7 +27,7 @@ async def _link(chat: Chat) -> str:
 
 
 async def test_linked_reader_gets_one_digest_on_the_chosen_channel(
-    redis_client: RedisClient, clock: FakeClock,
+    redis_client: RedisClient, clock: Clock,
 ) -> None:
     clock.now = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
     store = SubscriptionStore(redis_client, clock=clock)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from bot.store.subscriptions import SubscriptionStore
 from channels.base import Channel
 from tests.bot.delivery.http_channel import HttpTestChannel
 from tests.sample_edition import sample_edition
+from tests.tasks import stop
 
 FAST = dict(lease_seconds=2.0, retry_seconds=0.05, retry_poll=0.05, idle_max=0.05)
 
@@ -41,9 +41,5 @@ async def running_worker(redis: RedisClient, provider_url: str, *, name: str = "
     try:
         yield Engine(store=store, planner=Planner(redis, catch_up=timedelta(hours=6)), channel=channel)
     finally:
-        while not task.done():  # repeated: redis-py can swallow a cancel that lands mid-command
-            task.cancel()
-            await asyncio.wait({task}, timeout=0.5)
-        with contextlib.suppress(asyncio.CancelledError):
-            task.exception()
+        await stop(task)
         await channel.aclose()

@@ -13,16 +13,9 @@ from bot.store.delivery_log import DeliveryLog, Outcome
 from bot.store.models import Identity
 from bot.store.subscriptions import SubscriptionStore
 from tests.bot.delivery.conftest import add_subscribers, make_due, stream_units
+from tests.clock import Clock
 
 pytestmark = pytest.mark.both_redis  # stores, queue and engine: on one Redis and on a cluster
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 START = datetime(2026, 11, 27, 7, 30, 20, tzinfo=UTC)

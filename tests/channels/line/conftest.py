@@ -22,22 +22,13 @@ from bot.app import Services, open_services
 from bot.settings import Settings, load_settings
 from bot.web.app import create_app
 from channels.line.channel import LineChannel
+from tests.clock import Clock
 from tests.conftest import PAYLOADS
 from tests.stubs.line_api import LineApiStub
 from tests.stubs.loopback import serve
 
 SECRET = "channel_secret"
 LINE_PAYLOADS = PAYLOADS / "line"
-
-
-class Clock:
-    """A clock the test moves by hand (our own time source)."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def sign(body: bytes, secret: str = SECRET) -> str:

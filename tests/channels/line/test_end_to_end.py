@@ -9,9 +9,8 @@ just passed (a whole-hour region zone).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from bot.app import Services
 from bot.content.editions import FixedEditions
@@ -19,40 +18,21 @@ from bot.delivery.planner import Planner
 from bot.delivery.worker import Worker, WorkerConfig
 from bot.store.delivery_log import DeliveryLog
 from bot.store.models import Identity
-from tests.channels.line.conftest import Clock, Post, event_body, make_event, text_event
+from tests.bot.delivery.conftest import wait_until
+from tests.channels.line.conftest import Post, event_body, make_event, text_event
+from tests.clock import Clock, zone_where_it_is_just_past_0730
 from tests.sample_edition import sample_edition
 from tests.stubs.line_api import LineApiStub
+from tests.tasks import stop
 
 USER = "U4af4980629e1c3d6a6e6b5fa7e4e6a3b"
-
-
-def _zone_where_it_is_just_past_0730(now: datetime) -> str:
-    """A whole-hour region zone in which the local time now is in [07:30, 08:30)."""
-    for offset in range(-12, 15):
-        local = now + timedelta(hours=offset)
-        if (local.hour, local.minute) >= (7, 30) and (local.hour, local.minute) < (8, 30):
-            zone = _region_zone(offset, now)
-            if zone:
-                return zone
-    raise AssertionError("every hour of the day has a whole-hour region zone")
-
-
-def _region_zone(offset: int, now: datetime) -> str:
-    """A region zone (the command language takes no ``Etc/GMT`` zones) that is ``offset`` hours from UTC now."""
-    if offset == 0:
-        return "UTC"
-    for name in sorted(available_timezones()):
-        regional = name.startswith(("Africa/", "America/", "Asia/", "Europe/", "Pacific/", "Atlantic/", "Indian/"))
-        if regional and ZoneInfo(name).utcoffset(now) == timedelta(hours=offset):
-            return name
-    return ""
 
 
 async def test_a_line_reader_gets_exactly_one_flex_digest_of_their_topics_at_0730(
     post: Post, services: Services, stub: LineApiStub, clock: Clock
 ) -> None:
     real_now = datetime.now(UTC)
-    zone = _zone_where_it_is_just_past_0730(real_now)
+    zone = zone_where_it_is_just_past_0730(real_now)
     local_now = real_now.astimezone(ZoneInfo(zone))
     slot = local_now.replace(hour=7, minute=30, second=0, microsecond=0)
     clock.now = (slot - timedelta(hours=1)).astimezone(UTC)  # the reader chats at 06:30 their time
@@ -78,14 +58,13 @@ async def test_a_line_reader_gets_exactly_one_flex_digest_of_their_topics_at_073
     try:
         [push] = await stub.wait_for_sends(1)
         log = DeliveryLog(services.runtime.redis)
-        for _ in range(200):  # until the worker settled the entry (the log line is written with the ack)
-            if await log.read(me.sid):
-                break
-            await asyncio.sleep(0.01)
+
+        async def settled() -> bool:  # the log line is written with the stream ack
+            return bool(await log.read(me.sid))
+
+        await wait_until(settled, what="the delivery settled")
     finally:
-        running.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await running
+        await stop(running)
 
     assert stub.pushes_to(USER) == [push] and len(stub.sent) == 1
     [message] = push.messages

@@ -22,7 +22,7 @@ from channels.base import InstallBroken
 from channels.line.channel import LineChannel
 from channels.line.ports import Reader
 from channels.line.quota import allocate_quota, line_quota_job, quota_month_end
-from tests.channels.line.conftest import Clock
+from tests.clock import Clock
 from tests.stubs.line_api import LineApiStub
 
 

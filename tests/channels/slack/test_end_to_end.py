@@ -9,10 +9,9 @@ clock, so the reader's zone is chosen so that 07:30 there has just passed (a who
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -25,21 +24,14 @@ from bot.settings import load_settings
 from bot.store.delivery_log import DeliveryLog
 from bot.store.models import Identity
 from bot.web.app import create_app
+from tests.bot.delivery.conftest import wait_until
 from tests.channels.slack.conftest import TEAM, event_body, post_signed, slash
+from tests.clock import Clock, zone_where_it_is_just_past_0730
 from tests.sample_edition import sample_edition
 from tests.stubs.slack_api import SlackApiStub
+from tests.tasks import stop
 
 FORM = "application/x-www-form-urlencoded"
-
-
-class Clock:
-    """Our own time source, moved by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -53,31 +45,10 @@ async def timed(slack_env: dict[str, str], clock: Clock) -> AsyncIterator[Servic
         yield opened
 
 
-def _zone_where_it_is_just_past_0730(now: datetime) -> str:
-    for offset in range(-12, 15):
-        local = now + timedelta(hours=offset)
-        if (7, 30) <= (local.hour, local.minute) < (8, 30):
-            zone = _region_zone(offset, now)
-            if zone:
-                return zone
-    raise AssertionError("every hour of the day has a whole-hour region zone")
-
-
-def _region_zone(offset: int, now: datetime) -> str:
-    """A region zone (the command language takes no ``Etc/GMT`` zones) that is ``offset`` hours from UTC now."""
-    if offset == 0:
-        return "UTC"
-    for name in sorted(available_timezones()):
-        regional = name.startswith(("Africa/", "America/", "Asia/", "Europe/", "Pacific/", "Atlantic/", "Indian/"))
-        if regional and ZoneInfo(name).utcoffset(now) == timedelta(hours=offset):
-            return name
-    return ""
-
-
 async def test_a_slack_reader_gets_exactly_one_block_kit_digest_of_their_topics_at_0730(
     timed: Services, slack_stub: SlackApiStub, clock: Clock
 ) -> None:
-    zone = _zone_where_it_is_just_past_0730(datetime.now(UTC))
+    zone = zone_where_it_is_just_past_0730(datetime.now(UTC))
     slot = datetime.now(UTC).astimezone(ZoneInfo(zone)).replace(hour=7, minute=30, second=0, microsecond=0)
     clock.now = (slot - timedelta(hours=1)).astimezone(UTC)  # the reader chats at 06:30 their time
     me = Identity("slack", (TEAM, "W111"))
@@ -110,16 +81,13 @@ async def test_a_slack_reader_gets_exactly_one_block_kit_digest_of_their_topics_
         posts = await slack_stub.wait_for_posts(2)
         log = DeliveryLog(timed.runtime.redis)
 
-        async def settled() -> None:  # the log line is written with the stream ack
-            while not await log.read(me.sid):
-                await asyncio.sleep(0.01)
+        async def settled() -> bool:  # the log line is written with the stream ack
+            return bool(await log.read(me.sid))
 
-        await asyncio.wait_for(settled(), 5)
+        await wait_until(settled, what="the delivery settled")
         assert (await planner.tick()).planned == 0
     finally:
-        running.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await running
+        await stop(running)
 
     digests = [p for p in slack_stub.posts if p.blocks]
     assert len(digests) == 1 and len(slack_stub.posts) == 2 and posts[1] is digests[0]

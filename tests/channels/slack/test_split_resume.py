@@ -8,7 +8,6 @@ settled, the entry left pending) is replaced by another that reclaims the entry 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,6 +30,7 @@ from tests.bot.delivery.conftest import add_subscribers, make_due, pending_total
 from tests.channels.slack.conftest import BOT_TOKEN
 from tests.sample_edition import sample_edition
 from tests.stubs.slack_api import SlackApiStub
+from tests.tasks import stop
 
 ADDRESS = "T111:C111"
 
@@ -69,11 +69,7 @@ async def _worker(redis: aioredis.Redis, channel: SlackChannel, name: str) -> As
     try:
         yield
     finally:
-        while not task.done():  # a crash: the entry in flight is neither settled nor acknowledged
-            task.cancel()
-            await asyncio.wait({task}, timeout=0.5)
-        with contextlib.suppress(asyncio.CancelledError):
-            task.exception()
+        await stop(task)  # a crash: the entry in flight is neither settled nor acknowledged
         await channel.aclose()
 
 

@@ -7,7 +7,6 @@ part 2: the reader sees every story once, in order, never part 1 twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -27,6 +26,7 @@ from tests.bot.delivery.conftest import add_subscribers, make_due, pending_total
 from tests.channels.telegram.conftest import SCALE, TOKEN, compressed_sleep
 from tests.sample_edition import sample_edition
 from tests.stubs.telegram_api import CANT_PARSE, PASS, SERVER_ERROR, Canned, TelegramApiStub
+from tests.tasks import stop
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -84,11 +84,7 @@ async def _deliver(redis: aioredis.Redis, stub: TelegramApiStub, *answers: Canne
     try:
         await wait_until(lambda: _delivered(redis, sub.sid), what="the digest sent")
     finally:
-        while not task.done():
-            task.cancel()
-            await asyncio.wait({task}, timeout=0.5)
-        with contextlib.suppress(asyncio.CancelledError):
-            task.exception()
+        await stop(task)
         await channel.aclose()
     return [e.outcome for e in await DeliveryLog(redis).read(sub.sid)]
 
