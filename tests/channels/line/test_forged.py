@@ -11,7 +11,6 @@ import json
 import random
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -19,26 +18,15 @@ import pytest
 from bot.app import Services, open_services
 from bot.redis_server import EmbeddedRedis
 from bot.settings import load_settings
-from bot.store.client import RedisClient
 from bot.store.models import Identity
 from bot.web.app import create_app
 from channels.line.inbound import MAX_BODY
 from tests.channels.line.conftest import SECRET, Post, event_body, fixture, make_event, sign, text_event
+from tests.redis_state import redis_state
 from tests.stubs.line_api import LineApiStub
 from tests.stubs.loopback import serve
 
 USER = "U206d25c2ea6bd87c17655609a1c37cb8"
-
-
-async def _state(redis: RedisClient) -> dict[str, Any]:
-    """Every key but the operational counters (a rejection is counted, by design)."""
-    snapshot: dict[str, Any] = {}
-    async for key in redis.scan_iter(match="*"):
-        if ":counter:" in key:
-            continue
-        kind = await redis.type(key)
-        snapshot[key] = await redis.hgetall(key) if kind == "hash" else await redis.dump(key)
-    return snapshot
 
 
 def _forgeries(body: bytes, rng: random.Random) -> list[tuple[str, bytes, dict[str, str]]]:
@@ -81,14 +69,14 @@ async def test_forged_webhooks_are_all_rejected_without_5xx_or_state_change(
     await post(event_body(make_event("follow", USER, "setup")))
     replies_before = len(stub.replies)
     body = event_body(text_event(USER, "topics add robotics", "forge-target"))
-    before = await _state(services.runtime.redis)
+    before = await redis_state(services.runtime.redis)
     statuses: dict[str, int] = {}
     for name, forged, headers in _forgeries(body, random.Random(6)):
         response = await post(forged, headers={"content-type": "application/json", **headers}, sign_it=False)
         statuses[name] = response.status_code
     assert len(statuses) >= 50
     assert {name: s for name, s in statuses.items() if s not in (401, 403, 413)} == {}
-    assert await _state(services.runtime.redis) == before
+    assert await redis_state(services.runtime.redis) == before
     assert len(stub.replies) == replies_before
     sub = await services.store.get(Identity("line", (USER,)))
     assert sub is not None and sub.topics == ()

@@ -17,7 +17,6 @@ import pytest
 
 from bot.app import Services, open_services
 from bot.settings import load_settings
-from bot.store.client import RedisClient
 from bot.web.app import create_app
 from tests.stubs.slack_api import SlackApiStub
 
@@ -94,17 +93,3 @@ def event_body(event: dict[str, Any], *, event_id: str = "Ev111", team: str = TE
         "token": "verification_token", "team_id": team, "api_app_id": "A111", "event": event,
         "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
     }).encode()
-
-
-async def slack_keys(redis: RedisClient) -> dict[str, str]:
-    """Every key but counters, with a digest of its value: to show a rejected request changed nothing."""
-    snapshot: dict[str, str] = {}
-    async for key in redis.scan_iter(match="aitoday:*"):
-        if ":counter:" in key:
-            continue
-        kind = await redis.type(key)
-        reads = {"string": redis.get, "hash": redis.hgetall, "set": redis.smembers,
-                 "list": lambda k: redis.lrange(k, 0, -1), "zset": lambda k: redis.zrange(k, 0, -1, withscores=True)}
-        value = await reads[kind](key) if kind in reads else kind
-        snapshot[key] = repr(sorted(value) if isinstance(value, set) else value)
-    return snapshot

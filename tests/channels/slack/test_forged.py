@@ -22,8 +22,9 @@ from bot.app import Services
 from bot.store.client import RedisClient
 from channels.slack.inbound import MAX_BODY
 from channels.slack.verify import SlackSignature
-from tests.channels.slack.conftest import SIGNING_SECRET, TEAM, event_body, post_signed, sign, slack_keys, slash
+from tests.channels.slack.conftest import SIGNING_SECRET, TEAM, event_body, post_signed, sign, slash
 from tests.conftest import HAS_SHARED, PAYLOADS, SHARED_PAYLOADS
+from tests.redis_state import redis_state
 from tests.stubs.slack_api import SlackApiStub
 
 FORM = "application/x-www-form-urlencoded"
@@ -92,14 +93,14 @@ async def test_the_official_signing_vector_is_valid_only_at_its_own_time(client:
 async def test_every_forgery_is_refused_without_a_trace(
     client: httpx.AsyncClient, redis_client: RedisClient, slack_stub: SlackApiStub, services: Services
 ) -> None:
-    before = await slack_keys(redis_client)
+    before = await redis_state(redis_client)
     statuses: Counter[int] = Counter()
     cases = _forgeries()
     for _name, body, headers in cases:
         response = await client.post("/slack/events", content=body, headers={"Content-Type": FORM, **headers})
         statuses[response.status_code] += 1
     assert set(statuses) <= {401, 403} and sum(statuses.values()) == len(cases)  # unsigned 401, forged 403
-    assert await slack_keys(redis_client) == before
+    assert await redis_state(redis_client) == before
     assert slack_stub.posts == [] and slack_stub.calls == []
     rejected = await redis_client.hgetall("aitoday:v1:{g}:counter:webhook_rejections")
     assert sum(int(v) for v in rejected.values()) == len(cases)
@@ -133,7 +134,7 @@ async def test_timestamps_just_inside_the_window_are_accepted(client: httpx.Asyn
 async def test_oversize_bodies_are_refused_before_reading_them_whole(
     client: httpx.AsyncClient, redis_client: RedisClient
 ) -> None:
-    before = await slack_keys(redis_client)
+    before = await redis_state(redis_client)
     big = slash("subscribe") + b"&pad=" + b"a" * MAX_BODY
     assert (await post_signed(client, big, FORM)).status_code == 413
 
@@ -144,7 +145,7 @@ async def test_oversize_bodies_are_refused_before_reading_them_whole(
     headers = {"Content-Type": FORM, **sign(b"")}
     response = await client.post("/slack/events", content=chunks(), headers=headers)  # type: ignore[arg-type]
     assert response.status_code == 413
-    assert await slack_keys(redis_client) == before
+    assert await redis_state(redis_client) == before
 
 
 async def test_signed_but_malformed_bodies_get_400_not_500(client: httpx.AsyncClient) -> None:
