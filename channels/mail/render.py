@@ -162,18 +162,7 @@ def render_digest(edition: Edition, language: str, links: MailLinks) -> Rendered
 
 def render_confirmation(confirm_url: str, language: str) -> RenderedMail:
     """The one mail an unconfirmed address may receive: a link that activates the subscription."""
-    labels = _labels(language)
-    context: dict[str, Any] = {
-        "lang": language if language in _LABELS else "en",
-        "l": labels,
-        "confirm_url": safe_url(confirm_url),
-        "subject": labels["confirm_subject"],
-    }
-    return RenderedMail(
-        subject=labels["confirm_subject"],
-        text=_normalise_text(_env().get_template("confirm.txt").render(context)),
-        html=_inline(_env().get_template("confirm.html").render(context)),
-    )
+    return _one_link_mail(confirm_url, language, _labels(language), "confirm_subject")
 
 
 def render_login(login_url: str, language: str) -> RenderedMail:
@@ -181,14 +170,20 @@ def render_login(login_url: str, language: str) -> RenderedMail:
     labels = _labels(language)
     labels |= {"confirm_intro": labels["login_intro"], "confirm_button": labels["login_button"],
                "confirm_ignore": labels["login_ignore"]}
+    return _one_link_mail(login_url, language, labels, "login_subject")
+
+
+def _one_link_mail(url: str, language: str, labels: dict[str, str], subject_key: str) -> RenderedMail:
+    """A mail whose whole point is one button (the ``confirm`` templates), in the words of ``labels``."""
+    subject = labels[subject_key]
     context: dict[str, Any] = {
         "lang": language if language in _LABELS else "en",
         "l": labels,
-        "confirm_url": safe_url(login_url),
-        "subject": labels["login_subject"],
+        "confirm_url": safe_url(url),
+        "subject": subject,
     }
     return RenderedMail(
-        subject=labels["login_subject"],
+        subject=subject,
         text=_normalise_text(_env().get_template("confirm.txt").render(context)),
         html=_inline(_env().get_template("confirm.html").render(context)),
     )
