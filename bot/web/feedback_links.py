@@ -11,8 +11,9 @@ The token (``Purpose.FEEDBACK``, ``bot.store.tokens``, 90 days) carries only the
 the vote are in the path, so one token per digest serves every button, and a token alone only ever lets its
 holder steer that one reader's digest, as the preferences link already does. A forged token gets 403, an expired
 one 403 too (with a page saying so), a story id no edition makes or another verb 404; nothing is recorded.
-While Redis is unavailable the pages answer 503 (``bot.web.outage``): a vote is not journaled, pressing again
-later records it.
+While Redis is unavailable the GET page answers 503 (``bot.web.outage``); a vote (POST) meeting an unavailable
+store, before or midway, is journaled (``bot.web.link_requests``) and applied once Redis is back, as the
+preference form's changes are: a reader's vote is something they asked for, and nothing asked for is lost.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import Services
+from bot.store import UNAVAILABLE
 from bot.store.feedback import valid_story_id
 from bot.store.models import Subscription
 from bot.store.stories import StoryArchive
 from bot.store.tokens import LinkTokens, Purpose, TokenError, TokenExpired
+from bot.web.link_requests import VOTES, journal_feedback, link_journal
 from bot.web.signup_text import email_text
 from bot.web.templating import PageRenderer, known_path
 from bot.web.wording import pick_language
@@ -36,7 +39,6 @@ __all__ = ["routes"]
 
 log = logging.getLogger(__name__)
 
-_VOTES = ("like", "dislike")
 _PATH = "/feedback/{token}/{story}/{vote}"
 
 
@@ -53,6 +55,7 @@ class FeedbackLinks:
         self._tokens = LinkTokens.from_settings(services.settings)
         self._pages = PageRenderer(services.settings)
         self._archive = StoryArchive(services.runtime.redis)
+        self._journal = link_journal(services.settings)
 
     async def page(self, request: Request) -> Response:
         """The confirmation page: the story, what the button will do, and the button (a POST form)."""
@@ -70,11 +73,26 @@ class FeedbackLinks:
         return self._pages.render(request, "email/feedback.html", context, language=lang)
 
     async def record(self, request: Request) -> Response:
-        """Runs the vote as the command a chat button sends; answers with the command's reply."""
-        checked = await self._check(request)
+        """Runs the vote as the command a chat button sends; answers with the command's reply.
+
+        The token, the story id and the vote are checked before Redis is asked anything, so only a genuine
+        vote is ever journaled; replaying it is harmless (a story's repeated vote counts once).
+        """
+        checked = self._read(request)
         if isinstance(checked, Response):
             return checked
-        sub, story, vote, lang = checked
+        sid, story, vote, lang = checked
+        try:
+            return await self._record(request, sid, story, vote, lang)
+        except UNAVAILABLE:
+            await journal_feedback(self._journal, sid, story, vote, self._services.store.clock())
+            log.info("feedback vote journaled: Redis unavailable")
+            e = email_text(lang)
+            return self._notice(request, lang, e["queued_fb_title"], e["queued_fb_body"], 202, "ok")
+
+    async def _record(self, request: Request, sid: str, story: str, vote: str, lang: str) -> Response:
+        sub = await self._subscription(sid)
+        lang = sub.effective_language if sub is not None else lang
         if sub is None:
             e = email_text(lang)
             return self._notice(request, lang, e["not_subscribed_title"], e["not_subscribed_body"], 404, "error")
@@ -87,6 +105,15 @@ class FeedbackLinks:
     async def _check(self, request: Request) -> tuple[Subscription | None, str, str, str] | Response:
         """``(email subscription, story, vote, language)`` of a genuine link (the reader's language, not the
         browser's), or the refusal page."""
+        checked = self._read(request)
+        if isinstance(checked, Response):
+            return checked
+        sid, story, vote, lang = checked
+        sub = await self._subscription(sid)
+        return sub, story, vote, sub.effective_language if sub is not None else lang
+
+    def _read(self, request: Request) -> tuple[str, str, str, str] | Response:
+        """``(sid, story, vote, browser's language)`` of a genuine link, or the refusal page. Asks Redis nothing."""
         lang = pick_language(request)
         story, vote = request.path_params["story"], request.path_params["vote"]
         try:
@@ -97,13 +124,14 @@ class FeedbackLinks:
             title, body = (("link_expired_title", "link_expired_body") if isinstance(exc, TokenExpired)
                            else ("link_invalid_title", "link_invalid_body"))
             return self._notice(request, lang, e[title], e[body], 403, "error")
-        if vote not in _VOTES or not valid_story_id(story):
+        if vote not in VOTES or not valid_story_id(story):
             e = email_text(lang)
             return self._notice(request, lang, e["link_invalid_title"], e["link_invalid_body"], 404, "error")
+        return str(sid), story, vote, lang
+
+    async def _subscription(self, sid: str) -> Subscription | None:
         sub = await self._services.store.get_by_sid(sid)
-        if sub is None or sub.identity.channel != "email":
-            return None, story, vote, lang
-        return sub, story, vote, sub.effective_language
+        return sub if sub is not None and sub.identity.channel == "email" else None
 
     async def _title(self, story_id: str) -> str:
         for language in ("en", "ja"):

@@ -8,9 +8,12 @@ same subscription::
 
     {"kind": "unsubscribe", "sid": "...", "at": "<ISO time>"}
     {"kind": "preferences", "sid": "...", "at": "...", "fields": [["time", "08:00"], ["topics", "robotics"], ...]}
+    {"kind": "feedback", "sid": "...", "at": "...", "story": "s02", "vote": "like"}
 
 The preference form becomes commands of the command language (``preference_commands``), exactly as a form
-sent while Redis is up, so the rules (time forms, zones, 1–20 items, 1–30 minutes) exist once.
+sent while Redis is up, so the rules (time forms, zones, 1–20 items, 1–30 minutes) exist once. A 👍/👎 from a
+digest's signed link is likewise the ``like``/``dislike`` command its button runs; the feedback store counts a
+story's repeated vote once, so a replayed vote changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -24,17 +27,20 @@ from starlette.datastructures import FormData, UploadFile
 
 from bot.app import Services
 from bot.settings import Settings
+from bot.store.feedback import valid_story_id
 from bot.store.journal import Journal
 from bot.store.models import Subscription
 from summaries.topics import TOPICS
 
-__all__ = ["FORM_FIELDS", "apply_request", "form_field", "journal_preferences", "journal_unsubscribe",
-           "link_journal", "preference_commands"]
+__all__ = ["FORM_FIELDS", "VOTES", "apply_request", "form_field", "journal_feedback", "journal_preferences",
+           "journal_unsubscribe", "link_journal", "preference_commands"]
 
 log = logging.getLogger(__name__)
 
 #: The preference form's fields a journal entry keeps (anything else in a posted form is ignored).
 FORM_FIELDS = ("time", "timezone", "language", "items", "minutes", "topics", "pause")
+#: The two votes a feedback link carries (each is also the command that records it).
+VOTES = ("like", "dislike")
 
 
 def link_journal(settings: Settings) -> Journal:
@@ -52,10 +58,15 @@ async def journal_preferences(journal: Journal, sid: str, form: FormData, at: da
     await journal.append({"kind": "preferences", "sid": sid, "at": at.isoformat(), "fields": fields[:100]})
 
 
+async def journal_feedback(journal: Journal, sid: str, story: str, vote: str, at: datetime) -> None:
+    """``story`` and ``vote`` were checked by the route (a story id, one of ``VOTES``) before this."""
+    await journal.append({"kind": "feedback", "sid": sid, "at": at.isoformat(), "story": story, "vote": vote})
+
+
 async def apply_request(services: Services, entry: Mapping[str, Any]) -> None:
     """Apply one journaled request. Idempotent. Raises only when the store is unavailable (replay stops)."""
     kind, sid = entry.get("kind"), entry.get("sid")
-    if not isinstance(sid, str) or kind not in ("unsubscribe", "preferences"):
+    if not isinstance(sid, str) or kind not in ("unsubscribe", "preferences", "feedback"):
         log.warning("journal entry of unknown form skipped")
         return
     sub = await services.store.get_by_sid(sid)
@@ -68,6 +79,9 @@ async def apply_request(services: Services, entry: Mapping[str, Any]) -> None:
             await services.commands.handle(sub.identity, "unsubscribe", language_hint=language)
         log.info("journaled unsubscribe applied")
         return
+    if kind == "feedback":
+        await _apply_feedback(services, sub, entry)
+        return
     raw = entry.get("fields")
     pairs: list[tuple[str, str | UploadFile]] = []
     if isinstance(raw, list):
@@ -75,6 +89,15 @@ async def apply_request(services: Services, entry: Mapping[str, Any]) -> None:
     for text in preference_commands(sub, FormData(pairs)):
         await services.commands.handle(sub.identity, text, language_hint=language)
     log.info("journaled preference change applied")
+
+
+async def _apply_feedback(services: Services, sub: Subscription, entry: Mapping[str, Any]) -> None:
+    story, vote = entry.get("story"), entry.get("vote")
+    if vote not in VOTES or not isinstance(story, str) or not valid_story_id(story):
+        log.warning("journaled feedback of unknown form skipped")
+        return
+    reply = await services.commands.handle(sub.identity, f"{vote} {story}", language_hint=sub.effective_language)
+    log.info("journaled %s %s", vote, "applied" if reply.ok else "not applicable (the story is gone)")
 
 
 def preference_commands(sub: Subscription, form: FormData) -> list[str]:

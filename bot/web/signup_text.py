@@ -72,6 +72,9 @@ EMAIL_PAGE_TEXT: dict[str, dict[str, str]] = {
         "queued_prefs_title": "We have your changes",
         "queued_prefs_body": "Our database is briefly unavailable. Your changes are saved and will be applied "
                              "as soon as it is back.",
+        "queued_fb_title": "We have your vote",
+        "queued_fb_body": "Our database is briefly unavailable. Your vote is saved and will be counted as soon as "
+                          "it is back; there is no need to press again.",
         "confirm_used_title": "This link was already used",
         "confirm_used_body": "This confirmation link has already been used, or your subscription changed after "
                              "it was sent, so it changes nothing now. Use the links in your latest mail to "
@@ -138,6 +141,9 @@ EMAIL_PAGE_TEXT: dict[str, dict[str, str]] = {
                              "反映後はこのアドレスにダイジェストを送信しません。",
         "queued_prefs_title": "変更を受け付けました",
         "queued_prefs_body": "データベースが一時的に利用できません。変更は保存済みで、復旧しだい反映されます。",
+        "queued_fb_title": "評価を受け付けました",
+        "queued_fb_body": "データベースが一時的に利用できません。評価は保存済みで、復旧しだい反映されます。"
+                          "もう一度押す必要はありません。",
         "confirm_used_title": "このリンクは使用済みです",
         "confirm_used_body": "この確認リンクはすでに使用されたか、送信後に購読内容が変更されたため、"
                              "現在は何も変更しません。最新のメールのリンクから設定を管理してください。",

@@ -3,7 +3,8 @@
 Each test starts a redis-server of its own (never the session's shared one, which other tests use) and kills
 or freezes it while the app serves real HTTP on loopback. What a reader would notice: every page says "try
 again" in their language with ``Retry-After`` (never a 500, never "You're subscribed"), and a one-click
-unsubscribe or a preference change sent meanwhile is applied, in order and once, when Redis is back.
+unsubscribe, a preference change or a 👍/👎 from the digest sent meanwhile is applied, in order and once, when
+Redis is back.
 """
 
 from __future__ import annotations
@@ -26,10 +27,13 @@ import redis
 from bot.app import Services, open_services
 from bot.redis_server import EmbeddedRedis
 from bot.settings import load_settings
+from bot.store.edition_store import EditionStore
+from bot.store.feedback import SATURATION, FeedbackStore, Vote
 from bot.store.models import Identity
 from bot.store.tokens import LinkTokens, Purpose
 from bot.web.app import create_app
 from bot.web.session import CSRF_COOKIE, CsrfTokens
+from tests.sample_edition import sample_edition
 from tests.stubs.loopback import loopback_socket, serve_on, url_of
 
 SECRET = "outage-test-secret-key-0123456789abcdef"
@@ -122,6 +126,7 @@ async def _subscribe(outage: Outage, address: str = "reader@example.org", time_t
                                                                      "timezone": "Asia/Tokyo", "language": "en"}))
     assert sent.status_code == 200
     assert (await outage.client.get(outage.confirm_path(address))).status_code == 200
+    await EditionStore(outage.services.runtime.redis).save(sample_edition("en"))  # the stories a vote names
 
 
 async def _pages_answer_503(outage: Outage, confirm: str) -> None:
@@ -160,8 +165,13 @@ async def _journaled_requests_apply_once_in_order(outage: Outage, restart: bool)
     assert gone.status_code == 202
     assert "will be applied" in gone.text
     assert "set-cookie" not in gone.headers
+    # A 👍 from the digest, pressed again (from a Japanese browser) because nothing seemed to happen.
+    like = outage.link(Purpose.FEEDBACK) + "/s02/like"
+    for language, words in (("en", ("We have your vote", "will be counted")), ("ja", ("評価を受け付けました",))):
+        pressed = await outage.client.post(like, headers={"Accept-Language": language})
+        assert pressed.status_code == 202 and all(w in pressed.text for w in words), pressed.text
     journal = services.settings.data_dir / "journal" / "requests.jsonl"
-    assert len(journal.read_text(encoding="utf-8").splitlines()) == 2  # on disk before the page said so
+    assert len(journal.read_text(encoding="utf-8").splitlines()) == 4  # on disk before the page said so
 
     if restart:
         outage.server.start()
@@ -173,6 +183,10 @@ async def _journaled_requests_apply_once_in_order(outage: Outage, restart: bool)
     assert sub is not None
     assert not sub.active
     assert (sub.delivery_time.strftime("%H:%M"), sub.items, sub.minutes) == ("08:30", 4, 12)
+    feedback = FeedbackStore(services.runtime.redis)
+    assert await feedback.votes(READER.sid) == {"s02": Vote.UP}
+    source = next(story.source_id for story in sample_edition("en").stories if story.id == "s02")
+    assert (await feedback.affinity(READER.sid)).source(source) == pytest.approx(1 / SATURATION)  # counted once
     assert journal.read_text(encoding="utf-8") == ""
 
     # Once: the reader subscribes again by chat; later requests do not re-apply the old unsubscribe.
@@ -215,3 +229,4 @@ async def test_confirm_with_redis_down_never_claims_a_subscription(outage: Outag
     assert SUBSCRIBED not in response.text
     outage.server.start()
     assert await outage.services.store.get(Identity.parse("email:newcomer@example.org")) is None
+
