@@ -193,7 +193,7 @@ def test_what_to_watch_keeps_its_role_across_the_feeds() -> None:
         else:
             ahead += 1
             assert role_of(card.what_to_watch) == "watch" or len(card.what_to_watch) >= 190, card.what_to_watch
-    assert ahead > 50 and none > 50
+    assert ahead > 40 and none > 40  # both branches exercised on many articles
 
 
 def test_the_samples_what_to_watch_is_what_comes_next() -> None:
