@@ -126,11 +126,11 @@ class CommandHandler(SourceCommands, FeedbackCommands):
         return await self._COMMANDS[command.name](self, identity, command, language)
 
     async def _run_understood(self, identity: Identity, understood: Understanding, language: str) -> Reply:
-        """A plain-language phrase: run each strict command it stands for, then echo what was understood.
-
-        The echo is read back from the store, so it states what is now set (the zone included), not what the
-        grammar guessed; a command the rules refuse is named with its reason and changes nothing.
-        """
+        """A plain-language phrase: run each strict command it stands for, then echo what was understood, read
+        back from the store (what is now set, not what the grammar guessed); a command the rules refuse is named
+        with its reason. A vote ("I liked 2") answers with the vote's own reply, which names the story."""
+        if not understood.echo:
+            return await self._run(identity, parse_command(understood.commands[0]), language)
         failed: list[str] = []
         changed = False
         for text in understood.commands:

@@ -17,7 +17,12 @@ Families, in English and Japanese (each may combine with the others in one sente
   "only 3 stories" / "3件" → ``items 3``; "10 minutes a day" / "10分" → ``minutes 10``;
 * pause — "pause for 2 weeks", "on vacation for 10 days", "1週間お休み" → ``pause N``; "I'm back" → ``resume``;
 * language — "in Japanese", "日本語で" → ``language``; zone — "Tokyo time", "I'm in London" → ``timezone``;
-* "send me …" / "送って" with anything else → ``subscribe`` first.
+* "send me …" / "送って" with anything else → ``subscribe`` first;
+* a vote on a story of the last digest, by its number, as the *whole* message — "more like 2", "I liked story 2",
+  "2が良かった", "2番の記事が良かった" → ``like 2``; "less like 3", "I didn't like 3", "2はいらない" → ``dislike 2``.
+  Only a number with a verdict and nothing else: "more like 2 stories", "3件はいらない" or "no more chips" are
+  not votes, and a vote never mixes with preferences in one sentence. Its reply is the vote's own (it names
+  the story), not the preferences summary.
 
 A phrase that yields nothing is not understood: the handler answers "I did not understand, try …".
 """
@@ -43,6 +48,8 @@ class Understanding:
     """The strict commands a phrase stands for, in the order they should run."""
 
     commands: tuple[str, ...]
+    #: False for a vote: the command's own reply answers (a preferences summary would not name the story).
+    echo: bool = True
 
 
 # ------------------------------------------------------------------------------------------------ patterns
@@ -87,6 +94,19 @@ _ZONE = re.compile(
 _SUBSCRIBE = re.compile(r"\b(?:send\s+me|i\s+(?:want|would\s+like)|give\s+me|sign\s+me\s+up|subscribe)\b"
                         r"|送って|届けて|ほしい|欲しい|配信して|購読したい")
 _NUMBER_WORDS = {"a": 1, "one": 1}
+# A vote is the whole message: a story number and a verdict, then at most a "please" or a full stop.
+_STORY_EN = r"(?:the\s+)?(?:story\s+|number\s+|no\.?\s*|#)?(\d{1,2})"
+_STORY_JA = r"(\d{1,2})\s*(?:番目?)?\s*(?:の\s*(?:記事|ニュース))?\s*"
+_VOTE_END = r"(?:\s*(?:please|thanks|です|でした|ね|[!.。]))*"
+_LIKE = re.compile(
+    rf"(?:i\s+(?:really\s+)?(?:liked|loved|enjoyed)|more\s+(?:stories\s+)?like|more\s+of)\s+{_STORY_EN}{_VOTE_END}"
+    rf"|{_STORY_JA}(?:が|は)\s*(?:良かった|よかった|好き|面白かった|おもしろかった){_VOTE_END}"
+    rf"|{_STORY_JA}(?:みたいな|のような)\s*(?:記事|ニュース)?\s*を?\s*もっと{_VOTE_END}"
+)
+_DISLIKE = re.compile(
+    rf"(?:i\s+(?:didn'?t|did\s+not)\s+(?:like|enjoy)|(?:less|fewer)\s+(?:stories\s+)?like)\s+{_STORY_EN}{_VOTE_END}"
+    rf"|{_STORY_JA}(?:は|を)?\s*(?:いらない|要らない|不要|興味ない|興味なし){_VOTE_END}"
+)
 
 
 def _normalise(text: str) -> str:
@@ -209,6 +229,15 @@ def _zone(text: str) -> list[str]:
 _FAMILIES: tuple[Callable[[str], list[str]], ...] = (_zone, _time, _days, _pause, _language)
 
 
+def _vote(phrase: str) -> str:
+    """``like N`` / ``dislike N`` when the whole phrase is a vote on story N, else ""."""
+    for verb, pattern in (("like", _LIKE), ("dislike", _DISLIKE)):
+        match = pattern.fullmatch(phrase)
+        if match:
+            return f"{verb} {next(group for group in match.groups() if group)}"
+    return ""
+
+
 def _valid(command: str) -> bool:
     """Only what the strict language itself accepts leaves this module."""
     try:
@@ -226,6 +255,9 @@ def understand(text: str, *, minutes: int = 5) -> Understanding | None:
     phrase = _normalise(text)
     if not phrase:
         return None
+    vote = _vote(phrase)
+    if vote and _valid(vote):
+        return Understanding((vote,), echo=False)
     removed, muted = _negated(phrase)
     commands: list[str] = [f"topics remove {topic}" for topic in removed]
     commands += [f"sources mute {name}" for name in muted]

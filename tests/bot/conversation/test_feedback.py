@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import pytest
 
+from bot.content.digest import digest_of
 from bot.content.editions import FixedEditions
+from bot.content.steer import explain
 from bot.conversation.commands import MAX_REPLY, CommandHandler
 from bot.store.client import RedisClient
-from bot.store.feedback import FeedbackStore, Vote
+from bot.store.feedback import NO_AFFINITY, FeedbackStore, Vote
 from bot.store.link_codes import LinkCodes
-from bot.store.models import Identity
+from bot.store.models import Identity, Subscription
 from bot.store.subscriptions import SubscriptionStore
 from summaries.models import Story
 from tests.sample_edition import sample_edition
@@ -129,3 +131,43 @@ async def test_why_fits_every_reply_for_a_long_digest(handler: CommandHandler) -
     await say(handler, TELEGRAM, "items 20")
     text = await say(handler, TELEGRAM, "why")
     assert len(text) <= MAX_REPLY and text.count("\n") == 8 + 1
+
+
+async def _digest_sent(who: Identity, language: str, store: SubscriptionStore, feedback: FeedbackStore) -> None:
+    """What the worker records after sending: the numbers a reader types then name the digest as it was sent."""
+    edition = sample_edition(language)
+    sub = await store.get(who) or Subscription(identity=who, language=language)
+    await feedback.record_picks(who.sid, explain(digest_of(edition, sub, NO_AFFINITY), edition, NO_AFFINITY, ()))
+
+
+async def test_plain_english_votes_name_a_story_of_the_digest(
+    handler: CommandHandler, feedback: FeedbackStore, store: SubscriptionStore,
+) -> None:
+    await say(handler, TELEGRAM, "subscribe")
+    await _digest_sent(TELEGRAM, "en", store, feedback)
+    liked = await handler.handle(TELEGRAM, "More like 2!")
+    assert liked.changed and liked.text.startswith("👍 Noted: more like “<!channel> Boston Dynamics")
+    assert (await say(handler, TELEGRAM, "I liked story 2")).startswith("👍 You already liked")
+    assert (await say(handler, TELEGRAM, "less like story 1")).startswith("👎 Noted: less like “OpenAI releases")
+    assert (await say(handler, TELEGRAM, "I didn't like #1 please")).startswith("👎 You already disliked")
+    assert (await say(handler, TELEGRAM, "more like 9")).startswith("Your digest has")  # no such story: says so
+    assert await feedback.votes(TELEGRAM.sid) == {"s02": Vote.UP, "s01": Vote.DOWN}
+    stories = await handler.handle(TELEGRAM, "more like 2 stories")  # a length, not a vote
+    assert stories.text.startswith("Understood:")
+    assert await feedback.votes(TELEGRAM.sid) == {"s02": Vote.UP, "s01": Vote.DOWN}
+
+
+async def test_plain_japanese_votes_name_a_story_of_the_digest(
+    handler: CommandHandler, feedback: FeedbackStore, store: SubscriptionStore,
+) -> None:
+    reader = Identity.parse("line:U1")
+    await _digest_sent(reader, "ja", store, feedback)
+    liked = await handler.handle(reader, "2が良かった")
+    assert liked.language == "ja" and liked.text.startswith("👍 了解しました。「")
+    assert (await say(handler, reader, "２番の記事が良かったです")).startswith("👍 「")  # already liked
+    assert (await say(handler, reader, "1はいらない")).startswith("👎 了解しました。「")
+    assert await feedback.votes(reader.sid) == {"s02": Vote.UP, "s01": Vote.DOWN}
+    await say(handler, reader, "3件はいらない")  # a count of stories, not a vote on story 3
+    assert await feedback.votes(reader.sid) == {"s02": Vote.UP, "s01": Vote.DOWN}
+    sub = await store.get(reader)
+    assert sub is not None and sub.items == 3

@@ -155,7 +155,8 @@ _PIECES = st.sampled_from([
     "send me", "I want", "please", "robotics", "chips", "llm news", "at 8am", "at 7:15", "around 6pm", "every weekday",
     "daily", "no more TechCrunch", "fewer stories", "more stories", "only 3 stories", "in japanese", "Tokyo time",
     "pause for 2 weeks", "I'm back", "毎朝8時に", "ロボットの", "ニュース", "平日だけ", "記事を減らして", "日本語で",
-    "hello", "what", "🤖", "tomorrow", "the", "and", "news", "!", "?",
+    "hello", "what", "🤖", "tomorrow", "the", "and", "news", "!", "?", "more like 2", "less like story 3", "I liked",
+    "2が良かった", "2はいらない",
 ])
 
 
