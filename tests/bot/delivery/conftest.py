@@ -81,6 +81,26 @@ async def pending_total(redis: RedisClient) -> int:
     return total
 
 
+async def queue_idle(redis: RedisClient) -> bool:
+    """Every planned entry settled: none pending, none waiting to be retried, none not yet read by a worker."""
+    if await pending_total(redis):
+        return False
+    for shard in range(keys.SHARDS):
+        if await redis.zcard(keys.shard_retry(shard)) or await _unread(redis, shard):
+            return False
+    return True
+
+
+async def _unread(redis: RedisClient, shard: int) -> int:
+    """Entries on the shard's stream after the group's last delivered id (0 when the stream is absent)."""
+    try:
+        groups = await redis.xinfo_groups(keys.shard_stream(shard))
+    except ResponseError:
+        return 0
+    last = str(groups[0]["last-delivered-id"]) if groups else "0-0"
+    return len(await redis.xrange(keys.shard_stream(shard), f"({last}", "+", count=1))
+
+
 async def stream_units(redis: RedisClient) -> list[str]:
     """Every delivery id ever put on the streams (entries are only trimmed after acknowledgement)."""
     ids = []

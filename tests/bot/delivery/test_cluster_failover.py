@@ -17,8 +17,8 @@ import redis
 
 from bot import keys
 from bot.delivery.planner import Planner
-from bot.store.client import RedisClient, connect
-from tests.bot.delivery.conftest import pending_total, seed_subscribers, wait_until
+from bot.store.client import connect
+from tests.bot.delivery.conftest import queue_idle, seed_subscribers, wait_until
 from tests.bot.delivery.processes import Role
 from tests.redis_cluster import LocalCluster
 from tests.stubs.recording_provider import RecordingProvider
@@ -26,21 +26,6 @@ from tests.stubs.recording_provider import RecordingProvider
 SUBSCRIBERS = 5000
 WORKERS = 2
 CONCURRENCY = 32
-
-
-async def _idle(client: RedisClient) -> bool:
-    if await pending_total(client):
-        return False
-    for shard in range(keys.SHARDS):
-        if await client.zcard(keys.shard_retry(shard)) or await _unread(client, shard):
-            return False
-    return True
-
-
-async def _unread(client: RedisClient, shard: int) -> int:
-    groups = await client.xinfo_groups(keys.shard_stream(shard))
-    last = str(groups[0]["last-delivered-id"]) if groups else "0-0"
-    return len(await client.xrange(keys.shard_stream(shard), f"({last}", "+", count=1))
 
 
 def _owner_of(cluster: LocalCluster, key: str) -> int:
@@ -73,7 +58,7 @@ async def test_a_primary_killed_mid_fan_out_fails_over_and_loses_no_digest(
         at_kill = provider.accepted_count
         promoted_in = await asyncio.to_thread(cluster.wait_failover, victim)  # its replica serves its slots
         await provider.wait_accepted(SUBSCRIBERS, timeout=420)
-        await wait_until(lambda: _idle(client), timeout=60, what="every entry settled")
+        await wait_until(lambda: queue_idle(client), timeout=60, what="every entry settled")
     finally:
         for worker in workers:
             await worker.stop()

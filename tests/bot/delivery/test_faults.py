@@ -20,7 +20,7 @@ from bot.store.subscriptions import SubscriptionStore
 from tests.bot.delivery.conftest import (
     add_subscribers,
     make_due,
-    pending_total,
+    queue_idle,
     seed_subscribers,
     stream_units,
     wait_until,
@@ -32,15 +32,6 @@ from tests.stubs.recording_provider import RecordingProvider
 SUBSCRIBERS = 2000
 KILLS = 10
 CONCURRENCY = 4
-
-
-async def _idle(redis: RedisClient) -> bool:
-    if await pending_total(redis):
-        return False
-    for shard in range(keys.SHARDS):
-        if await redis.zcard(keys.shard_retry(shard)):
-            return False
-    return True
 
 
 @pytest.mark.slow
@@ -69,7 +60,7 @@ async def test_ten_random_kill_9_of_workers_lose_nothing_and_duplicate_only_what
             progress_at_kills.append(provider.accepted_count)
             workers[victim] = await Role(args[victim]).start(wait=False)  # the same consumer name
         await provider.wait_accepted(SUBSCRIBERS, timeout=90)
-        await wait_until(lambda: _idle(redis_client), timeout=30, what="every entry settled")
+        await wait_until(lambda: queue_idle(redis_client), timeout=30, what="every entry settled")
     finally:
         for worker in workers.values():
             await worker.stop()
@@ -117,7 +108,7 @@ async def test_redis_killed_and_restarted_twice_during_a_fan_out_loses_nothing(
             server.start()
             restarts += 1
         await wait_until(lambda: _all_delivered(provider, count), timeout=90, what="every subscriber served")
-        await wait_until(lambda: _idle(redis), timeout=30, what="every entry settled")
+        await wait_until(lambda: queue_idle(redis), timeout=30, what="every entry settled")
     finally:
         if ticking is not None:
             ticking.cancel()
