@@ -98,7 +98,7 @@ async def _unread(redis: RedisClient, shard: int) -> int:
     except ResponseError:
         return 0
     last = str(groups[0]["last-delivered-id"]) if groups else "0-0"
-    return len(await redis.xrange(keys.shard_stream(shard), f"({last}", "+", count=1))
+    return len(await redis.xrange(keys.shard_stream(shard), f"({last}", "+", count=1) or ())
 
 
 async def stream_units(redis: RedisClient) -> list[str]:
