@@ -14,15 +14,22 @@ which any member may change, and then the reply is shown in the channel and name
 under a story (a ``block_actions`` interactivity payload) run ``like <story id>`` (👍), ``dislike <story id>``
 (👎) or ``sources mute <its source>``; an older digest's "more like this" runs ``topics add <its topic>``.
 ``app_uninstalled`` and a revoked bot token deactivate the workspace's digests.
+
+When the bot cannot run a request (its store down, the 3 s budget spent), a slash command still gets its
+ephemeral answer in the HTTP response and an event a 503 (Slack delivers it again). A button press gets neither:
+Slack never redelivers an interactivity payload and ignores the body answering a ``block_actions``, so the press
+is acknowledged (200) and the reader told on the payload's ``response_url`` (ephemeral) to press again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest
@@ -30,6 +37,7 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from channels.base import InboundMessage
 from channels.inbound import (
@@ -60,6 +68,8 @@ ACK_BUDGET_SECONDS = 2.5
 BOT_SCOPES = ("chat:write", "chat:write.public", "commands", "im:history", "app_mentions:read", "users:read")
 #: users.info must not eat the slash command's 3 s: past this the subscription keeps the default zone.
 _PROFILE_SECONDS = 1.0
+#: How long a "press again" message may take to reach a ``response_url`` (it is sent after the 200).
+_RESPOND_SECONDS = 10.0
 _MENTION = re.compile(r"^\s*(<@[A-Z0-9]+(\|[^>]*)?>\s*)+")
 #: A button's action id -> the command its value completes (👍/👎 name the story; the others a topic or source).
 _BUTTON_VERBS = {ACTION_LIKE: "like", ACTION_DISLIKE: "dislike", ACTION_MORE: "topics add",
@@ -102,6 +112,7 @@ class SlackInbound(InboundBase):
         self._records = records
         self._workspaces = workspaces
         self._signature = signature or SlackSignature(config.signing_secret)
+        self._telling: set[asyncio.Task[None]] = set()  # "press again" messages on their way (see unavailable)
         self.app = self._build_app()
 
     # ------------------------------------------------------------------------------------------ pipeline
@@ -149,10 +160,22 @@ class SlackInbound(InboundBase):
         if _is_event(request):
             return HttpAnswer(status=503, body=b"try again later", content_type="text/plain",
                               headers=(("Retry-After", str(self.retry_after_seconds)),))
+        response_url = _button_response_url(request.body)
+        if response_url:  # a button: Slack shows nothing of this answer's body, nor sends the press again
+            task = asyncio.get_running_loop().create_task(
+                _tell(response_url, self._conversation.text("en", "slack_press_again")))
+            self._telling.add(task)
+            task.add_done_callback(self._telling.discard)
+            return HttpAnswer(status=200, body=b"", content_type="")
         return HttpAnswer.json({"response_type": "ephemeral", "text": self._conversation.text("en", "slack_too_slow")})
 
     def failed(self, request: HttpRequest) -> HttpAnswer:
         return HttpAnswer.json({"response_type": "ephemeral", "text": self._conversation.text("en", "slack_sorry")})
+
+    async def aclose(self) -> None:
+        """Let the "press again" messages on their way arrive (each is bounded by ``_RESPOND_SECONDS``)."""
+        if self._telling:
+            await asyncio.gather(*self._telling, return_exceptions=True)
 
     def routes(self) -> Sequence[Route]:
         if self.app.oauth_flow is None:
@@ -304,6 +327,32 @@ class SlackInbound(InboundBase):
         scope = str(team or enterprise or "")
         if scope:
             await self._workspaces.deactivate(scope, reason)
+
+
+def _button_response_url(body: bytes) -> str:
+    """The ``response_url`` of a signed ``block_actions`` payload (a button press), or "" for anything else."""
+    try:
+        fields = parse_qs(body.decode("utf-8"), max_num_fields=5)
+        payload = json.loads(fields["payload"][0]) if fields.get("payload") else None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return ""
+    if not isinstance(payload, dict) or payload.get("type") != "block_actions":
+        return ""
+    url = payload.get("response_url")
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else ""
+
+
+async def _tell(response_url: str, text: str) -> None:
+    """Post ``text`` to the presser alone (ephemeral), leaving the digest message as it is."""
+    try:
+        async with asyncio.timeout(_RESPOND_SECONDS):
+            response = await AsyncWebhookClient(response_url).send(text=text, response_type="ephemeral",
+                                                                    replace_original=False)
+    except (SlackClientError, TimeoutError, OSError) as error:
+        log.warning("slack: a press could not be answered on its response_url (%s)", error.__class__.__name__)
+        return
+    if response.status_code != 200:
+        log.warning("slack: response_url answered %s to a press's message", response.status_code)
 
 
 async def _ack(ack: AsyncAck) -> None:

@@ -121,11 +121,22 @@ class SlackApiStub:
             await asyncio.wait_for(self._posted.wait_for(lambda: len(self.posts) >= count), timeout)
         return self.posts
 
+    async def wait_for_hooks(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """Wait (event-driven) until ``count`` messages were posted on ``response_url``s."""
+        assert self._posted is not None
+        async with self._posted:
+            await asyncio.wait_for(self._posted.wait_for(lambda: len(self.hook_messages) >= count), timeout)
+        return self.hook_messages
+
     # ------------------------------------------------------------------ handling
 
     async def _hook(self, request: web.Request) -> web.Response:
         """hooks.slack.com answers ``ok`` as plain text to a message posted on a ``response_url``."""
-        self.hook_messages.append(await request.json())
+        message = await request.json()
+        assert self._posted is not None
+        async with self._posted:
+            self.hook_messages.append(message)
+            self._posted.notify_all()
         return web.Response(text="ok", content_type="text/plain")
 
     async def _handle(self, request: web.Request) -> web.Response:

@@ -8,19 +8,26 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
+import httpx
 import pytest
 
+from bot.app import open_services
+from bot.redis_server import EmbeddedRedis
+from bot.settings import load_settings
 from bot.store.edition_store import EditionStore
 from bot.store.feedback import FeedbackStore, Vote
 from bot.store.models import Identity
+from bot.web.app import create_app
 from channels.base import Delivery, Recipient
 from channels.telegram.channel import TelegramChannel
 from channels.telegram.render import feedback_command, render_messages
 from summaries.models import Card
-from tests.channels.telegram.conftest import Chat
+from tests.channels.telegram.conftest import SECRET, TOKEN, Chat
 from tests.conftest import PAYLOADS
 from tests.sample_edition import sample_edition
+from tests.stubs.loopback import serve
 from tests.stubs.telegram_api import TelegramApiStub
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -101,3 +108,33 @@ async def test_in_a_group_any_member_may_ask_why_but_only_admins_steer(chat: Cha
     assert chat.stub.callback_answers[-1]["text"].startswith("👍 Noted")
     group_sid = Identity("telegram", (str(group),)).sid
     assert await FeedbackStore(chat.services.runtime.redis).votes(group_sid) == {"s02": Vote.UP}
+
+
+async def test_a_press_while_redis_is_down_is_refused_for_redelivery_and_counted_once_it_is_back(
+    tg_stub: TelegramApiStub, tmp_path: Path,
+) -> None:
+    """Telegram delivers an update again after a non-2xx answer: a 503 loses nothing, and no toast lies."""
+    server = EmbeddedRedis(tmp_path / "own-redis")
+    settings = load_settings(env={
+        "AITODAY_REDIS_URL": server.start(), "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "AITODAY_TELEGRAM_API_URL": tg_stub.api_url, "AITODAY_DATA_DIR": str(tmp_path / "data"),
+    })
+    try:
+        async with open_services(settings) as services, serve(create_app(services)) as url, \
+                httpx.AsyncClient(base_url=url) as http:
+            chat = Chat(http=http, stub=tg_stub, services=services)
+            await EditionStore(services.runtime.redis).save(sample_edition())
+            press = chat.callback_update("f:+:s02")
+            server.stop(force=True)
+            refused = await chat.post(press)
+            assert refused.status_code == 503 and int(refused.headers["Retry-After"]) > 0
+            assert tg_stub.callback_answers == []  # no toast claims a vote that was not stored
+            server.start()
+            for _ in range(2):  # Telegram's redelivery, then a stray second copy of it
+                assert (await chat.post(press)).status_code == 200
+            [answer] = tg_stub.callback_answers  # the stray copy is dropped: one toast, one vote
+            assert answer["text"].startswith("👍 Noted: more like")
+            votes = await FeedbackStore(services.runtime.redis).votes(Identity.parse("telegram:42").sid)
+            assert votes == {"s02": Vote.UP}
+    finally:
+        server.stop(force=True)
