@@ -153,7 +153,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "slack_who_changed": "<@{user}> changed this channel's digest: {text}",
         "slack_too_slow": "That took too long to answer. Send `/aitoday settings` to see what is set now.",
         "slack_sorry": "Something went wrong on our side. Please try again.",
-        "slack_press_again": "Your 👍/👎 could not be recorded just now. Please press it again in a minute.",
+        "slack_press_again": "Your button press could not be recorded just now. Please press it again in a minute.",
         "slack_needs_user": "This command needs a Slack user and workspace.",
     },
     "ja": {
@@ -286,7 +286,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "slack_who_changed": "<@{user}> さんがこのチャンネルのダイジェスト設定を変更しました: {text}",
         "slack_too_slow": "応答に時間がかかりすぎました。`/aitoday settings` で現在の設定を確認できます。",
         "slack_sorry": "こちら側で問題が起きました。もう一度お試しください。",
-        "slack_press_again": "👍/👎 を記録できませんでした。1分ほどしてからもう一度押してください。",
+        "slack_press_again": "ボタンの操作を記録できませんでした。1分ほどしてからもう一度押してください。",
         "slack_needs_user": "このコマンドには Slack のユーザーとワークスペースが必要です。",
     },
 }

@@ -63,7 +63,7 @@ async def test_a_thumb_pressed_while_redis_is_down_says_try_again_and_counts_onc
         assert pressed.status_code == 200  # not an error Slack would show in place of ours
         [told] = await slack_stub.wait_for_hooks(1, timeout=20)
         assert told["response_type"] == "ephemeral" and told["replace_original"] is False
-        assert told["text"] == "Your 👍/👎 could not be recorded just now. Please press it again in a minute."
+        assert told["text"] == "Your button press could not be recorded just now. Please press it again in a minute."
         assert slack_stub.posts == []
 
         own_redis.start()
