@@ -18,11 +18,10 @@ the story page with the reason and the draft; nothing is stored.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 import re
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from starlette.datastructures import FormData
@@ -47,15 +46,12 @@ from bot.store.comments import (
 )
 from bot.store.sessions import SessionStore
 from bot.store.tokens import LinkTokens, Purpose, TokenError, TokenExpired
+from bot.web.link_mail import LinkMail, attempt_key, send_link_mail
 from bot.web.session import CSRF_FIELD, CsrfRefused
 from bot.web.stories import Draft, StoryPages, story_path
 from bot.web.templating import PageRenderer
 from bot.web.wording import page_text, pick_language
-from channels.base import ChannelError, TransientError
 from channels.mail import mask_address
-
-if TYPE_CHECKING:
-    from channels.mail.channel import MailChannel
 
 __all__ = ["LoginLimits", "routes", "safe_next"]
 
@@ -129,15 +125,13 @@ class _Discussion:
             return sent
         token = self._tokens.make(Purpose.LOGIN, {"a": address, "n": secrets.token_hex(12), "r": next_path,
                                                   "l": lang})
-        try:
-            await self._mail().send_login_link(address, f"{self._base}/login/{token}", lang,
-                                               key=secrets.token_hex(16))
-        except TransientError as exc:
-            log.warning("login mail to %s not sent: %s", mask_address(address), exc.__class__.__name__)
+        outcome = await send_link_mail(self._services, "login mail", address,
+                                       lambda mail, key: mail.send_login_link(
+                                           address, f"{self._base}/login/{token}", lang, key=key))
+        if outcome is LinkMail.UNAVAILABLE:
             return self._login_page(request, lang, next_path=next_path, error=text["login_send_failed"], status=503)
-        except ChannelError:
+        if outcome is LinkMail.REFUSED:
             return self._login_page(request, lang, next_path=next_path, error=text["login_bad_address"], status=400)
-        log.info("login link sent to %s", mask_address(address))
         return sent
 
     async def link_page(self, request: Request) -> Response:
@@ -259,16 +253,7 @@ class _Discussion:
         return data, ""
 
     async def _allow(self, kind: str, value: str, limit: int, window: int) -> bool:
-        digest = hmac.new(self._hash_key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
-        return await self._session_store.allow_request(kind, digest, limit, window)
-
-    def _mail(self) -> MailChannel:
-        from channels.mail.channel import MailChannel  # the SMTP client only once a mail is sent
-
-        channel = self._services.channels.get("email")
-        if not isinstance(channel, MailChannel):
-            raise TransientError("the email channel is not configured")
-        return channel
+        return await self._session_store.allow_request(kind, attempt_key(self._hash_key, value), limit, window)
 
     def _login_page(self, request: Request, lang: str, *, next_path: str, error: str = "", sent: str = "",
                     status: int = 200) -> Response:

@@ -32,12 +32,10 @@ parsers reject. The signed token in the URL is the authority; the body adds noth
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from starlette.datastructures import FormData
@@ -53,18 +51,15 @@ from bot.store.link_uses import LinkUses
 from bot.store.models import Identity, Subscription
 from bot.store.signup_attempts import count_attempt
 from bot.store.tokens import LinkTokens, Purpose, TokenError, TokenExpired
+from bot.web.link_mail import LinkMail, attempt_key, send_link_mail
 from bot.web.link_requests import form_field as _field
 from bot.web.link_requests import journal_preferences, journal_unsubscribe, link_journal, preference_commands
 from bot.web.session import CsrfRefused, CsrfTokens
 from bot.web.signup_text import email_text
 from bot.web.templating import PageRenderer
 from bot.web.wording import pick_language
-from channels.base import ChannelError, TransientError
 from channels.mail import mask_address
 from summaries.topics import TOPICS
-
-if TYPE_CHECKING:
-    from channels.mail.channel import MailChannel
 
 __all__ = ["SignupLimits", "routes"]
 
@@ -142,17 +137,14 @@ class _EmailFlow:
         issued = f"{self._services.store.clock().timestamp():.6f}"  # "never undo a later change" compares it
         token = self._tokens.make(Purpose.CONFIRM, {"a": address, "l": chosen_lang, "t": time_text, "z": zone,
                                                     "i": issued})
-        try:
-            await self._mail().send_confirmation(address, f"{self._base}/confirm/{token}", page_lang,
-                                                 key=secrets.token_hex(16))
-        except TransientError as exc:
-            log.warning("confirmation mail to %s not sent: %s", mask_address(address), exc.__class__.__name__)
+        outcome = await send_link_mail(self._services, "confirmation mail", address,
+                                       lambda mail, key: mail.send_confirmation(
+                                           address, f"{self._base}/confirm/{token}", page_lang, key=key))
+        if outcome is LinkMail.UNAVAILABLE:
             return self._notice(request, page_lang, "error", e["send_failed_title"], [e["send_failed_body"]],
                                 status=503)
-        except ChannelError:
-            log.info("confirmation mail to %s refused by the receiver", mask_address(address))
+        if outcome is LinkMail.REFUSED:
             return self._notice(request, page_lang, "error", e["refused_title"], [e["refused_body"]], status=400)
-        log.info("confirmation mail sent to %s", mask_address(address))
         return check
 
     def _signup_preferences(self, form: FormData, lang: str) -> tuple[list[str], str, str]:
@@ -314,17 +306,9 @@ class _EmailFlow:
     def _link(self, purpose: Purpose, identity: Identity) -> str:
         return f"{self._base}/{purpose.value}/{self._tokens.make(purpose, {'s': identity.sid})}"
 
-    def _mail(self) -> MailChannel:
-        from channels.mail.channel import MailChannel  # the SMTP client only once a mail is sent
-
-        channel = self._services.channels.get("email")
-        if not isinstance(channel, MailChannel):
-            raise TransientError("the email channel is not configured")
-        return channel
-
     async def _allow(self, kind: str, value: str, limit: int, window: int) -> bool:
-        digest = hmac.new(self._hash_key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
-        return await count_attempt(self._services.runtime.redis, kind, digest, window) <= limit
+        key = attempt_key(self._hash_key, value)
+        return await count_attempt(self._services.runtime.redis, kind, key, window) <= limit
 
     def _bad_link(self, request: Request, lang: str, exc: Exception) -> HTMLResponse:
         e = email_text(lang)
