@@ -23,7 +23,7 @@ def _documented_keys() -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "key", ["a", " x ", "change-me-to-a-long-random-string", "k" * 40, "  ", *PLACEHOLDER_KEYS]
+    "key", ["a", " x ", "change-me-to-a-long-random-string", "k" * 40, "  ", *sorted(PLACEHOLDER_KEYS)]
 )
 def test_weak_keys_stop_start_up_naming_the_setting_and_the_remedy(key: str) -> None:
     with pytest.raises(SettingsError) as error:
