@@ -28,6 +28,7 @@ the repository). The rules were written and the weights fitted (``bench/fit_role
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal
 
 __all__ = ["ROLES", "ROLE_WEIGHTS", "WATCH_CUE", "Role", "role_features", "role_of", "rule_role"]
@@ -109,17 +110,23 @@ WATCH_CUE = _WATCH
 
 def rule_role(sentence: str) -> Role:
     """The hand-written rules' role for ``sentence``: the first feature of ``role_of``'s classifier."""
-    if _JA.search(sentence):
-        if _WATCH_JA.search(sentence):
+    return _rule(lambda pattern: pattern.search(sentence) is not None)
+
+
+def _rule(has: Callable[[re.Pattern[str]], bool]) -> Role:
+    """The rules over ``has`` (does the sentence hold this pattern?), so ``role_features`` can answer from the
+    cues it has already searched for instead of searching the sentence for the same patterns again."""
+    if has(_JA):
+        if has(_WATCH_JA):
             return "watch"
-        return "matters" if _MATTERS_JA.search(sentence) else "other"
-    if _WATCH.search(sentence):
+        return "matters" if has(_MATTERS_JA) else "other"
+    if has(_WATCH):
         return "watch"
-    if not _COMPLETE.search(sentence):
+    if not has(_COMPLETE):
         return "other"  # a headline or a teaser cut short names the event; it does not weigh it
-    if _MATTERS.search(sentence):
+    if has(_MATTERS):
         return "matters"
-    return "matters" if _MATTERS_WEAK.search(sentence) and not _ANNOUNCES.search(sentence) else "other"
+    return "matters" if has(_MATTERS_WEAK) and not has(_ANNOUNCES) else "other"
 
 
 _I = re.IGNORECASE
@@ -201,14 +208,19 @@ ROLE_WEIGHTS: tuple[tuple[float, ...], ...] = (
 
 
 def role_features(sentence: str) -> tuple[float, ...]:
-    """Bias, the rules' answer (watch, matters), each cue of ``_CUES`` present, very short, very long."""
-    rule = rule_role(sentence)
+    """Bias, the rules' answer (watch, matters), each cue of ``_CUES`` present, very short, very long.
+
+    Each pattern is searched for once: the rules share seven of theirs with ``_CUES`` (the searches are most of
+    the time a card takes, and ``role_of`` runs on every candidate sentence of every article).
+    """
+    found = {cue: cue.search(sentence) is not None for cue in _CUES}
+    rule = _rule(lambda pattern: found[pattern] if pattern in found else pattern.search(sentence) is not None)
     words = len(sentence.split())
     return (
         1.0,
         float(rule == "watch"),
         float(rule == "matters"),
-        *(float(cue.search(sentence) is not None) for cue in _CUES),
+        *(float(found[cue]) for cue in _CUES),
         float(words < 6),
         float(words > 35),
     )

@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from typing import Protocol
 
 from summaries.gist import GIST_MAX, GIST_WEIGHTS, GIST_WINDOW, gist_from
 from summaries.models import Article, Card
-from summaries.roles import WATCH_CUE, role_of
+from summaries.roles import WATCH_CUE, Role, role_of
 from summaries.sentences import split_sentences
 from summaries.trim import MAX_HAPPENED_CHARS, MAX_POINT_CHARS, clean_sentence, is_boilerplate, trim_sentence
 
@@ -228,17 +229,18 @@ class OfflineSummarizer:
         by_salience = sorted(opening[:_LEAD_WINDOW], key=lambda c: (-c.salience, c.index))
         chosen = sorted(by_salience[:3], key=lambda c: c.index)
         lead, rest = chosen[0], chosen[1:]
+        role = _RoleMemo()
         watch, watch_point = next(
             (
                 (c, point)
                 for c in [*rest, *(c for c in cands if c not in chosen)]
-                if role_of(c.text) == "watch" and (point := _watch_point(c.text))
+                if role(c.text) == "watch" and (point := _watch_point(c.text, role))
             ),
             (None, ""),
         )
         kept = [c for c in rest if c is not watch]
         matters = next(
-            (c for c in [*sorted(kept, key=lambda c: -c.salience), *by_salience[3:]] if role_of(c.text) == "matters"),
+            (c for c in [*sorted(kept, key=lambda c: -c.salience), *by_salience[3:]] if role(c.text) == "matters"),
             None,
         )
         parts = [lead]
@@ -268,14 +270,31 @@ class OfflineSummarizer:
         return gist_from("", [c.text for c, _ in ranked])
 
 
-def _watch_point(text: str) -> str:
+class _RoleMemo:
+    """``role_of`` remembered for one article's card: choosing the roles asks about the same sentences again
+    (a sentence passed over for *What to watch* is asked about for *Why it matters*; a short one is its own
+    trimmed form), and the classifier is most of what a card costs."""
+
+    __slots__ = ("_roles",)
+
+    def __init__(self) -> None:
+        self._roles: dict[str, Role] = {}
+
+    def __call__(self, sentence: str) -> Role:
+        role = self._roles.get(sentence)
+        if role is None:
+            role = self._roles[sentence] = role_of(sentence)
+        return role
+
+
+def _watch_point(text: str, role: Callable[[str], Role]) -> str:
     """What *What to watch* shows for a sentence that looks ahead: trimmed, keeping the clause that does; empty
     when no trimmed form still reads as looking ahead (the card must not show background under that label)."""
     return next(
         (
             p
             for p in dict.fromkeys((_trim_keeping(text, WATCH_CUE), trim_sentence(text, MAX_POINT_CHARS)))
-            if role_of(p) == "watch"
+            if role(p) == "watch"
         ),
         "",
     )
