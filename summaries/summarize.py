@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import chain, islice
 from typing import Protocol
 
 from summaries.gist import GIST_MAX, GIST_WEIGHTS, GIST_WINDOW, gist_from
@@ -115,9 +116,15 @@ class _Candidate:
 
 
 def _candidates(article: Article, pool: int = _POOL) -> list[_Candidate]:
+    return list(islice(_iter_candidates(article), pool))
+
+
+def _iter_candidates(article: Article) -> Iterator[_Candidate]:
+    """The article's candidate sentences in order, made only as far as they are read: most cards find their
+    roles in the opening, so the rest of a long article is never cleaned or classified."""
     raw = split_sentences(article.text) if article.text else []
-    out: list[_Candidate] = []
     seen: set[str] = set()
+    index = 0
     for sentence in raw:
         sentence = clean_sentence(sentence)
         if is_boilerplate(sentence) or sentence.casefold() in seen:
@@ -126,10 +133,8 @@ def _candidates(article: Article, pool: int = _POOL) -> list[_Candidate]:
         words = content_words(sentence)
         if not words:
             continue
-        out.append(_Candidate(len(out), sentence, words))
-        if len(out) >= pool:
-            break
-    return out
+        yield _Candidate(index, sentence, words)
+        index += 1
 
 
 #: Weights of the sentence scorer, in the order of ``_features``. Fitted by ``bench/fit_sentence_scorer.py``
@@ -185,9 +190,12 @@ def _features(cands: list[_Candidate], title: str) -> list[tuple[float, ...]]:
     return rows
 
 
-def _score(cands: list[_Candidate], title: str) -> None:
-    for cand, row in zip(cands, _features(cands, title), strict=True):
+def _score(cands: list[_Candidate], title: str) -> list[tuple[float, ...]]:
+    """Set each candidate's salience; the feature rows are returned for the gist, which ranks by the same."""
+    rows = _features(cands, title)
+    for cand, row in zip(cands, rows, strict=True):
         cand.salience = sum(w * x for w, x in zip(_WEIGHTS, row, strict=True))
+    return rows
 
 
 class OfflineSummarizer:
@@ -200,11 +208,14 @@ class OfflineSummarizer:
 
     def card(self, article: Article) -> Card:
         """The card of ``article`` in the article's own language (offline cannot translate)."""
-        lead, matters, watch = self.key_points(article)
+        stream = _iter_candidates(article)
+        opening = list(islice(stream, _POOL))
+        rows = _score(opening, article.title)
+        lead, matters, watch = _key_points(opening, stream)
         title = trim_sentence(article.title, MAX_POINT_CHARS) or article.title[:MAX_POINT_CHARS]
         language = article.language if article.language in NO_DETAIL else "en"
         return Card(
-            gist=self.gist_of(article) or title[:GIST_MAX],
+            gist=_gist(article, opening, rows) or title[:GIST_MAX],
             what_happened=lead or title or NO_DETAIL[language],
             why_it_matters=matters or NO_MATTERS[language],
             what_to_watch=watch or NO_WATCH[language],
@@ -221,53 +232,63 @@ class OfflineSummarizer:
         ``MAX_HAPPENED_CHARS`` (1–3 sentences a point, like a written card), so a role found further down does
         not push the article's best sentences off the card.
         """
-        cands = _candidates(article, _WATCH_POOL)
-        if not cands:
-            return ("", "", "")
-        opening = cands[:_POOL]
+        stream = _iter_candidates(article)
+        opening = list(islice(stream, _POOL))
         _score(opening, article.title)
-        by_salience = sorted(opening[:_LEAD_WINDOW], key=lambda c: (-c.salience, c.index))
-        chosen = sorted(by_salience[:3], key=lambda c: c.index)
-        lead, rest = chosen[0], chosen[1:]
-        role = _RoleMemo()
-        watch, watch_point = next(
-            (
-                (c, point)
-                for c in [*rest, *(c for c in cands if c not in chosen)]
-                if role(c.text) == "watch" and (point := _watch_point(c.text, role))
-            ),
-            (None, ""),
-        )
-        kept = [c for c in rest if c is not watch]
-        matters = next(
-            (c for c in [*sorted(kept, key=lambda c: -c.salience), *by_salience[3:]] if role(c.text) == "matters"),
-            None,
-        )
-        parts = [lead]
-        for extra in (c for c in kept if c is not matters):
-            joined = " ".join(
-                trim_sentence(c.text, MAX_POINT_CHARS) for c in sorted([*parts, extra], key=lambda c: c.index)
-            )
-            if len(joined) <= MAX_HAPPENED_CHARS:
-                parts.append(extra)
-        happened = " ".join(trim_sentence(c.text, MAX_POINT_CHARS) for c in sorted(parts, key=lambda c: c.index))
-        return (
-            happened,
-            trim_sentence(matters.text, MAX_POINT_CHARS) if matters else "",
-            watch_point,
-        )
+        return _key_points(opening, stream)
 
     def gist_of(self, article: Article) -> str:
         """The one-line gist alone (``summaries.gist``): the standfirst, else the best opening sentence compressed."""
-        if article.standfirst:
-            return gist_from(article.standfirst, [])
-        cands = _candidates(article)
-        rows = _features(cands, article.title)  # centrality over the whole pool, as fitted
-        ranked = sorted(
-            list(zip(cands, rows, strict=True))[:GIST_WINDOW],
-            key=lambda cr: (-sum(w * x for w, x in zip(GIST_WEIGHTS, cr[1], strict=True)), cr[0].index),
+        opening = [] if article.standfirst else _candidates(article)
+        return _gist(article, opening, _features(opening, article.title))
+
+
+def _key_points(opening: list[_Candidate], further: Iterator[_Candidate]) -> tuple[str, str, str]:
+    """``OfflineSummarizer.key_points`` of scored ``opening`` candidates, ``further`` the ones after them."""
+    if not opening:
+        return ("", "", "")
+    by_salience = sorted(opening[:_LEAD_WINDOW], key=lambda c: (-c.salience, c.index))
+    chosen = sorted(by_salience[:3], key=lambda c: c.index)
+    lead, rest = chosen[0], chosen[1:]
+    role = _RoleMemo()
+    watch, watch_point = next(
+        (
+            (c, point)
+            for c in chain(rest, (c for c in opening if c not in chosen), islice(further, _WATCH_POOL - _POOL))
+            if role(c.text) == "watch" and (point := _watch_point(c.text, role))
+        ),
+        (None, ""),
+    )
+    kept = [c for c in rest if c is not watch]
+    matters = next(
+        (c for c in [*sorted(kept, key=lambda c: -c.salience), *by_salience[3:]] if role(c.text) == "matters"),
+        None,
+    )
+    parts = [lead]
+    for extra in (c for c in kept if c is not matters):
+        joined = " ".join(
+            trim_sentence(c.text, MAX_POINT_CHARS) for c in sorted([*parts, extra], key=lambda c: c.index)
         )
-        return gist_from("", [c.text for c, _ in ranked])
+        if len(joined) <= MAX_HAPPENED_CHARS:
+            parts.append(extra)
+    happened = " ".join(trim_sentence(c.text, MAX_POINT_CHARS) for c in sorted(parts, key=lambda c: c.index))
+    return (
+        happened,
+        trim_sentence(matters.text, MAX_POINT_CHARS) if matters else "",
+        watch_point,
+    )
+
+
+def _gist(article: Article, opening: list[_Candidate], rows: list[tuple[float, ...]]) -> str:
+    """``OfflineSummarizer.gist_of`` given the opening candidates and their feature rows (centrality over the
+    whole opening pool, as fitted)."""
+    if article.standfirst:
+        return gist_from(article.standfirst, [])
+    ranked = sorted(
+        list(zip(opening, rows, strict=True))[:GIST_WINDOW],
+        key=lambda cr: (-sum(w * x for w, x in zip(GIST_WEIGHTS, cr[1], strict=True)), cr[0].index),
+    )
+    return gist_from("", [c.text for c, _ in ranked])
 
 
 class _RoleMemo:

@@ -83,7 +83,7 @@ def is_boilerplate(sentence: str) -> bool:
     words = text.split()
     if len(words) < 4:
         return True
-    letters = sum(ch.isalpha() for ch in text)
+    letters = sum(map(str.isalpha, text))
     return letters < 0.5 * len(text)
 
 
