@@ -207,27 +207,36 @@ ROLE_WEIGHTS: tuple[tuple[float, ...], ...] = (
 # fmt: on
 
 
-def role_features(sentence: str) -> tuple[float, ...]:
-    """Bias, the rules' answer (watch, matters), each cue of ``_CUES`` present, very short, very long.
+#: Bias, the rules' two roles, the cues, the two lengths.
+_N_FEATURES = 3 + len(_CUES) + 2
 
-    Each pattern is searched for once: the rules share seven of theirs with ``_CUES`` (the searches are most of
-    the time a card takes, and ``role_of`` runs on every candidate sentence of every article).
-    """
-    found = {cue: cue.search(sentence) is not None for cue in _CUES}
-    rule = _rule(lambda pattern: found[pattern] if pattern in found else pattern.search(sentence) is not None)
-    words = len(sentence.split())
-    return (
-        1.0,
-        float(rule == "watch"),
-        float(rule == "matters"),
-        *(float(found[cue]) for cue in _CUES),
-        float(words < 6),
-        float(words > 35),
-    )
+
+def role_features(sentence: str) -> tuple[float, ...]:
+    """Bias, the rules' answer (watch, matters), each cue of ``_CUES`` present, very short, very long."""
+    row = [0.0] * _N_FEATURES
+    for i in _present(sentence):
+        row[i] = 1.0
+    return tuple(row)
 
 
 def role_of(sentence: str) -> Role:
     """The role ``sentence`` can play on a card: the classifier's highest-scoring role (see the docstring)."""
-    row = role_features(sentence)
-    scores = [sum(w * x for w, x in zip(weights, row, strict=True)) for weights in ROLE_WEIGHTS]
+    present = _present(sentence)
+    # Every feature is 0 or 1, so a role's score is the sum of its weights of the features present, in order:
+    # the same sum (to the bit) as weights times features, without the products.
+    scores = [sum(map(weights.__getitem__, present)) for weights in ROLE_WEIGHTS]
     return ROLES[max(range(len(ROLES)), key=lambda i: (scores[i], -i))]
+
+
+def _present(sentence: str) -> list[int]:
+    """The indices of ``role_features`` that are 1.
+
+    Each pattern is searched for once: the rules share seven of theirs with ``_CUES`` (the searches are most of
+    the time a card takes, and ``role_of`` runs on every candidate sentence of every article).
+    """
+    found = [cue.search(sentence) is not None for cue in _CUES]
+    by_cue = dict(zip(_CUES, found, strict=True))
+    rule = _rule(lambda pattern: by_cue[pattern] if pattern in by_cue else pattern.search(sentence) is not None)
+    words = len(sentence.split())
+    flags = (True, rule == "watch", rule == "matters", *found, words < 6, words > 35)
+    return [i for i, on in enumerate(flags) if on]
