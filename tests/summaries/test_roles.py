@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from summaries.roles import ROLE_WEIGHTS, ROLES, role_features, role_of
@@ -28,3 +31,17 @@ def test_every_role_has_one_weight_per_feature() -> None:
 )
 def test_plain_sentences_get_their_role(sentence: str, role: str) -> None:
     assert role_of(sentence) == role
+
+
+def test_role_of_is_the_model_over_role_features() -> None:
+    """``role_of`` adds only the weights of the features present; that is the documented model (weights times
+    ``role_features``, highest score wins, a tie to the earlier role) only while every feature is 0 or 1."""
+    data = Path(__file__).resolve().parents[2] / "bench" / "data" / "roles_project.jsonl"
+    sentences = [json.loads(line)["text"] for line in data.read_text(encoding="utf-8").splitlines() if line]
+    assert len(sentences) > 50
+    for sentence in sentences:
+        row = role_features(sentence)
+        assert set(row) <= {0.0, 1.0}, sentence
+        scores = [sum(w * x for w, x in zip(weights, row, strict=True)) for weights in ROLE_WEIGHTS]
+        best = max(range(len(ROLES)), key=lambda i: (scores[i], -i))
+        assert role_of(sentence) == ROLES[best], sentence
