@@ -6,19 +6,25 @@ evicts (``maxmemory-policy noeviction``): an evicted subscription is a lost read
 
 Several processes may share one data dir (``aitoday web`` and ``aitoday worker`` side by side, or a few
 ``aitoday chat`` at once): the first starts the server, the others find its socket answering and use it. The
-last one to leave stops it: the process that started it stops it unless other clients are still connected,
-and then the last of those (a process that joined) shuts it down as it leaves. So a short command that
-happened to start the server never pulls it from under a longer one, and no server is left behind.
+last one to leave stops it. Who is still using it is told by file locks, not by counting connections (a
+process that has joined but not yet connected would not be counted, and a leaving one would shut the server
+down under it): every user holds a shared ``flock`` on ``redis/in-use.lock`` from ``start`` to ``stop``, and
+the one that can take it exclusively on leaving is the last. Starting, joining and that last check are
+serialised by ``redis/start.lock``, so two processes never start two servers and nobody joins a server that
+is being shut down. The kernel drops a dead process's locks: a crash never keeps a server alive for ever.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
+import os
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,6 +105,8 @@ class EmbeddedRedis:
     data_dir: Path
     _process: subprocess.Popen[bytes] | None = None
     _joined: bool = False
+    _in_use: int | None = None  # the descriptor holding our shared lock on in-use.lock while we use the server
+    _fork_hook: bool = False
 
     @property
     def directory(self) -> Path:
@@ -121,13 +129,65 @@ class EmbeddedRedis:
         except redis.RedisError:
             return False
 
+    @contextlib.contextmanager
+    def _serialised(self) -> Iterator[None]:
+        """Hold ``start.lock``: one process at a time starts, joins or makes the last-one-out check."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.directory / "start.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing drops the lock
+
+    def _hold_in_use(self) -> None:
+        if self._in_use is None:
+            fd = os.open(self.directory / "in-use.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            self._in_use = fd
+        if not self._fork_hook:
+            # A forked child (the sandbox's workers) shares the locked file description: it closes its copy,
+            # so the lock is this process's alone and goes when this process stops using the server.
+            os.register_at_fork(after_in_child=self._forget_in_use)
+            self._fork_hook = True
+
+    def _forget_in_use(self) -> None:
+        fd, self._in_use = self._in_use, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def _release_in_use(self) -> None:
+        fd, self._in_use = self._in_use, None
+        if fd is not None:
+            os.close(fd)
+
+    def _nobody_else(self) -> bool:
+        """True when no other user holds in-use.lock (call after releasing our own, under start.lock)."""
+        fd = os.open(self.directory / "in-use.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        finally:
+            os.close(fd)
+        return True
+
     def start(self, timeout: float = 10.0) -> str:
         """Start the server (or join one already running on this data dir); return its URL."""
+        with self._serialised():
+            self._hold_in_use()
+            try:
+                return self._start_or_join(timeout)
+            except BaseException:
+                self._release_in_use()
+                raise
+
+    def _start_or_join(self, timeout: float) -> str:
         if self._answering():
             log.info("using the embedded Redis already running at %s", self.socket_path)
-            self._joined = True
+            self._joined = self._process is None
             return self.url
-        self.directory.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
             self.socket_path.unlink()
         conf = self.directory / "redis.conf"
@@ -167,32 +227,35 @@ class EmbeddedRedis:
                 log.info("started the embedded Redis at %s (pid %d)", self.socket_path, self._process.pid)
                 return self.url
             time.sleep(0.02)
-        self.stop()
+        self._stop_process(self._process)
+        self._process = None
         raise RedisUnsuitable(f"the embedded redis-server did not answer within {timeout:g}s")
-
-    def _others(self) -> int:
-        """How many other clients are connected (this check's own connection not counted); -1 if it is gone."""
-        try:
-            with redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=2) as client:
-                return len(client.client_list()) - 1
-        except redis.RedisError:
-            return -1
 
     def stop(self, *, force: bool = False) -> None:
         """Leave the server to the others still using it, else stop it (SIGTERM or SHUTDOWN: Redis flushes the
-        AOF, then exits). ``force`` stops a server this object started whoever is connected (tests)."""
+        AOF, then exits). ``force`` stops a server this object started whoever is using it (tests)."""
         process, self._process = self._process, None
         joined, self._joined = self._joined, False
-        if process is None:
-            if joined and self._others() == 0:  # the last one out, though another process started it
-                with contextlib.suppress(redis.RedisError), \
-                        redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=5) as client:
-                    client.shutdown()
+        if process is None and not joined:
+            self._release_in_use()
             return
+        with self._serialised():
+            self._release_in_use()
+            last = self._nobody_else()
+            if process is None:
+                if last:  # the last one out, though another process started it
+                    with contextlib.suppress(redis.RedisError), \
+                            redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=5) as client:
+                        client.shutdown()
+                return
+            if not force and not last:
+                log.info("left the embedded Redis running for the other processes using it; the last stops it")
+                return
+            self._stop_process(process)
+
+    @staticmethod
+    def _stop_process(process: subprocess.Popen[bytes]) -> None:
         if process.poll() is not None:
-            return
-        if not force and (others := self._others()) > 0:
-            log.info("left the embedded Redis running for %d other client(s); the last to leave stops it", others)
             return
         process.terminate()  # SIGTERM: redis fsyncs the AOF and exits cleanly
         try:

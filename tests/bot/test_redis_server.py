@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,6 +61,32 @@ def test_the_last_process_to_leave_stops_the_shared_server(tmp_path: Path) -> No
     assert pid is not None
     with pytest.raises(redis.ConnectionError):
         redis.Redis.from_url(first.url, socket_timeout=1).ping()
+
+
+def test_a_process_that_joined_keeps_the_server_before_it_connects(tmp_path: Path) -> None:
+    """Joined but not yet connected (between start and the first command) still counts as using the server."""
+    first, second = EmbeddedRedis(tmp_path), EmbeddedRedis(tmp_path)
+    first.start()
+    second.start()  # joined; no connection of its own open yet
+    first.stop()
+    with redis.Redis.from_url(second.url, socket_timeout=5) as client:
+        assert client.ping()
+    second.stop()
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis.from_url(first.url, socket_timeout=1).ping()
+
+
+def test_commands_started_together_on_one_data_dir_all_answer_and_leave_no_server(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AITODAY_")}
+    running = [subprocess.Popen([sys.executable, "-m", "bot.cli", "--data-dir", str(tmp_path), "chat", "--as",
+                                 f"telegram:{n}", "subscribe"], env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE) for n in range(6)]
+    for process in running:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        assert "Subscribed" in out or "subscribed" in out, out
+    with pytest.raises(redis.ConnectionError):  # the last one out stopped it
+        redis.Redis.from_url(EmbeddedRedis(tmp_path).url, socket_timeout=1).ping()
 
 
 async def test_a_redis_that_keeps_nothing_on_disk_is_refused_unless_declared_ephemeral(tmp_path: Path) -> None:
