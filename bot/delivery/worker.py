@@ -4,7 +4,8 @@ A continuous task pool: at most ``concurrency`` entries are held at once (bounde
 refilled at once. For each entry::
 
     read subscription + delivery log (one round trip) ─► sent-marker found? ack, done
-    pace (token buckets in Redis) ─► channel.send ─► settle: LPUSH log "sent" + XACK in one MULTI/EXEC
+    affinity (only for a reader who voted) ─► digest ─► pace (token buckets in Redis) ─► channel.send
+    ─► settle: LPUSH log "sent" + SET picks + XACK in one MULTI/EXEC
 
 Settlements are group-committed: entries finishing together are settled in one transaction per shard.
 A failed send is decided once, by the exception's type, in ``bot.delivery.failures``.
@@ -39,9 +40,9 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.queue import Claimed, DeliveryQueue, Settlement, Unit
 from bot.settings import Settings
 from bot.store import RedisClient, StoreUnavailable, counters
-from bot.store.delivery_log import LogEntry, Outcome, delivery_key, sent_in, trim_index
+from bot.store.delivery_log import LogEntry, Outcome, attempted_in, delivery_key, sent_in, trim_index
 from bot.store.delivery_parts import DeliveryParts
-from bot.store.feedback import FeedbackStore
+from bot.store.feedback import NO_AFFINITY, FeedbackStore
 from bot.store.models import Subscription
 from bot.store.subscriptions import SubscriptionStore
 from channels.base import (
@@ -128,7 +129,6 @@ class Worker:
         finally:
             held = [h.task for h in self._held.values() if h.task is not None]
             await _cancel_until_done([*helpers, *held])
-
 
     async def _reader(self) -> None:
         idle, empty_reads = 0.005, 0
@@ -309,13 +309,14 @@ class Worker:
             item.retry_unit, item.retry_at = unit, time.time() + _NOT_READY_WAIT
             await self._settle(item)
             return
-        affinity = await self._feedback.affinity(sub.sid)  # the reader's 👍/👎 steer the digest, within bounds
+        # the reader's 👍/👎 steer the digest, within bounds; a reader who never voted has none to read
+        affinity = await self._feedback.affinity(sub.sid) if sub.has_feedback else NO_AFFINITY
         digest = digest_of(edition, sub, affinity)
         if not digest.stories:  # an empty digest is never sent: the day is skipped, and the log says why
             log.info("skipped: nothing matched (%s %s)", sub.identity.channel, unit.delivery_id)
             await self._settle(record(Outcome.SKIPPED, late=late, detail=NOTHING_MATCHED))
             return
-        await self._feedback.record_picks(sub.sid, explain(digest, edition, affinity, sub.topics))  # for `why`
+        picks = explain(digest, edition, affinity, sub.topics)  # for `why`: written when the attempt settles
         recipient = Recipient(channel=channel.name, address=sub.identity.address,
                               language=sub.effective_language, extra=dict(sub.extra))
         limits = list(channel.rate_limits(recipient))
@@ -328,13 +329,17 @@ class Worker:
             return  # another worker took this entry over while we waited: it sends, not us
         delivery = Delivery(delivery_id=unit.delivery_id, recipient=recipient, edition=digest, late=late,
                             plain=unit.plain)
-        delivery = await self._parts.resume(unit.sid, delivery)  # after the parts earlier attempts got accepted
+        # after the parts earlier attempts got accepted; an entry no attempt came before has none to look up
+        first = claimed.fresh and not attempted_in(lines, key)
+        delivery = self._parts.first(unit.sid, delivery) if first else await self._parts.resume(unit.sid, delivery)
         try:
             receipt = await channel.send(delivery)
         except Exception as exc:  # classified once, below; nothing else may escape a send
-            await self._settle(await self._failures.settle(exc, record, sub, unit, delivery, channel, limits))
-            return
-        await self._settle(record(Outcome.SENT, message_id=receipt.provider_message_id, late=late))
+            settled = await self._failures.settle(exc, record, sub, unit, delivery, channel, limits)
+        else:
+            settled = record(Outcome.SENT, message_id=receipt.provider_message_id, late=late)
+        settled.picks = picks  # on a failure too, as some parts may have been shown
+        await self._settle(settled)
 
     @staticmethod
     def _wanted(sub: Subscription, unit: Unit, now: datetime) -> bool:

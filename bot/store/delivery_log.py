@@ -92,6 +92,12 @@ def sent_in(lines: Sequence[str], delivery: str) -> bool:
     return any(needle in line for line in lines)
 
 
+def attempted_in(lines: Sequence[str], delivery: str) -> bool:
+    """Whether the raw log ``lines`` hold any entry for the delivery key ``delivery`` (an earlier attempt, a wait)."""
+    needle = f"\t{delivery}\t"
+    return any(needle in line for line in lines)
+
+
 def trim_index(lines: Sequence[str], now: datetime) -> int | None:
     """Where to cut the log (LTRIM 0 index-1) before appending one entry, or None when nothing is due.
 

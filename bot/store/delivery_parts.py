@@ -73,6 +73,15 @@ class DeliveryParts:
         return replace(delivery, parts_done=int(done or 0), rich_parts_done=int(before or 0) if delivery.plain else 0,
                        progress=self.progress(sid, delivery.delivery_id, own))
 
+    def first(self, sid: str, delivery: Delivery) -> Delivery:
+        """``delivery`` as a first attempt sends it: from its first part, reporting each (no round trip).
+
+        Only for an entry no attempt came before: handed out for the first time, with no line of its delivery in
+        the log (a failed attempt settles with one; a crashed one leaves its entry pending, so it is not fresh)."""
+        own = parts_field(delivery.recipient.address, delivery.plain)
+        return replace(delivery, parts_done=0, rich_parts_done=0,
+                       progress=self.progress(sid, delivery.delivery_id, own))
+
     def progress(self, sid: str, delivery_id: str, field: str) -> PartProgress:
         """The ``Delivery.progress`` of one send. Best effort: with Redis away the part is already shown, and
         failing the send would only make the retry repeat it; the outage is logged instead."""

@@ -27,6 +27,7 @@ from typing import Any
 from bot import keys
 from bot.store.client import RedisClient
 from bot.store.deadline import unavailable_on_failure
+from bot.store.models import FEEDBACK_FIELD
 
 __all__ = [
     "MAX_VOTES",
@@ -51,8 +52,10 @@ _PICKS_TTL = 2 * 86400
 _STORY_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _NAME = re.compile(r"[^\s,]{1,120}")
 
-# KEYS: votes hash, order zset, affinity hash. ARGV: story, vote (1 / -1 / 0 = withdraw), source id, topics
-# (comma-separated), now (epoch s), max votes, ttl. Returns the story's previous vote (0: none).
+# KEYS: votes hash, order zset, affinity hash, subscription hash. ARGV: story, vote (1 / -1 / 0 = withdraw), source
+# id, topics (comma-separated), now (epoch s), max votes, ttl, the subscription's feedback field. Returns the story's
+# previous vote (0: none). The subscription (when there is one) is told whether affinities remain, in the same
+# script: a worker reads them only when it says so (``Subscription.has_feedback``).
 # Each vote is "<v> <source> <topics>"; ``apply`` adds (sign 1) or removes (sign -1) its weight from the sums,
 # and a sum back at 0 is deleted, so the hash holds only what the reader has a net opinion on.
 _VOTE = """
@@ -90,7 +93,19 @@ else
   end
 end
 for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[7]) end
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  redis.call('HSET', KEYS[4], ARGV[8], redis.call('EXISTS', KEYS[3]))
+end
 return previous
+"""
+
+# KEYS: subscription hash, affinity hash. ARGV: the subscription's feedback field. Says in an existing subscription
+# whether its reader has affinities (``copy_to`` replaced them); a missing subscription is not created.
+_FLAG = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], ARGV[1], redis.call('EXISTS', KEYS[2]))
+end
+return 0
 """
 
 
@@ -206,6 +221,7 @@ class FeedbackStore:
         self._redis = redis
         self._clock = clock
         self._vote = redis.register_script(_VOTE)
+        self._flag = redis.register_script(_FLAG)
 
     async def vote(self, sid: str, ref: StoryRef, vote: Vote | None) -> int:
         """Record ``vote`` on ``ref`` (None withdraws it); returns the previous vote on that story (0: none).
@@ -218,8 +234,9 @@ class FeedbackStore:
         value = "0" if vote is None else str(int(vote))
         async with unavailable_on_failure():
             previous = await self._vote(
-                keys=[keys.feedback_votes(sid), keys.feedback_order(sid), keys.feedback_affinity(sid)],
-                args=[ref.story_id, value, source, topics, int(self._clock()), MAX_VOTES, _TTL])
+                keys=[keys.feedback_votes(sid), keys.feedback_order(sid), keys.feedback_affinity(sid),
+                      keys.subscription(sid)],
+                args=[ref.story_id, value, source, topics, int(self._clock()), MAX_VOTES, _TTL, FEEDBACK_FIELD])
         return int(previous)
 
     async def votes(self, sid: str) -> dict[str, Vote]:
@@ -249,6 +266,7 @@ class FeedbackStore:
                     continue
                 ttl = await self._redis.pttl(source)
                 await self._redis.restore(target, max(0, int(ttl)), dumped, replace=True)
+            await self._flag(keys=[keys.subscription(to_sid), keys.feedback_affinity(to_sid)], args=[FEEDBACK_FIELD])
 
     async def merge_into(self, from_sid: str, to_sid: str) -> int:
         """Add the votes of ``from_sid`` to ``to_sid`` (a chat joining a linked reader brings its 👍/👎); a story
@@ -272,6 +290,12 @@ class FeedbackStore:
         """Keep what the reader's digest held (``why`` and ``like N`` read it), two days."""
         async with unavailable_on_failure():
             await self._redis.set(keys.picks(sid), picks.to_json(), ex=_PICKS_TTL)
+
+    @staticmethod
+    def stage_picks(pipe: Any, sid: str, picks: Picks) -> None:
+        """Add ``record_picks`` to ``pipe``: the worker writes a digest's picks in its settlement transaction
+        (no round trip of their own; the key is in the subscription's slot, as the settlement's are)."""
+        pipe.set(keys.picks(sid), picks.to_json(), ex=_PICKS_TTL)
 
     async def picks(self, sid: str) -> Picks | None:
         """The reader's last digest's picks; None when none was sent in the last two days."""

@@ -23,6 +23,7 @@ __all__ = [
     "DEFAULT_MINUTES",
     "DEFAULT_TIME",
     "DEFAULT_TIMEZONE",
+    "FEEDBACK_FIELD",
     "MAX_MUTED",
     "FieldTooLong",
     "Identity",
@@ -49,6 +50,9 @@ MAX_MUTED = 50
 _MAX_ID_PART = 254
 #: Bounds of every stored field: characters of a text field, or (entries, characters each) of a list field.
 #: Whatever a reader types or a webhook carries, one subscription hash stays a few kilobytes.
+#: The subscription hash's field saying whether the reader has 👍/👎 kept ("1") or none ("0"); written by
+#: ``bot.store.feedback``'s scripts too, so that a worker skips the affinity read for a reader who never voted.
+FEEDBACK_FIELD = "fb"
 _TEXT_LIMITS = {"tz": 64, "lang": 8, "reason": 200}
 _LIST_LIMITS = {"topics": (32, 40), "muted": (MAX_MUTED, 200), "extra": (16, 300)}
 
@@ -131,6 +135,10 @@ class Subscription:
     last_slot_date: date | None = None
     extra: dict[str, str] = field(default_factory=dict)
     weekdays: frozenset[int] = frozenset(range(7))  # local days with a digest, Monday = 0 (``days mon-fri``)
+    #: The reader may have 👍/👎 kept (``bot.store.feedback``): the worker reads their affinity only then. Kept in
+    #: sync by the vote script and ``SubscriptionStore.update``, never by a preference change; a hash from before
+    #: the field says True (read, as before).
+    has_feedback: bool = False
 
     @property
     def sid(self) -> str:
@@ -179,6 +187,7 @@ class Subscription:
             "last_slot": self.last_slot_date.isoformat() if self.last_slot_date else "",
             "extra": "\x1f".join(extra),
             "days": "" if len(self.weekdays) == 7 else ",".join(str(d) for d in sorted(self.weekdays)),
+            FEEDBACK_FIELD: "1" if self.has_feedback else "0",
         }
 
     @classmethod
@@ -202,6 +211,7 @@ class Subscription:
             last_slot_date=date.fromisoformat(data["last_slot"]) if data.get("last_slot") else None,
             extra={k: v for k, v in extra_items},
             weekdays=_weekdays(data.get("days", "")),
+            has_feedback=data.get(FEEDBACK_FIELD, "1") != "0",
         )
 
 

@@ -79,11 +79,12 @@ class SubscriptionStore:
         """
         sid = identity.sid
         sub_key = keys.subscription(sid)
+        aff_key = keys.feedback_affinity(sid)  # watched too: a vote while this subscription is created
         due_key = keys.due_index(keys.shard_of(sid))
         async with self._redis.pipeline(transaction=True) as pipe:
             while True:
                 try:
-                    await pipe.watch(sub_key)
+                    await pipe.watch(sub_key, aff_key)
                     raw: dict[str, str] = await pipe.hgetall(sub_key)  # type: ignore[assignment]
                     current = Subscription.from_hash(raw) if raw else None
                     updated = change(current)
@@ -92,8 +93,10 @@ class SubscriptionStore:
                         return current
                     if updated.identity != identity:
                         raise ValueError("a change may not move a subscription to another identity")
+                    # whether the reader has 👍/👎 is the vote script's to say, never a change's (see models)
+                    voted = current.has_feedback if current is not None else bool(await pipe.hlen(aff_key))
                     now = self._clock()
-                    updated = updated.with_changes(updated_at=now)
+                    updated = updated.with_changes(updated_at=now, has_feedback=voted)
                     due_at = compute_next_send(updated, now)
                     pipe.multi()  # type: ignore[no-untyped-call]
                     pipe.hset(sub_key, mapping=dict(updated.to_hash()))  # type: ignore[arg-type]

@@ -33,6 +33,7 @@ from bot import keys
 from bot.delivery.queue.units import Claimed, DeadLetter, Settlement, Unit
 from bot.store.client import RedisClient, each_concurrently
 from bot.store.errors import guarded
+from bot.store.feedback import FeedbackStore
 
 __all__ = ["GROUP", "DeliveryQueue", "QueueSizes"]
 
@@ -40,14 +41,14 @@ GROUP = "workers"
 _PER_SHARD_READ = 8
 
 
-def _decode_entries(shard: int, rows: Iterable[Any]) -> list[Claimed]:
+def _decode_entries(shard: int, rows: Iterable[Any], *, fresh: bool = False) -> list[Claimed]:
     claimed = []
     for entry_id, body in rows:
         unit: Unit | None = None
         if body and "u" in body:
             with contextlib.suppress(ValueError):
                 unit = Unit.decode(body["u"])
-        claimed.append(Claimed(shard=shard, entry_id=str(entry_id), unit=unit))
+        claimed.append(Claimed(shard=shard, entry_id=str(entry_id), unit=unit, fresh=fresh))
     return claimed
 
 
@@ -196,7 +197,7 @@ class DeliveryQueue:
                     continue
                 raise reply
             rows = reply[0][1] if reply else []
-            got = _decode_entries(shard, rows)
+            got = _decode_entries(shard, rows, fresh=self._cursor[shard] == ">")
             if self._cursor[shard] != ">":
                 if got:
                     self._cursor[shard] = got[-1].entry_id
@@ -251,7 +252,8 @@ class DeliveryQueue:
         return moved
 
     async def settle(self, settlements: Sequence[Settlement]) -> None:
-        """Let go of entries: per shard, one MULTI/EXEC with every log line, retry, dead letter and one XACK."""
+        """Let go of entries: per shard, one MULTI/EXEC with every log line, digest's picks, retry, dead letter and
+        one XACK."""
         by_shard: dict[int, list[Settlement]] = {}
         for item in settlements:
             by_shard.setdefault(item.claimed.shard, []).append(item)
@@ -264,6 +266,8 @@ class DeliveryQueue:
                     pipe.ltrim(keys.delivery_log(item.sid), 0, item.trim_log_to - 1)
                 if item.log_line is not None:
                     pipe.lpush(keys.delivery_log(item.sid), item.log_line)
+                if item.picks is not None:
+                    FeedbackStore.stage_picks(pipe, item.sid, item.picks)
                 if item.retry_unit is not None and item.retry_at is not None:
                     pipe.zadd(keys.shard_retry(shard), {item.retry_unit.encode(): item.retry_at})
                 if item.dead_unit is not None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, time
 
 from bot import keys
+from bot.store.feedback import Picks
 
 __all__ = ["Claimed", "DeadLetter", "Settlement", "Unit", "now_delivery_id", "slot_delivery_id"]
 
@@ -67,6 +68,7 @@ class Claimed:
     shard: int
     entry_id: str
     unit: Unit | None
+    fresh: bool = False  # handed out for the first time (XREADGROUP ">"): no attempt of this entry came before
 
     @property
     def key(self) -> tuple[int, str]:
@@ -85,6 +87,7 @@ class Settlement:
     retry_unit: Unit | None = None
     dead_reason: str | None = None
     dead_unit: Unit | None = None
+    picks: Picks | None = None  # the sent digest's stories, kept for ``why`` (``bot.store.feedback``)
     done: asyncio.Future[None] | None = field(default=None, repr=False)
 
 

@@ -6,10 +6,12 @@ import asyncio
 
 import pytest
 
+from bot import keys
 from bot.store import feedback as fb
 from bot.store.client import RedisClient
 from bot.store.feedback import FeedbackStore, Pick, Picks, StoryIdInvalid, StoryRef, Vote
-from bot.store.models import Identity
+from bot.store.models import FEEDBACK_FIELD, Identity, Subscription
+from bot.store.subscriptions import SubscriptionStore
 
 pytestmark = pytest.mark.both_redis
 
@@ -94,3 +96,37 @@ async def test_copy_to_gives_the_whole_set_to_another_reader_across_slots(store:
     assert await store.picks(OTHER) == picks
     await store.copy_to("0" * 20, OTHER)  # a reader without feedback: the copy is empty too
     assert not await store.affinity(OTHER) and await store.picks(OTHER) is None
+
+
+async def test_the_subscription_says_whether_its_reader_voted_so_a_worker_reads_affinities_only_then(
+    store: FeedbackStore, redis_client: RedisClient,
+) -> None:
+    subs = SubscriptionStore(redis_client)
+    reader, other = Identity.parse("telegram:42"), Identity.parse("slack:T1:U1")
+    await subs.save(Subscription(identity=reader, active=True))
+
+    async def voted(identity: Identity) -> bool:
+        sub = await subs.get(identity)
+        assert sub is not None
+        return sub.has_feedback
+
+    assert not await voted(reader)  # never voted: nothing to read
+    await store.vote(READER, robotics(1), Vote.UP)
+    assert await voted(reader)
+    await subs.save(Subscription(identity=reader, active=True, topics=("robotics",)))  # a preference change
+    assert await voted(reader)  # is not the change's to say
+    await store.vote(READER, robotics(1), None)
+    assert not await voted(reader)  # the last vote withdrawn: no leanings left
+
+    await store.vote(OTHER, StoryRef("mine", "elsewhere"), Vote.DOWN)  # votes before the subscription
+    await subs.save(Subscription(identity=other, active=True))
+    assert await voted(other)
+    await store.copy_to(READER, OTHER)  # the reader's (empty) set replaces the other's
+    assert not await voted(other)
+    await store.vote("0" * 20, robotics(2), Vote.UP)
+    assert not await redis_client.exists(keys.subscription("0" * 20))  # a vote never makes a subscription
+
+    legacy = {k: v for k, v in Subscription(identity=reader).to_hash().items() if k != FEEDBACK_FIELD}
+    await redis_client.delete(keys.subscription(READER))
+    await redis_client.hset(keys.subscription(READER), mapping=legacy)  # type: ignore[misc]
+    assert await voted(reader)  # stored before the field: read, as before
