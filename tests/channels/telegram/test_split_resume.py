@@ -19,7 +19,7 @@ from bot.delivery.planner import Planner
 from bot.delivery.worker import Worker, WorkerConfig
 from bot.store.delivery_log import DeliveryLog, Outcome
 from bot.store.subscriptions import SubscriptionStore
-from channels.base import Delivery, Recipient
+from channels.base import Delivery, Receipt, Recipient
 from channels.telegram.channel import TelegramChannel, TelegramLimits
 from summaries.models import Card, Edition
 from tests.bot.delivery.conftest import add_subscribers, make_due, pending_total, wait_until
@@ -113,3 +113,54 @@ async def test_a_plain_fallback_mid_digest_starts_after_the_stories_already_show
     assert sent[0].parse_mode == "HTML" and len(sent) > 2 and all(m.parse_mode == "" for m in sent[1:])
     assert _numbers(tg_stub) == list(range(1, 13))  # every story once, in order: nothing twice, nothing lost
     assert outcomes == [Outcome.SENT, Outcome.TRANSIENT]  # the fallback's 5xx, then its resume
+
+
+class _DiesAfterPartOne(TelegramChannel):
+    """Telegram accepts part 1, its count is recorded, then the worker hangs there until it is stopped: a worker
+    killed mid-digest, its entry left pending."""
+
+    def __init__(self, stub: TelegramApiStub) -> None:
+        super().__init__(TOKEN, api_url=stub.api_url, limits=TelegramLimits(time_scale=SCALE), sleep=compressed_sleep)
+        self.dead = asyncio.Event()
+
+    async def send(self, delivery: Delivery) -> Receipt:
+        report = delivery.progress
+        assert report is not None
+
+        async def progress(count: int) -> None:
+            await report(count)
+            if count == 1:
+                self.dead.set()
+                await asyncio.Event().wait()
+
+        return await super().send(replace(delivery, progress=progress))
+
+
+@pytest.mark.parametrize("successor", ["w1", "w2"])  # w1 restarts and reads its own pending entry first;
+async def test_a_worker_killed_mid_digest_is_resumed_after_the_part_shown(  # w2 takes it over after the lease
+    redis_client: aioredis.Redis, tg_stub: TelegramApiStub, successor: str
+) -> None:
+    store = SubscriptionStore(redis_client)
+    [sub] = await add_subscribers(store, [str(CHAT)])
+    await store.update(sub.identity, lambda current: current.with_changes(items=20) if current else None)
+    await make_due(redis_client, [sub], datetime.now(UTC) - timedelta(seconds=10))
+    await Planner(redis_client, catch_up=timedelta(hours=6)).tick()
+    editions = FixedEditions({"en": _long_edition()})
+    config = WorkerConfig(name="w1", lease_seconds=2.0, retry_seconds=0.05, retry_poll=0.05, idle_max=0.05)
+    dying = _DiesAfterPartOne(tg_stub)
+    task = asyncio.create_task(Worker(redis_client, store, {"telegram": dying}, editions, config).run())
+    try:
+        await asyncio.wait_for(dying.dead.wait(), 30)
+    finally:
+        await stop(task)
+        await dying.aclose()
+    assert len(tg_stub.messages_to(CHAT)) == 1 and await pending_total(redis_client) == 1
+    channel = _channel(tg_stub)
+    task = asyncio.create_task(Worker(redis_client, store, {"telegram": channel}, editions,
+                                      replace(config, name=successor)).run())
+    try:
+        await wait_until(lambda: _delivered(redis_client, sub.sid), what="the digest sent")
+    finally:
+        await stop(task)
+        await channel.aclose()
+    assert _numbers(tg_stub) == list(range(1, 13))  # every story once, in order: part 1 not shown again
