@@ -190,12 +190,17 @@ class DeliveryQueue:
                                 count=per_shard)
             replies = await pipe.execute(raise_on_error=False)
         claimed: list[Claimed] = []
+        failure: Exception | None = None
         for shard, reply in zip(shards, replies, strict=True):
-            if isinstance(reply, ResponseError):
-                if "NOGROUP" in str(reply):
-                    await self.ensure_groups()
-                    continue
-                raise reply
+            if isinstance(reply, ResponseError) and "NOGROUP" in str(reply):
+                await self.ensure_groups()
+                continue
+            if isinstance(reply, Exception):
+                # One shard's node failed (a killed primary before its replica is promoted): the entries the
+                # other shards handed over are pending on us now, so they are kept; this shard is read again
+                # on a later round, and the failure is raised only when nothing else came back.
+                failure = failure or reply
+                continue
             rows = reply[0][1] if reply else []
             got = _decode_entries(shard, rows, fresh=self._cursor[shard] == ">")
             if self._cursor[shard] != ">":
@@ -204,6 +209,8 @@ class DeliveryQueue:
                 else:
                     self._cursor[shard] = ">"
             claimed.extend(got)
+        if failure is not None and not claimed:
+            raise failure
         return claimed
 
     async def reclaim(self, min_idle_seconds: float, count: int) -> list[Claimed]:

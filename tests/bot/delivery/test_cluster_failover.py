@@ -17,6 +17,9 @@ import redis
 
 from bot import keys
 from bot.delivery.planner import Planner
+from bot.delivery.queue.streams import DeliveryQueue
+from bot.delivery.queue.units import Claimed
+from bot.store import StoreUnavailable
 from bot.store.client import connect
 from tests.bot.delivery.conftest import queue_idle, seed_subscribers, wait_until
 from tests.bot.delivery.processes import Role
@@ -71,3 +74,34 @@ async def test_a_primary_killed_mid_fan_out_fails_over_and_loses_no_digest(
     assert provider.repeated <= WORKERS * CONCURRENCY  # re-sent only what was in flight or unreplicated
     print(f"\nfailover: primary :{victim} killed at {at_kill}/{SUBSCRIBERS}, replica serving after "
           f"{promoted_in:.1f}s, lost: 0, re-sent (deduped by key): {provider.repeated}")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_a_read_while_a_primary_is_down_keeps_what_the_other_shards_handed_over(tmp_path: Path) -> None:
+    """The failing node's reply is an error inside the pipeline's answers: the worker kept going (it used to
+    die on it, and with every worker dead the fan-out stopped), and the other shards' entries stay ours."""
+    cluster = LocalCluster(tmp_path / "cluster").start()
+    client = connect(cluster.url, socket_timeout=5)
+    try:
+        await seed_subscribers(client, [str(n) for n in range(400)], datetime.now(UTC) - timedelta(seconds=10))
+        assert (await Planner(client, catch_up=timedelta(hours=6)).tick()).planned == 400
+        owners = {shard: _owner_of(cluster, keys.shard_stream(shard)) for shard in range(keys.SHARDS)}
+        queue = DeliveryQueue(client, consumer="reader")
+        await queue.ensure_groups()
+        victim = owners[0]
+        cluster.node(victim).kill()
+        got: list[Claimed] = []
+        for _ in range(50):  # as the worker's reader does: an unavailable store is read again a moment later
+            try:
+                got = await queue.read(keys.SHARDS * 8)
+            except StoreUnavailable:
+                await asyncio.sleep(0.1)
+                continue
+            if got:
+                break
+        assert got, "the shards on the live primaries handed entries over"
+        assert {item.shard for item in got} <= {s for s, port in owners.items() if port != victim}
+    finally:
+        await client.aclose()
+        cluster.stop()
