@@ -6,6 +6,7 @@ import socket
 import uuid
 
 import pytest
+from aiohttp import ClientSession, web
 
 from channels.base import (
     Delivery,
@@ -21,6 +22,7 @@ from channels.line.channel import LineChannel, retry_key
 from tests.conftest import PAYLOADS
 from tests.sample_edition import sample_edition
 from tests.stubs.line_api import LineApiStub
+from tests.stubs.loopback import loopback_socket, url_of
 
 USER = "U206d25c2ea6bd87c17655609a1c37cb8"
 
@@ -176,3 +178,41 @@ async def test_the_sdk_fixtures_401_reply_token_answer_is_handled(channel: LineC
     stub.fail_next(401, endpoint="reply", body=fixture["body"], headers=fixture["headers"])
     with pytest.raises(RecipientGone, match="reply token"):
         await channel.reply("expired", [{"type": "text", "text": "hi"}])
+
+
+@pytest.mark.parametrize("proxied", [False, True])
+async def test_the_api_goes_through_a_proxy_exactly_when_the_environment_names_one(
+    stub: LineApiStub, api_url: str, monkeypatch: pytest.MonkeyPatch, proxied: bool
+) -> None:
+    """The SDK's per-request proxy and netrc lookups are skipped without a proxy variable (a third of the webhook
+    route's time), so a deployment behind a proxy must still reach LINE through it."""
+    forwarded: list[str] = []
+
+    async def forward(request: web.Request) -> web.Response:  # a plain forwarding HTTP proxy
+        forwarded.append(str(request.url))
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
+        async with ClientSession() as session, session.request(
+            request.method, str(request.url), data=await request.read(), headers=headers
+        ) as answer:
+            return web.Response(status=answer.status, body=await answer.read(), headers={
+                k: v for k, v in answer.headers.items() if k.lower() in ("content-type", "x-line-request-id")})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", forward)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    sock = loopback_socket()
+    await web.SockSite(runner, sock).start()
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy",
+                 "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    if proxied:
+        monkeypatch.setenv("HTTP_PROXY", url_of(sock))
+    line = LineChannel(stub.token, api_url)
+    try:
+        await line.send(_delivery())
+    finally:
+        await line.aclose()
+        await runner.cleanup()
+    assert len(stub.pushes_to(USER)) == 1
+    assert len(forwarded) == (1 if proxied else 0)
